@@ -1,0 +1,356 @@
+// Package provider implements the tenantops Terraform provider on
+// terraform-plugin-framework: one optional configuration block per backend
+// and thin resources that call the clients in internal/.
+package provider
+
+import (
+	"context"
+	"os"
+	"strconv"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tenantops/tenantops/internal/tlsutil"
+)
+
+var _ provider.Provider = &TenantopsProvider{}
+
+// TenantopsProvider is the provider implementation.
+type TenantopsProvider struct {
+	version string
+}
+
+// New returns a constructor for the provider, as providerserver expects.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &TenantopsProvider{version: version} }
+}
+
+// tlsModel is embedded in every backend block.
+type tlsModel struct {
+	CAFile             types.String `tfsdk:"ca_file"`
+	CAPEM              types.String `tfsdk:"ca_pem"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+}
+
+type vcdModel struct {
+	URL      types.String `tfsdk:"url"`
+	User     types.String `tfsdk:"user"`
+	Password types.String `tfsdk:"password"`
+	Org      types.String `tfsdk:"org"`
+	APIToken types.String `tfsdk:"api_token"`
+	tlsModel
+}
+
+type keycloakModel struct {
+	URL          types.String `tfsdk:"url"`
+	Realm        types.String `tfsdk:"realm"`
+	ClientID     types.String `tfsdk:"client_id"`
+	ClientSecret types.String `tfsdk:"client_secret"`
+	Username     types.String `tfsdk:"username"`
+	Password     types.String `tfsdk:"password"`
+	tlsModel
+}
+
+type directoryModel struct {
+	URL          types.String `tfsdk:"url"`
+	BindDN       types.String `tfsdk:"bind_dn"`
+	BindPassword types.String `tfsdk:"bind_password"`
+	StartTLS     types.Bool   `tfsdk:"start_tls"`
+	tlsModel
+}
+
+type scimModel struct {
+	URL   types.String `tfsdk:"url"`
+	Token types.String `tfsdk:"token"`
+	tlsModel
+}
+
+type zertoModel struct {
+	URL          types.String `tfsdk:"url"`
+	ClientID     types.String `tfsdk:"client_id"`
+	ClientSecret types.String `tfsdk:"client_secret"`
+	Username     types.String `tfsdk:"username"`
+	Password     types.String `tfsdk:"password"`
+	AuthMode     types.String `tfsdk:"auth_mode"`
+	tlsModel
+}
+
+type providerModel struct {
+	VCD       *vcdModel       `tfsdk:"vcd"`
+	Keycloak  *keycloakModel  `tfsdk:"keycloak"`
+	Directory *directoryModel `tfsdk:"directory"`
+	SCIM      *scimModel      `tfsdk:"scim"`
+	Zerto     *zertoModel     `tfsdk:"zerto"`
+}
+
+func (p *TenantopsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "tenantops"
+	resp.Version = p.version
+}
+
+func (p *TenantopsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The tenantops provider onboards enterprise tenants across VMware Cloud Director, " +
+			"Keycloak, Active Directory, SCIM 2.0 service providers and Zerto. Each backend has its own optional " +
+			"block; a resource whose backend block is missing fails with a diagnostic naming that block. Every " +
+			"attribute can also be set through an environment variable (`TENANTOPS_<BLOCK>_<ATTRIBUTE>`, e.g. " +
+			"`TENANTOPS_VCD_URL`). TLS certificates are always verified unless `insecure_skip_verify` is set.",
+		Blocks: map[string]schema.Block{
+			"vcd": schema.SingleNestedBlock{
+				MarkdownDescription: "VMware Cloud Director (for `tenantops_tenant`, `tenantops_tenant_vdc`, " +
+					"`tenantops_tenant_sso`, `tenantops_provider_vdc`).",
+				Attributes: withTLS(map[string]schema.Attribute{
+					"url":       strAttr("Base URL of Cloud Director, e.g. `https://vcd.example.com`. Env: `TENANTOPS_VCD_URL`.", false),
+					"user":      strAttr("Provider administrator user name. Env: `TENANTOPS_VCD_USER`.", false),
+					"password":  strAttr("Password of `user`. Env: `TENANTOPS_VCD_PASSWORD`.", true),
+					"org":       strAttr("Organization to log in to; `System` for provider administrators (default). Env: `TENANTOPS_VCD_ORG`.", false),
+					"api_token": strAttr("API token used instead of `user`/`password`. Env: `TENANTOPS_VCD_API_TOKEN`.", true),
+				}, "VCD"),
+			},
+			"keycloak": schema.SingleNestedBlock{
+				MarkdownDescription: "Keycloak admin API (for the `tenantops_sso_*` resources).",
+				Attributes: withTLS(map[string]schema.Attribute{
+					"url":           strAttr("Base URL of Keycloak, e.g. `https://sso.example.com`. Env: `TENANTOPS_KEYCLOAK_URL`.", false),
+					"realm":         strAttr("Realm the admin client lives in (default `master`). Env: `TENANTOPS_KEYCLOAK_REALM`.", false),
+					"client_id":     strAttr("Admin client id for the client-credentials grant (preferred), or `admin-cli` with `username`/`password`. Env: `TENANTOPS_KEYCLOAK_CLIENT_ID`.", false),
+					"client_secret": strAttr("Secret of `client_id`. Env: `TENANTOPS_KEYCLOAK_CLIENT_SECRET`.", true),
+					"username":      strAttr("Admin user for the password grant. Env: `TENANTOPS_KEYCLOAK_USERNAME`.", false),
+					"password":      strAttr("Password of `username`. Env: `TENANTOPS_KEYCLOAK_PASSWORD`.", true),
+				}, "KEYCLOAK"),
+			},
+			"directory": schema.SingleNestedBlock{
+				MarkdownDescription: "Active Directory over LDAPS (for the `tenantops_directory_*` resources).",
+				Attributes: withTLS(map[string]schema.Attribute{
+					"url":           strAttr("`ldaps://host:636` (or `ldap://host:389` with `start_tls = true`). Env: `TENANTOPS_DIRECTORY_URL`.", false),
+					"bind_dn":       strAttr("DN to bind as. Env: `TENANTOPS_DIRECTORY_BIND_DN`.", false),
+					"bind_password": strAttr("Password of `bind_dn`. Env: `TENANTOPS_DIRECTORY_BIND_PASSWORD`.", true),
+					"start_tls": schema.BoolAttribute{Optional: true,
+						MarkdownDescription: "Upgrade an `ldap://` connection with StartTLS. Env: `TENANTOPS_DIRECTORY_START_TLS`."},
+				}, "DIRECTORY"),
+			},
+			"scim": schema.SingleNestedBlock{
+				MarkdownDescription: "A SCIM 2.0 service provider (for the `tenantops_scim_*` resources).",
+				Attributes: withTLS(map[string]schema.Attribute{
+					"url":   strAttr("SCIM base URL, e.g. `https://idm.example.com/scim/v2`. Env: `TENANTOPS_SCIM_URL`.", false),
+					"token": strAttr("Bearer token. Env: `TENANTOPS_SCIM_TOKEN`.", true),
+				}, "SCIM"),
+			},
+			"zerto": schema.SingleNestedBlock{
+				MarkdownDescription: "Zerto Virtual Manager REST API (for `tenantops_dr_protection_group` and `tenantops_dr_site`).",
+				Attributes: withTLS(map[string]schema.Attribute{
+					"url":           strAttr("ZVM base URL, e.g. `https://zvm.example.com`. Env: `TENANTOPS_ZERTO_URL`.", false),
+					"client_id":     strAttr("Client id for the appliance's Keycloak client-credentials flow. Env: `TENANTOPS_ZERTO_CLIENT_ID`.", false),
+					"client_secret": strAttr("Secret of `client_id`. Env: `TENANTOPS_ZERTO_CLIENT_SECRET`.", true),
+					"username":      strAttr("User for the legacy session login (`POST /v1/session/add`). Env: `TENANTOPS_ZERTO_USERNAME`.", false),
+					"password":      strAttr("Password of `username`. Env: `TENANTOPS_ZERTO_PASSWORD`.", true),
+					"auth_mode":     strAttr("`keycloak` (ZVM appliance, default when `client_id` is set) or `session` (legacy Windows ZVM). Env: `TENANTOPS_ZERTO_AUTH_MODE`.", false),
+				}, "ZERTO"),
+			},
+		},
+	}
+}
+
+func strAttr(desc string, sensitive bool) schema.StringAttribute {
+	return schema.StringAttribute{Optional: true, Sensitive: sensitive, MarkdownDescription: desc}
+}
+
+func withTLS(attrs map[string]schema.Attribute, env string) map[string]schema.Attribute {
+	attrs["ca_file"] = strAttr("Path of a PEM file with a private CA to trust in addition to the system pool. Env: `TENANTOPS_"+env+"_CA_FILE`.", false)
+	attrs["ca_pem"] = strAttr("PEM text of a private CA to trust in addition to the system pool. Env: `TENANTOPS_"+env+"_CA_PEM`.", false)
+	attrs["insecure_skip_verify"] = schema.BoolAttribute{Optional: true,
+		MarkdownDescription: "Skip TLS certificate verification. Never the default; for lab use only. Env: `TENANTOPS_" + env + "_INSECURE_SKIP_VERIFY`."}
+	return attrs
+}
+
+func (p *TenantopsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data := &ProviderData{}
+	env := envReader{diags: &resp.Diagnostics}
+
+	if m.VCD != nil || env.any("VCD") {
+		if m.VCD == nil {
+			m.VCD = &vcdModel{}
+		}
+		v := m.VCD
+		data.VCD = &VCDSettings{
+			URL:      env.str(v.URL, "VCD", "URL"),
+			User:     env.str(v.User, "VCD", "USER"),
+			Password: env.str(v.Password, "VCD", "PASSWORD"),
+			Org:      env.str(v.Org, "VCD", "ORG"),
+			APIToken: env.str(v.APIToken, "VCD", "API_TOKEN"),
+			TLS:      env.tls(v.tlsModel, "VCD"),
+		}
+		if data.VCD.Org == "" {
+			data.VCD.Org = "System"
+		}
+		requireAttr(resp, "vcd", "url", data.VCD.URL)
+		if data.VCD.APIToken == "" {
+			requireAttr(resp, "vcd", "user", data.VCD.User)
+			requireAttr(resp, "vcd", "password", data.VCD.Password)
+		}
+	}
+	if m.Keycloak != nil || env.any("KEYCLOAK") {
+		if m.Keycloak == nil {
+			m.Keycloak = &keycloakModel{}
+		}
+		k := m.Keycloak
+		data.Keycloak = &KeycloakSettings{
+			URL:          env.str(k.URL, "KEYCLOAK", "URL"),
+			Realm:        env.str(k.Realm, "KEYCLOAK", "REALM"),
+			ClientID:     env.str(k.ClientID, "KEYCLOAK", "CLIENT_ID"),
+			ClientSecret: env.str(k.ClientSecret, "KEYCLOAK", "CLIENT_SECRET"),
+			Username:     env.str(k.Username, "KEYCLOAK", "USERNAME"),
+			Password:     env.str(k.Password, "KEYCLOAK", "PASSWORD"),
+			TLS:          env.tls(k.tlsModel, "KEYCLOAK"),
+		}
+		if data.Keycloak.Realm == "" {
+			data.Keycloak.Realm = "master"
+		}
+		requireAttr(resp, "keycloak", "url", data.Keycloak.URL)
+		if data.Keycloak.ClientSecret == "" && data.Keycloak.Password == "" {
+			resp.Diagnostics.AddAttributeError(path.Root("keycloak"), "Missing Keycloak credentials",
+				"The keycloak block needs client_id and client_secret (client credentials) or username and password (password grant).")
+		}
+	}
+	if m.Directory != nil || env.any("DIRECTORY") {
+		if m.Directory == nil {
+			m.Directory = &directoryModel{}
+		}
+		d := m.Directory
+		data.Directory = &DirectorySettings{
+			URL:          env.str(d.URL, "DIRECTORY", "URL"),
+			BindDN:       env.str(d.BindDN, "DIRECTORY", "BIND_DN"),
+			BindPassword: env.str(d.BindPassword, "DIRECTORY", "BIND_PASSWORD"),
+			StartTLS:     env.boolean(d.StartTLS, "DIRECTORY", "START_TLS"),
+			TLS:          env.tls(d.tlsModel, "DIRECTORY"),
+		}
+		requireAttr(resp, "directory", "url", data.Directory.URL)
+		requireAttr(resp, "directory", "bind_dn", data.Directory.BindDN)
+		requireAttr(resp, "directory", "bind_password", data.Directory.BindPassword)
+	}
+	if m.SCIM != nil || env.any("SCIM") {
+		if m.SCIM == nil {
+			m.SCIM = &scimModel{}
+		}
+		s := m.SCIM
+		data.SCIM = &SCIMSettings{
+			URL:   env.str(s.URL, "SCIM", "URL"),
+			Token: env.str(s.Token, "SCIM", "TOKEN"),
+			TLS:   env.tls(s.tlsModel, "SCIM"),
+		}
+		requireAttr(resp, "scim", "url", data.SCIM.URL)
+	}
+	if m.Zerto != nil || env.any("ZERTO") {
+		if m.Zerto == nil {
+			m.Zerto = &zertoModel{}
+		}
+		z := m.Zerto
+		data.Zerto = &ZertoSettings{
+			URL:          env.str(z.URL, "ZERTO", "URL"),
+			ClientID:     env.str(z.ClientID, "ZERTO", "CLIENT_ID"),
+			ClientSecret: env.str(z.ClientSecret, "ZERTO", "CLIENT_SECRET"),
+			Username:     env.str(z.Username, "ZERTO", "USERNAME"),
+			Password:     env.str(z.Password, "ZERTO", "PASSWORD"),
+			AuthMode:     env.str(z.AuthMode, "ZERTO", "AUTH_MODE"),
+			TLS:          env.tls(z.tlsModel, "ZERTO"),
+		}
+		if data.Zerto.AuthMode == "" {
+			data.Zerto.AuthMode = "keycloak"
+			if data.Zerto.ClientID == "" && data.Zerto.Username != "" {
+				data.Zerto.AuthMode = "session"
+			}
+		}
+		requireAttr(resp, "zerto", "url", data.Zerto.URL)
+		if m := data.Zerto.AuthMode; m != "keycloak" && m != "session" {
+			resp.Diagnostics.AddAttributeError(path.Root("zerto").AtName("auth_mode"), "Invalid Zerto auth_mode",
+				`auth_mode must be "keycloak" or "session", got "`+m+`".`)
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func requireAttr(resp *provider.ConfigureResponse, block, attr, value string) {
+	if value != "" {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(path.Root(block).AtName(attr), "Missing "+block+"."+attr,
+		"The "+block+" block needs "+attr+" (or the environment variable TENANTOPS_"+envName(block)+"_"+envName(attr)+").")
+}
+
+// envReader applies the TENANTOPS_<BLOCK>_<ATTR> environment fallbacks: an
+// attribute set in HCL wins over the environment.
+type envReader struct {
+	diags interface {
+		AddError(string, string)
+	}
+}
+
+func (e envReader) any(block string) bool {
+	return os.Getenv("TENANTOPS_"+block+"_URL") != ""
+}
+
+func (e envReader) str(v types.String, block, attr string) string {
+	if !v.IsNull() && !v.IsUnknown() {
+		return v.ValueString()
+	}
+	return os.Getenv("TENANTOPS_" + block + "_" + attr)
+}
+
+func (e envReader) boolean(v types.Bool, block, attr string) bool {
+	if !v.IsNull() && !v.IsUnknown() {
+		return v.ValueBool()
+	}
+	name := "TENANTOPS_" + block + "_" + attr
+	s := os.Getenv(name)
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		e.diags.AddError("Invalid environment variable "+name, "Expected true or false, got "+strconv.Quote(s)+".")
+	}
+	return b
+}
+
+func (e envReader) tls(m tlsModel, block string) tlsutil.Options {
+	return tlsutil.Options{
+		CAFile:             e.str(m.CAFile, block, "CA_FILE"),
+		CAPEM:              e.str(m.CAPEM, block, "CA_PEM"),
+		InsecureSkipVerify: e.boolean(m.InsecureSkipVerify, block, "INSECURE_SKIP_VERIFY"),
+	}
+}
+
+func envName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+func (p *TenantopsProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		// resources: keep one line per resource, sorted
+	}
+}
+
+func (p *TenantopsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		// data sources: keep one line per data source, sorted
+	}
+}
