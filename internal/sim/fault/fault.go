@@ -79,7 +79,7 @@ func (in *Injector) Clear() {
 	in.mu.Unlock()
 }
 
-// Fired reports how many times rules matching method and path fired in total.
+// Fired reports how many times the installed rules have fired in total.
 func (in *Injector) Fired() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
