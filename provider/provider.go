@@ -346,11 +346,29 @@ func envName(s string) string {
 func (p *TenantopsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		// resources: keep one line per resource, sorted
+		NewDRProtectionGroupResource,
+		NewDirectoryGroupMemberResource,
+		NewDirectoryGroupResource,
+		NewDirectoryOUResource,
+		NewDirectoryUserResource,
+		NewSCIMGroupMemberResource,
+		NewSCIMGroupResource,
+		NewSCIMUserResource,
+		NewSSOClientResource,
+		NewSSOLDAPFederationResource,
+		NewSSOOIDCIdentityProviderResource,
+		NewSSOSAMLIdentityProviderResource,
+		NewSSORealmResource,
+		NewTenantResource,
+		NewTenantSSOResource,
+		NewTenantVDCResource,
 	}
 }
 
 func (p *TenantopsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		// data sources: keep one line per data source, sorted
+		NewDRSiteDataSource,
+		NewProviderVDCDataSource,
 	}
 }

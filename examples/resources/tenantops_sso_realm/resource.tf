@@ -1,0 +1,19 @@
+# One realm per tenant, every user enrolling an authenticator app.
+resource "tenantops_sso_realm" "acme" {
+  realm        = "acme"
+  display_name = "Acme Corp"
+  mfa          = "otp" # or "webauthn" (security keys) or "optional"
+
+  otp_algorithm = "HmacSHA1"
+  otp_digits    = 6
+  otp_period    = 30
+
+  password_policy = "length(12) and notUsername and passwordHistory(5)"
+
+  sso_session_idle_timeout = 1800  # 30 minutes
+  sso_session_max_lifespan = 36000 # 10 hours
+}
+
+output "acme_issuer" {
+  value = tenantops_sso_realm.acme.issuer
+}

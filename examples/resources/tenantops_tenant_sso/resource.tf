@@ -1,0 +1,11 @@
+# The tenant portal logs in through the tenant's own Keycloak realm.
+resource "tenantops_tenant_sso" "acme" {
+  org                 = tenantops_tenant.acme.name
+  client_id           = tenantops_sso_client.portal.client_id
+  client_secret       = tenantops_sso_client.portal.client_secret
+  well_known_endpoint = "${tenantops_sso_realm.acme.issuer}/.well-known/openid-configuration"
+
+  # Anything set explicitly overrides the discovery document.
+  claim_subject = "preferred_username"
+  claim_groups  = "groups"
+}

@@ -1,0 +1,419 @@
+// Package keycloak simulates the parts of the Keycloak admin REST API that
+// tenantops uses (token endpoint, realms, authentication flows and required
+// actions, clients, identity providers and components) closely enough that
+// the unmodified gocloak client works against it, with Keycloak's status
+// codes, error bodies and secret masking.
+package keycloak
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/sim/fault"
+)
+
+// Mask is what Keycloak answers in place of a stored secret.
+const Mask = "**********"
+
+// Options configure a simulator instance. Zero values get the defaults below.
+type Options struct {
+	// AdminClientID and AdminClientSecret are accepted by the
+	// client-credentials grant on the master realm (default "tenantops"/"sim-secret").
+	AdminClientID, AdminClientSecret string
+	// AdminUser and AdminPassword are accepted by the password grant with
+	// client_id=admin-cli (default "admin"/"admin").
+	AdminUser, AdminPassword string
+	// TokenLifespan is the access token lifetime (default 60 s).
+	TokenLifespan time.Duration
+}
+
+// Server is a running simulator.
+type Server struct {
+	URL    string
+	CAPEM  string
+	Faults *fault.Injector
+	// ClientID and ClientSecret are the admin client credentials the
+	// token endpoint accepts (provider block client_id/client_secret).
+	ClientID, ClientSecret string
+
+	opts Options
+	srv  *httptest.Server
+
+	mu      sync.Mutex
+	realms  map[string]*realm // by name
+	order   []string
+	tokens  map[string]time.Time // access token -> expiry
+	refresh map[string]time.Time
+	grants  map[string]int
+}
+
+type realm struct {
+	builtin    bool
+	rep        map[string]any
+	flows      []*flow
+	actions    []map[string]any
+	clients    []map[string]any
+	idps       []map[string]any
+	components []map[string]any
+}
+
+type flow struct {
+	ID, Alias, Description, ProviderID string
+	TopLevel, BuiltIn                  bool
+	Execs                              []*execution
+}
+
+type execution struct {
+	ID            string
+	Authenticator string // provider id, empty for a sub-flow
+	DisplayName   string
+	Requirement   string
+	SubFlowID     string
+	Priority      int
+}
+
+// Start serves a new simulator over HTTPS on a random loopback port.
+func Start(opts Options) (*Server, error) {
+	if opts.AdminClientID == "" {
+		opts.AdminClientID = "tenantops"
+	}
+	if opts.AdminClientSecret == "" {
+		opts.AdminClientSecret = "sim-secret"
+	}
+	if opts.AdminUser == "" {
+		opts.AdminUser = "admin"
+	}
+	if opts.AdminPassword == "" {
+		opts.AdminPassword = "admin"
+	}
+	if opts.TokenLifespan == 0 {
+		opts.TokenLifespan = 60 * time.Second
+	}
+	s := &Server{
+		Faults:  &fault.Injector{},
+		opts:    opts,
+		realms:  map[string]*realm{},
+		tokens:  map[string]time.Time{},
+		refresh: map[string]time.Time{},
+		grants:  map[string]int{},
+	}
+	m := newRealm("master")
+	m.builtin = true
+	s.realms["master"] = m
+	s.order = append(s.order, "master")
+
+	s.srv = httptest.NewUnstartedServer(s.Faults.Wrap(http.HandlerFunc(s.route)))
+	s.srv.StartTLS()
+	s.URL = s.srv.URL
+	s.ClientID, s.ClientSecret = opts.AdminClientID, opts.AdminClientSecret
+	s.CAPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw}))
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// Inventory lists every object the simulator holds outside the built-in
+// master realm: "realm/<name>", "client/<realm>/<clientId>",
+// "idp/<realm>/<alias>", "component/<realm>/<providerId>/<name>" and
+// "flow/<realm>/<alias>" for flows that are not built in.
+func (s *Server) Inventory() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, name := range s.order {
+		r := s.realms[name]
+		if r == nil || r.builtin {
+			continue
+		}
+		out = append(out, "realm/"+name)
+		for _, c := range r.clients {
+			out = append(out, fmt.Sprintf("client/%s/%s", name, str(c["clientId"])))
+		}
+		for _, i := range r.idps {
+			out = append(out, fmt.Sprintf("idp/%s/%s", name, str(i["alias"])))
+		}
+		for _, c := range r.components {
+			out = append(out, fmt.Sprintf("component/%s/%s/%s", name, str(c["providerId"]), str(c["name"])))
+		}
+		for _, f := range r.flows {
+			if f.TopLevel && !f.BuiltIn {
+				out = append(out, fmt.Sprintf("flow/%s/%s", name, f.Alias))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Grants reports how many tokens the token endpoint has issued for a grant
+// type ("client_credentials", "password", "refresh_token").
+func (s *Server) Grants(grantType string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grants[grantType]
+}
+
+// RevokeTokens invalidates every issued access and refresh token, as a
+// Keycloak restart or a session logout would.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = map[string]time.Time{}
+	s.refresh = map[string]time.Time{}
+}
+
+// DeleteRealm removes a realm out of band.
+func (s *Server) DeleteRealm(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deleteRealm(name)
+}
+
+// DeleteClient removes a client (by clientId) out of band.
+func (s *Server) DeleteClient(realmName, clientID string) bool {
+	return s.remove(realmName, func(r *realm) *[]map[string]any { return &r.clients }, "clientId", clientID)
+}
+
+// DeleteIdentityProvider removes an identity provider out of band.
+func (s *Server) DeleteIdentityProvider(realmName, alias string) bool {
+	return s.remove(realmName, func(r *realm) *[]map[string]any { return &r.idps }, "alias", alias)
+}
+
+// DeleteComponent removes a component (by name) out of band.
+func (s *Server) DeleteComponent(realmName, name string) bool {
+	return s.remove(realmName, func(r *realm) *[]map[string]any { return &r.components }, "name", name)
+}
+
+func (s *Server) remove(realmName string, list func(*realm) *[]map[string]any, key, val string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return false
+	}
+	l := list(r)
+	if _, i := find(*l, key, val); i >= 0 {
+		*l = append((*l)[:i], (*l)[i+1:]...)
+		return true
+	}
+	return false
+}
+
+// find returns the first object whose key equals val, and its index (-1 if none).
+func find(list []map[string]any, key, val string) (map[string]any, int) {
+	for i, o := range list {
+		if str(o[key]) == val {
+			return o, i
+		}
+	}
+	return nil, -1
+}
+
+// object returns a copy of the object whose key equals val in a realm list.
+func (s *Server) object(realmName string, list func(*realm) []map[string]any, key, val string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return nil
+	}
+	if o, _ := find(list(r), key, val); o != nil {
+		return clone(o)
+	}
+	return nil
+}
+
+// Realm returns a copy of a realm's representation, or nil.
+func (s *Server) Realm(name string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[name]
+	if r == nil {
+		return nil
+	}
+	return clone(r.rep)
+}
+
+// Requirement returns the requirement of the execution (authenticator
+// provider id, or sub-flow alias) in the realm's flow tree, or "".
+func (s *Server) Requirement(realmName, providerOrAlias string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return ""
+	}
+	for _, f := range r.flows {
+		for _, e := range f.Execs {
+			if e.Authenticator == providerOrAlias || (e.SubFlowID != "" && r.flowByID(e.SubFlowID).Alias == providerOrAlias) {
+				return e.Requirement
+			}
+		}
+	}
+	return ""
+}
+
+// DefaultAction reports whether a required action is a default action.
+func (s *Server) DefaultAction(realmName, alias string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return false
+	}
+	a, _ := find(r.actions, "alias", alias)
+	b, _ := a["defaultAction"].(bool)
+	return b
+}
+
+// Component returns a copy of a component (unmasked) by name, or nil.
+func (s *Server) Component(realmName, name string) map[string]any {
+	return s.object(realmName, func(r *realm) []map[string]any { return r.components }, "name", name)
+}
+
+// IdentityProvider returns a copy of an identity provider (unmasked), or nil.
+func (s *Server) IdentityProvider(realmName, alias string) map[string]any {
+	return s.object(realmName, func(r *realm) []map[string]any { return r.idps }, "alias", alias)
+}
+
+// Client returns a copy of a client by clientId, or nil.
+func (s *Server) Client(realmName, clientID string) map[string]any {
+	return s.object(realmName, func(r *realm) []map[string]any { return r.clients }, "clientId", clientID)
+}
+
+func (s *Server) deleteRealm(name string) bool {
+	if _, ok := s.realms[name]; !ok {
+		return false
+	}
+	delete(s.realms, name)
+	for i, n := range s.order {
+		if n == name {
+			s.order = append(s.order[:i], s.order[i+1:]...)
+			break
+		}
+	}
+	return true
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func randomSecret() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func clone(m map[string]any) map[string]any {
+	b, _ := json.Marshal(m)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// errorMessage answers like Keycloak's ErrorResponse (400/409).
+func errorMessage(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"errorMessage": msg})
+}
+
+// notFound answers like a JAX-RS NotFoundException.
+func notFound(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": msg, "error_description": "For more on this error consult the server log."})
+}
+
+func created(w http.ResponseWriter, req *http.Request, id string) {
+	loc := "https://" + req.Host + strings.TrimRight(req.URL.Path, "/") + "/" + id
+	w.Header().Set("Location", loc)
+	w.WriteHeader(http.StatusCreated)
+}
+
+func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
+
+// PatchClient sets fields on a client out of band, as an operator would in
+// the console.
+func (s *Server) PatchClient(realmName, clientID string, fields map[string]any) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return false
+	}
+	c, _ := find(r.clients, "clientId", clientID)
+	if c == nil {
+		return false
+	}
+	for k, v := range fields {
+		c[k] = v
+	}
+	return true
+}
+
+// PatchComponentConfig sets one config key of a component out of band.
+func (s *Server) PatchComponentConfig(realmName, name, key, value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return false
+	}
+	c, _ := find(r.components, "name", name)
+	if c == nil {
+		return false
+	}
+	configOf(c)[key] = []any{value}
+	return true
+}
+
+// PatchIdentityProviderConfig sets one config key of an identity provider
+// out of band.
+func (s *Server) PatchIdentityProviderConfig(realmName, alias, key, value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return false
+	}
+	i, _ := find(r.idps, "alias", alias)
+	if i == nil {
+		return false
+	}
+	configOf(i)[key] = value
+	return true
+}
+
+// configOf returns an object's config map, creating it if absent.
+func configOf(o map[string]any) map[string]any {
+	cfg, _ := o["config"].(map[string]any)
+	if cfg == nil {
+		cfg = map[string]any{}
+		o["config"] = cfg
+	}
+	return cfg
+}

@@ -1,0 +1,111 @@
+package vcd_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
+	"github.com/tenantops/tenantops/internal/tlsutil"
+	"github.com/tenantops/tenantops/internal/vcd"
+)
+
+func setup(t *testing.T) (*simvcd.Server, *vcd.Client) {
+	t.Helper()
+	s, err := simvcd.Start(simvcd.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c, err := vcd.New(context.Background(), vcd.Config{URL: s.URL, User: "admin", Password: "admin-password",
+		TLS: tlsutil.Options{CAPEM: s.CAPEM}, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+var vdcSpec = vcd.VDC{Name: "vdc-main", ProviderVDC: "pvdc-1", NetworkPool: "np-1", AllocationModel: "AllocationVApp",
+	CPULimitMHz: 4000, MemLimitMB: 4096, Enabled: true, ThinProvision: true,
+	StorageProfiles: []vcd.StorageProfile{{Name: "gold", LimitMB: 1024, Default: true, Enabled: true}}}
+
+func TestClientLifeCycle(t *testing.T) {
+	t.Parallel()
+	s, c := setup(t)
+	ctx := context.Background()
+	id, err := c.CreateOrg(ctx, vcd.Org{Name: "acme", FullName: "Acme", Enabled: true, DeployedVMQuota: 5, VAppStorageLeaseSeconds: 3600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := c.GetOrgByName(ctx, "acme")
+	if err != nil || o.ID != id || o.DeployedVMQuota != 5 || o.VAppStorageLeaseSeconds != 3600 {
+		t.Fatalf("GetOrgByName: %v %+v", err, o)
+	}
+	o.Description = "changed"
+	if err := c.UpdateOrg(ctx, id, *o); err != nil {
+		t.Fatal(err)
+	}
+	vid, err := c.CreateVDC(ctx, id, vdcSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := vdcSpec
+	spec.CPULimitMHz = 8000
+	spec.StorageProfiles = []vcd.StorageProfile{{Name: "silver", LimitMB: 2048, Default: true, Enabled: true}}
+	if err := c.UpdateVDC(ctx, vid, spec); err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.GetVDC(ctx, vid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.CPULimitMHz != 8000 || !reflect.DeepEqual(v.StorageProfiles, spec.StorageProfiles) || v.OrgID != id || v.NetworkPool != "np-1" {
+		t.Fatalf("VDC after update: %+v", v)
+	}
+	if err := c.DeleteOrg(ctx, id, false, false); !errors.Is(err, vcd.ErrOrgNotEmpty) {
+		t.Fatalf("DeleteOrg with VDC: %v", err)
+	}
+	if err := c.DeleteOrg(ctx, id, true, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetOrg(ctx, id); !errors.Is(err, vcd.ErrNotFound) {
+		t.Fatalf("GetOrg after delete: %v", err)
+	}
+	if inv := s.Inventory(); len(inv) != 0 {
+		t.Fatalf("inventory %v", inv)
+	}
+}
+
+func TestClientTaskTimeoutAndFailure(t *testing.T) {
+	t.Parallel()
+	s, c := setup(t)
+	ctx := context.Background()
+	id, err := c.CreateOrg(ctx, vcd.Org{Name: "slow", FullName: "Slow", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetTaskDuration(simvcd.OpVDCCreate, 2*time.Second)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	vid, err := c.CreateVDC(short, id, vdcSpec)
+	if vid == "" || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want ID and deadline error, got %q %v", vid, err)
+	}
+	// Deleting the busy VDC waits for its task instead of failing.
+	if err := c.DeleteVDC(ctx, vid); err != nil {
+		t.Fatalf("DeleteVDC busy: %v", err)
+	}
+	s.FailNextTask(simvcd.OpOrgUpdate, "quota service unavailable")
+	err = c.UpdateOrg(ctx, id, vcd.Org{Name: "slow", FullName: "Slow 2"})
+	var te *vcd.TaskError
+	if !errors.As(err, &te) || te.Message != "quota service unavailable" {
+		t.Fatalf("failed task: %v", err)
+	}
+	if _, err := c.CreateOrg(ctx, vcd.Org{Name: "slow", FullName: "dup"}); err == nil || !strings.Contains(err.Error(), "already exists") ||
+		strings.Contains(err.Error(), "API Error") {
+		t.Fatalf("duplicate: %v", err)
+	}
+}

@@ -1,0 +1,240 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/tenantops/tenantops/internal/directory"
+)
+
+type userCfg struct {
+	name, ou, password, groups, extra string
+	enabled, neverExpires             bool
+}
+
+func testAccDirectoryUserConfig(e *dirEnv, u userCfg) string {
+	return e.providerConfig() + fmt.Sprintf(`
+resource "tenantops_directory_ou" "people" {
+  name = "people"
+  path = %[1]q
+}
+
+resource "tenantops_directory_ou" "people2" {
+  name = "people2"
+  path = %[1]q
+}
+
+resource "tenantops_directory_group" "ga" {
+  name = "ga-%[2]s"
+  path = tenantops_directory_ou.people.dn
+}
+
+resource "tenantops_directory_group" "gb" {
+  name = "gb-%[2]s"
+  path = tenantops_directory_ou.people.dn
+}
+
+resource "tenantops_directory_user" "u" {
+  name                   = %[3]q
+  path                   = tenantops_directory_ou.%[4]s.dn
+  sam_account_name       = "al%[2]s"
+  user_principal_name    = "al%[2]s@test.local"
+  initial_password       = %[5]q
+  enabled                = %[6]t
+  password_never_expires = %[7]t
+  groups                 = %[8]s
+  %[9]s
+  depends_on             = [tenantops_directory_group.ga, tenantops_directory_group.gb]
+}
+`, e.Base, e.Tag, u.name, u.ou, u.password, u.enabled, u.neverExpires, u.groups, u.extra)
+}
+
+// groupDN spells a test group's DN in lower case with spaces, or in upper case.
+func (e *dirEnv) groupDN(prefix string, upper bool) string {
+	dn := "CN=" + prefix + "-" + e.Tag + ",OU=people," + e.Base
+	if upper {
+		return fmt.Sprintf("%q", dn)
+	}
+	return fmt.Sprintf("%q", lowerSpaced(dn))
+}
+
+// userDN is the DN of the test user from state.
+func userDN(s *terraform.State) string {
+	return s.RootModule().Resources["tenantops_directory_user.u"].Primary.Attributes["dn"]
+}
+
+// canLogin binds as the user from state with password; want says whether
+// that must succeed.
+func (e *dirEnv) canLogin(password string, want bool) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		err := e.Client.CheckBind(userDN(s), password)
+		if want && err != nil {
+			return fmt.Errorf("user %s cannot log in: %v", userDN(s), err)
+		}
+		if !want && err == nil {
+			return fmt.Errorf("user %s logged in with password %q but must not", userDN(s), password)
+		}
+		return nil
+	}
+}
+
+func TestAccDirectoryUser_lifecycle(t *testing.T) {
+	e := newDirEnv(t)
+	const p1, p2 = "First-Pa55word!", "Second-Pa55word!"
+	base := userCfg{name: "Alice Admin", ou: "people", password: p1, enabled: true,
+		groups: "[" + e.groupDN("ga", false) + "]"}
+	moved := base
+	moved.name, moved.ou, moved.password, moved.enabled, moved.neverExpires = "Alice Renamed", "people2", p2, false, true
+	moved.groups = "[" + e.groupDN("ga", true) + ", " + e.groupDN("gb", false) + "]"
+	moved.extra = `description = "moved and disabled"`
+	reenabled := moved
+	reenabled.enabled = true
+	respelt := reenabled
+	respelt.groups = "[tenantops_directory_group.ga.dn, " + e.groupDN("gb", true) + "]"
+	var firstID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkEmpty,
+		Steps: []resource.TestStep{
+			// create: the account really logs in with initial_password
+			{
+				Config: testAccDirectoryUserConfig(e, base),
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr("tenantops_directory_user.u", "enabled", "true"),
+					resource.TestCheckResourceAttr("tenantops_directory_user.u", "groups.#", "1"),
+					resource.TestMatchResourceAttr("tenantops_directory_user.u", "dn", regexp.MustCompile(`^CN=Alice Admin,OU=people,`)),
+					e.canLogin(p1, true),
+					e.canLogin("wrong", false),
+					func(s *terraform.State) error {
+						firstID = s.RootModule().Resources["tenantops_directory_user.u"].Primary.ID
+						return e.expectMembers("CN=ga-"+e.Tag+",OU=people,"+e.Base, userDN(s))
+					},
+				),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			// rename, move, disable, description, groups: a disabled account cannot log in
+			{
+				Config: testAccDirectoryUserConfig(e, moved),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_user.u", plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestMatchResourceAttr("tenantops_directory_user.u", "dn", regexp.MustCompile(`^CN=Alice Renamed,OU=people2,`)),
+					resource.TestCheckResourceAttr("tenantops_directory_user.u", "enabled", "false"),
+					resource.TestCheckResourceAttr("tenantops_directory_user.u", "password_never_expires", "true"),
+					resource.TestCheckResourceAttr("tenantops_directory_user.u", "description", "moved and disabled"),
+					resource.TestCheckResourceAttr("tenantops_directory_user.u", "groups.#", "2"),
+					e.canLogin(p1, false),
+					func(s *terraform.State) error {
+						if id := s.RootModule().Resources["tenantops_directory_user.u"].Primary.ID; id != firstID {
+							return fmt.Errorf("objectGUID changed on rename: %s -> %s", firstID, id)
+						}
+						return e.expectMembers("CN=gb-"+e.Tag+",OU=people,"+e.Base, userDN(s))
+					},
+				),
+			},
+			// enabled again: the original password works, the changed initial_password was never applied
+			{
+				Config: testAccDirectoryUserConfig(e, reenabled),
+				Check:  resource.ComposeTestCheckFunc(e.canLogin(p1, true), e.canLogin(p2, false)),
+			},
+			// group DNs written differently: no diff
+			{Config: testAccDirectoryUserConfig(e, respelt), PlanOnly: true},
+			// import by DN, sAMAccountName, DOMAIN\sAMAccountName, UPN and GUID
+			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
+				ImportStateIdFunc:       attrOf("tenantops_directory_user.u", "dn"),
+				ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
+			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
+				ImportStateId: "al" + e.Tag, ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
+			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
+				ImportStateId: `TEST\al` + e.Tag, ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
+			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
+				ImportStateId: "al" + e.Tag + "@test.local", ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
+			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
+				ImportStateIdFunc:       attrOf("tenantops_directory_user.u", "id"),
+				ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
+			// deleted out of band: re-created
+			{
+				PreConfig: e.deleteOutOfBand(t, "CN=Alice Renamed,OU=people2,"+e.Base),
+				Config:    testAccDirectoryUserConfig(e, reenabled),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_user.u", plancheck.ResourceActionCreate)},
+				},
+				Check: e.canLogin(p2, true), // a new account gets the current initial_password
+			},
+		},
+	})
+}
+
+// TestAccDirectoryUser_importKeepsPassword adopts an existing account whose
+// password differs from initial_password: the password is not reset.
+func TestAccDirectoryUser_importKeepsPassword(t *testing.T) {
+	e := newDirEnv(t)
+	cfg := e.providerConfig() + fmt.Sprintf(`
+resource "tenantops_directory_user" "u" {
+  name             = "Existing"
+  path             = %q
+  sam_account_name = "ex%s"
+  initial_password = "Terraform-Pa55!"
+}
+`, e.Base, e.Tag)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkEmpty,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					if _, err := e.Client.CreateUser(context.Background(), e.Base, directory.User{
+						Name: "Existing", SAMAccountName: "ex" + e.Tag, Enabled: true}, "Own-Pa55word!"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg, ResourceName: "tenantops_directory_user.u", ImportState: true,
+				ImportStateId: "ex" + e.Tag, ImportStatePersist: true,
+			},
+			{
+				Config: cfg,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr("tenantops_directory_user.u", "enabled", "true"),
+					e.canLogin("Own-Pa55word!", true),
+					e.canLogin("Terraform-Pa55!", false),
+				),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+func TestAccDirectoryUser_backendError(t *testing.T) {
+	e := newDirEnv(t)
+	cfg := func(groups string) string {
+		return e.providerConfig() + fmt.Sprintf(`
+resource "tenantops_directory_user" "u" {
+  name             = "Broken"
+  path             = %q
+  sam_account_name = "br%s"
+  initial_password = "Pa55word!"
+  groups           = [%q]
+}
+`, e.Base, e.Tag, groups)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkEmpty,
+		Steps: []resource.TestStep{
+			// the account is created, joining a missing group fails: the tainted
+			// account is in state and destroy removes it
+			{
+				Config:      cfg("CN=missing-group," + e.Base),
+				ExpectError: regexp.MustCompile(`(?s)Unable to set groups of user "br` + e.Tag + `".*Active Directory: `),
+			},
+		},
+	})
+}

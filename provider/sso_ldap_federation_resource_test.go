@@ -1,0 +1,152 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/tenantops/tenantops/internal/sim/fault"
+	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
+)
+
+func testAccSSOLDAPConfig(s *kcsim.Server, cred, editMode string, fullSync int) string {
+	return kcProvider(s) + fmt.Sprintf(`
+resource "tenantops_sso_realm" "r" {
+  realm = "acme"
+}
+
+resource "tenantops_sso_ldap_federation" "ad" {
+  realm            = tenantops_sso_realm.r.realm
+  name             = "acme-ad"
+  connection_url   = "ldaps://dc1.example.com:636"
+  bind_dn          = "CN=svc-keycloak,OU=Service,OU=acme,DC=example,DC=com"
+  bind_credential  = %q
+  users_dn         = "OU=Users,OU=acme,DC=example,DC=com"
+  edit_mode        = %q
+  full_sync_period = %d
+  changed_sync_period = 300
+}
+`, cred, editMode, fullSync)
+}
+
+func ldapConfigValue(s *kcsim.Server, key string) string {
+	c := s.Component("acme", "acme-ad")
+	if c == nil {
+		return "<missing>"
+	}
+	cfg, _ := c["config"].(map[string]any)
+	l, _ := cfg[key].([]any)
+	if len(l) == 0 {
+		return ""
+	}
+	v, _ := l[0].(string)
+	return v
+}
+
+func TestAccSSOLDAPFederation_lifecycle(t *testing.T) {
+	t.Parallel()
+	s := startKeycloakSim(t)
+	const addr = "tenantops_sso_ldap_federation.ad"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             kcNothingLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: testAccSSOLDAPConfig(s, "first-secret", "READ_ONLY", -1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("vendor"), knownvalue.StringExact("ad")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("uuid_ldap_attribute"), knownvalue.StringExact("objectGUID")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("bind_credential"), knownvalue.StringExact("first-secret")),
+					statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("bind_credential")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: kcCheck(func() error {
+					c := s.Component("acme", "acme-ad")
+					return errors.Join(
+						kcExpectEq("providerType", c["providerType"], any("org.keycloak.storage.UserStorageProvider")),
+						kcExpectEq("parentId", c["parentId"], s.Realm("acme")["id"]),
+						kcExpectEq("bindCredential", ldapConfigValue(s, "bindCredential"), "first-secret"),
+						kcExpectEq("periodicChangedUsersSync", ldapConfigValue(s, "periodicChangedUsersSync"), "true"),
+						kcExpectEq("startTls", ldapConfigValue(s, "startTls"), "false"),
+					)
+				}),
+			},
+			{
+				// A changed bind credential shows in the plan and is written
+				// in full; the mask Keycloak answers is never written back.
+				PreConfig: func() { s.PatchComponentConfig("acme", "acme-ad", "cachePolicy", "NO_CACHE") },
+				Config:    testAccSSOLDAPConfig(s, "rotated-secret", "WRITABLE", 86400),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("bind_credential"), knownvalue.StringExact("rotated-secret")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: kcCheck(func() error {
+					return errors.Join(
+						kcExpectEq("bindCredential", ldapConfigValue(s, "bindCredential"), "rotated-secret"),
+						kcExpectEq("editMode", ldapConfigValue(s, "editMode"), "WRITABLE"),
+						kcExpectEq("fullSyncPeriod", ldapConfigValue(s, "fullSyncPeriod"), "86400"),
+						kcExpectEq("cachePolicy (unmanaged)", ldapConfigValue(s, "cachePolicy"), "NO_CACHE"),
+					)
+				}),
+			},
+			{
+				// Only the credential changes: still an update, never hidden
+				// behind Keycloak's mask.
+				Config: testAccSSOLDAPConfig(s, "third-secret", "WRITABLE", 86400),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				},
+				Check: kcCheck(func() error {
+					return kcExpectEq("bindCredential", ldapConfigValue(s, "bindCredential"), "third-secret")
+				}),
+			},
+			{ResourceName: addr, ImportState: true, ImportStateId: "acme/acme-ad", ImportStateVerify: true,
+				ImportStateVerifyIgnore: []string{"bind_credential"}},
+			{
+				PreConfig: func() {
+					if !s.DeleteComponent("acme", "acme-ad") {
+						t.Fatal("component not in simulator")
+					}
+				},
+				Config: testAccSSOLDAPConfig(s, "third-secret", "WRITABLE", 86400),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+func TestAccSSOLDAPFederation_backendFault(t *testing.T) {
+	t.Parallel()
+	s := startKeycloakSim(t)
+	s.Faults.Add(fault.Rule{Method: "POST", Path: `/admin/realms/acme/components$`, Kind: fault.Status, Status: 503,
+		ContentType: "application/json", Body: `{"error":"unknown_error","error_description":"LDAP store unavailable"}`})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             kcNothingLeft(s),
+		Steps: []resource.TestStep{
+			{
+				// A clear-text bind is refused before anything is created.
+				Config: strings.Replace(testAccSSOLDAPConfig(s, "first-secret", "READ_ONLY", -1),
+					"ldaps://dc1.example.com:636", "ldap://dc1.example.com:389", 1),
+				ExpectError: regexp.MustCompile(`Clear-text LDAP connection`),
+			},
+			{
+				Config:      testAccSSOLDAPConfig(s, "first-secret", "READ_ONLY", -1),
+				ExpectError: regexp.MustCompile(`Unable to create LDAP federation "acme-ad" in realm "acme"(.|\n)*LDAP store(.|\n)*unavailable`),
+			},
+		},
+	})
+}

@@ -1,0 +1,135 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/tenantops/tenantops/internal/sim/fault"
+	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
+)
+
+func testAccSSORealmConfig(s *kcsim.Server, name, mfa string, digits int) string {
+	return kcProvider(s) + fmt.Sprintf(`
+resource "tenantops_sso_realm" "r" {
+  realm            = %q
+  display_name     = "Acme Corp"
+  mfa              = %q
+  otp_digits       = %d
+  password_policy  = "length(12) and notUsername"
+  webauthn_rp_name = "Acme"
+  sso_session_idle_timeout = 900
+}
+`, name, mfa, digits)
+}
+
+// mfaState asserts the browser flow and default required actions that an
+// MFA mode must produce in Keycloak.
+func mfaState(s *kcsim.Server, realm, subflow, otp, webauthn string, totpDefault, webauthnDefault bool) func() error {
+	return func() error {
+		return errors.Join(
+			kcExpectEq("Browser - Conditional OTP requirement", s.Requirement(realm, "Browser - Conditional OTP"), subflow),
+			kcExpectEq("OTP Form requirement", s.Requirement(realm, "auth-otp-form"), otp),
+			kcExpectEq("WebAuthn Authenticator requirement", s.Requirement(realm, "webauthn-authenticator"), webauthn),
+			kcExpectEq("CONFIGURE_TOTP default action", s.DefaultAction(realm, "CONFIGURE_TOTP"), totpDefault),
+			kcExpectEq("webauthn-register default action", s.DefaultAction(realm, "webauthn-register"), webauthnDefault),
+		)
+	}
+}
+
+func TestAccSSORealm_lifecycle(t *testing.T) {
+	t.Parallel()
+	s := startKeycloakSim(t)
+	const addr = "tenantops_sso_realm.r"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             kcNothingLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: testAccSSORealmConfig(s, "acme", "otp", 6),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("acme")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("mfa"), knownvalue.StringExact("otp")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("issuer"), knownvalue.StringExact(s.URL+"/realms/acme")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("otp_algorithm"), knownvalue.StringExact("HmacSHA1")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: resource.ComposeTestCheckFunc(
+					kcCheck(mfaState(s, "acme", "REQUIRED", "REQUIRED", "", true, false)),
+					kcCheck(func() error {
+						rep := s.Realm("acme")
+						return errors.Join(
+							kcExpectEq("displayName", rep["displayName"], any("Acme Corp")),
+							kcExpectEq("passwordPolicy", rep["passwordPolicy"], any("length(12) and notUsername")),
+							kcExpectEq("ssoSessionIdleTimeout", rep["ssoSessionIdleTimeout"], any(float64(900))),
+							// A field tenantops does not manage keeps Keycloak's default.
+							kcExpectEq("accessTokenLifespan", rep["accessTokenLifespan"], any(float64(300))),
+						)
+					}),
+				),
+			},
+			{
+				// mfa = "optional" puts Keycloak's default back.
+				Config: testAccSSORealmConfig(s, "acme", "optional", 8),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					kcCheck(mfaState(s, "acme", "CONDITIONAL", "REQUIRED", "", false, false)),
+					kcCheck(func() error {
+						return kcExpectEq("otpPolicyDigits", s.Realm("acme")["otpPolicyDigits"], any(float64(8)))
+					}),
+				),
+			},
+			{
+				Config: testAccSSORealmConfig(s, "acme", "webauthn", 8),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: kcCheck(mfaState(s, "acme", "REQUIRED", "DISABLED", "REQUIRED", false, true)),
+			},
+			{ResourceName: addr, ImportState: true, ImportStateId: "acme", ImportStateVerify: true},
+			{
+				// Deleted out of band: the plan re-creates it, no error.
+				PreConfig: func() {
+					if !s.DeleteRealm("acme") {
+						t.Fatal("realm acme not in simulator")
+					}
+				},
+				Config: testAccSSORealmConfig(s, "acme", "webauthn", 8),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+				},
+				Check: kcCheck(mfaState(s, "acme", "REQUIRED", "DISABLED", "REQUIRED", false, true)),
+			},
+		},
+	})
+}
+
+func TestAccSSORealm_backendFault(t *testing.T) {
+	t.Parallel()
+	s := startKeycloakSim(t)
+	// The realm is created, then setting its browser flow fails.
+	s.Faults.Add(fault.Rule{Method: "PUT", Path: `/admin/realms/beta/authentication/flows/browser/executions$`,
+		Kind: fault.Status, Status: 500, ContentType: "application/json",
+		Body: `{"errorMessage":"unknown_error: flow store unavailable"}`})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             kcNothingLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config:      testAccSSORealmConfig(s, "beta", "otp", 6),
+				ExpectError: regexp.MustCompile(`Unable to set MFA "otp" on realm "beta"(.|\n)*flow store unavailable`),
+			},
+		},
+	})
+}

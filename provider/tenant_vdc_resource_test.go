@@ -1,0 +1,225 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
+)
+
+const testAccTenantHCL = `
+resource "tenantops_tenant" "t" {
+  name      = "acme"
+  full_name = "Acme Corp"
+}
+`
+
+// testAccVDCConfig is a tenant plus one VDC; profiles and extra are HCL
+// spliced into the VDC block.
+func testAccVDCConfig(s *simvcd.Server, cpuLimit int, profiles, extra string) string {
+	return vcdProvider(s) + testAccTenantHCL + fmt.Sprintf(`
+resource "tenantops_tenant_vdc" "v" {
+  org               = tenantops_tenant.t.name
+  name              = "vdc-main"
+  provider_vdc      = "pvdc-1"
+  allocation_model  = "AllocationVApp"
+  cpu_limit_mhz     = %d
+  memory_limit_mb   = 8192
+  network_pool      = "np-1"
+  storage_profiles  = [%s]
+%s
+}
+`, cpuLimit, profiles, extra)
+}
+
+const goldOnly = `{ name = "gold", limit_mb = 10240, default = true }`
+
+func TestAccTenantVDC_lifecycle(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	const addr = "tenantops_tenant_vdc.v"
+	var vdcID string
+	twoProfiles := `{ name = "gold", limit_mb = 20480 }, { name = "silver", limit_mb = 4096, default = true }`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             vcdInventoryIs(s),
+		Steps: []resource.TestStep{
+			{
+				Config: testAccVDCConfig(s, 4000, goldOnly, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^urn:vcloud:vdc:[0-9a-f-]{36}$`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("cpu_limit_mhz"), knownvalue.Int64Exact(4000)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("network_pool"), knownvalue.StringExact("np-1")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"name": knownvalue.StringExact("gold"),
+							"limit_mb": knownvalue.Int64Exact(10240), "default": knownvalue.Bool(true), "enabled": knownvalue.Bool(true)}),
+					})),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: resource.ComposeTestCheckFunc(
+					vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
+					func(st *terraform.State) error { vdcID = st.RootModule().Resources[addr].Primary.ID; return nil },
+				),
+			},
+			{
+				// In place: a bigger CPU limit, a second profile that becomes the default.
+				Config: testAccVDCConfig(s, 8000, twoProfiles, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("cpu_limit_mhz"), knownvalue.Int64Exact(8000)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(1).AtMapKey("default"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(0).AtMapKey("limit_mb"), knownvalue.Int64Exact(20480)),
+				},
+				Check: func(st *terraform.State) error {
+					if got := st.RootModule().Resources[addr].Primary.ID; got != vdcID {
+						return fmt.Errorf("VDC was replaced: %s -> %s", vdcID, got)
+					}
+					return nil
+				},
+			},
+			{
+				// Back to one profile: silver is removed, gold is the default again.
+				Config: testAccVDCConfig(s, 8000, goldOnly, `  description = "main"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{ResourceName: addr, ImportState: true, ImportStateId: "acme/vdc-main", ImportStateVerify: true,
+				ImportStateVerifyIgnore: []string{"timeouts"}},
+			{ResourceName: addr, ImportState: true, ImportStateIdFunc: func(*terraform.State) (string, error) { return vdcID, nil },
+				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"}},
+			{
+				PreConfig: func() { s.DeleteVDC("acme", "vdc-main") },
+				Config:    testAccVDCConfig(s, 8000, goldOnly, `  description = "main"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
+			},
+		},
+	})
+}
+
+func TestAccTenantVDC_failedTask(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             vcdInventoryIs(s),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					s.FailNextTask(simvcd.OpVDCCreate, "No datastore in storage profile gold has enough free space")
+				},
+				Config:      testAccVDCConfig(s, 4000, goldOnly, ""),
+				ExpectError: diagRE(`Unable to create tenant VDC "acme/vdc-main"`, "task vdcCreateVdc failed: No datastore in storage profile gold has enough free space"),
+			},
+			{
+				// The half-created VDC is in state (tainted): the next plan
+				// replaces it, and the final destroy would remove it.
+				PreConfig: vcdHolds(t, s, "org/acme", "vdc/acme/vdc-main"),
+				Config:    testAccVDCConfig(s, 4000, `{ name = "bronze", default = true }`, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_tenant_vdc.v", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ExpectError: diagRE(`storage profile "bronze" is not offered by provider VDC "pvdc-1"`),
+			},
+		},
+	})
+}
+
+func TestAccTenantVDC_slowTaskTimeout(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		// Destroy waits for the still-running creation task, then deletes.
+		CheckDestroy: vcdInventoryIs(s),
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   func() { s.SetTaskDuration(simvcd.OpVDCCreate, 5*time.Second) },
+				Config:      testAccVDCConfig(s, 4000, goldOnly, `  timeouts { create = "2s" }`),
+				ExpectError: diagRE(`Unable to create tenant VDC "acme/vdc-main"`, "timed out waiting for task vdcCreateVdc", "context deadline exceeded", "raise it in the resource's timeouts block"),
+			},
+			{
+				// The VDC still being created is tracked (tainted): it is
+				// replaced once Cloud Director lets go of it.
+				PreConfig: func() {
+					vcdHolds(t, s, "org/acme", "vdc/acme/vdc-main")()
+					s.SetTaskDuration(simvcd.OpVDCCreate, 0)
+				},
+				Config: testAccVDCConfig(s, 4000, goldOnly, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_tenant_vdc.v", plancheck.ResourceActionDestroyBeforeCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
+			},
+		},
+	})
+}
+
+func TestAccTenant_deleteWithVDCNeedsRecursive(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	// The VDC names the org literally, so the tenant can be destroyed while
+	// the VDC stays in the configuration.
+	vdc := func(extra string) string {
+		return `
+resource "tenantops_tenant_vdc" "v" {
+  org              = "acme"
+  name             = "vdc-main"
+  provider_vdc     = "pvdc-1"
+  allocation_model = "AllocationVApp"
+  storage_profiles = [{ name = "gold", default = true }]
+` + extra + `}
+`
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             vcdInventoryIs(s),
+		Steps: []resource.TestStep{
+			{
+				Config: vcdProvider(s) + testAccTenantHCL + vdc("  depends_on = [tenantops_tenant.t]\n"),
+				Check:  vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
+			},
+			{
+				// Destroying the tenant while its VDC exists is refused.
+				Config:      vcdProvider(s) + vdc(""),
+				ExpectError: diagRE(`Unable to delete tenant "acme"`, "organization still contains VDCs: vdc-main", "delete_recursive = true"),
+			},
+			{
+				PreConfig: vcdHolds(t, s, "org/acme", "vdc/acme/vdc-main"),
+				Config: vcdProvider(s) + `
+resource "tenantops_tenant" "t" {
+  name             = "acme"
+  full_name        = "Acme Corp"
+  delete_recursive = true
+}
+` + vdc(""),
+				Check: vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
+			},
+			{
+				// With delete_recursive the tenant goes and takes the VDC with
+				// it; the VDC left in the configuration is planned again.
+				Config:             vcdProvider(s) + vdc(""),
+				Check:              vcdInventoryIs(s),
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}

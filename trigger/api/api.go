@@ -1,0 +1,233 @@
+// Package api serves the trigger's HTTP API: tenants, runs with their
+// steps, approval of planned runs, drift checks, health, readiness and
+// Prometheus metrics. Everything but /healthz and /readyz needs the bearer
+// token; the webhook endpoint is authenticated by its signature instead.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/riverqueue/river"
+
+	"github.com/tenantops/tenantops/trigger/metrics"
+	"github.com/tenantops/tenantops/trigger/runner"
+	"github.com/tenantops/tenantops/trigger/store"
+)
+
+// API holds the handlers' dependencies.
+type API struct {
+	Pool    *pgxpool.Pool
+	River   *river.Client[pgx.Tx]
+	Token   string
+	Metrics *metrics.Metrics
+	Webhook http.Handler
+	Log     *slog.Logger
+	// Ready reports whether the service can take work (nil = always).
+	Ready func(context.Context) error
+}
+
+// Handler returns the routed handler.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.readyz)
+	if a.Webhook != nil {
+		mux.Handle("POST /v1/webhooks/crm", a.Webhook)
+	}
+	mux.Handle("GET /metrics", a.auth(promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{})))
+	mux.Handle("GET /v1/tenants", a.auth(http.HandlerFunc(a.listTenants)))
+	mux.Handle("GET /v1/tenants/{id}", a.auth(http.HandlerFunc(a.getTenant)))
+	mux.Handle("POST /v1/tenants/{id}/drift", a.auth(http.HandlerFunc(a.drift)))
+	mux.Handle("GET /v1/runs", a.auth(http.HandlerFunc(a.listRuns)))
+	mux.Handle("GET /v1/runs/{id}", a.auth(http.HandlerFunc(a.getRun)))
+	mux.Handle("POST /v1/runs/{id}/approve", a.auth(http.HandlerFunc(a.approve)))
+	return mux
+}
+
+func (a *API) auth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || a.Token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(a.Token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tenantops-trigger"`)
+			writeJSON(w, http.StatusUnauthorized, errBody("missing or wrong bearer token"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Pool.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, errBody("database unreachable"))
+		return
+	}
+	if a.Ready != nil {
+		if err := a.Ready(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, errBody(err.Error()))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (a *API) listTenants(w http.ResponseWriter, r *http.Request) {
+	ts, err := store.ListTenants(r.Context(), a.Pool)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tenants": nonNil(ts)})
+}
+
+// TenantView is a tenant with its latest runs.
+type TenantView struct {
+	store.Tenant
+	Runs []store.Run `json:"runs"`
+}
+
+func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
+	t, err := store.GetTenant(r.Context(), a.Pool, r.PathValue("id"))
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	runs, err := store.ListRuns(r.Context(), a.Pool, t.ID, 20)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, TenantView{Tenant: t, Runs: nonNil(runs)})
+}
+
+func (a *API) listRuns(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if s := r.URL.Query().Get("limit"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 && n <= 1000 {
+			limit = n
+		}
+	}
+	runs, err := store.ListRuns(r.Context(), a.Pool, r.URL.Query().Get("tenant"), limit)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": nonNil(runs)})
+}
+
+func (a *API) getRun(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errBody("run id must be a number"))
+		return
+	}
+	run, err := store.GetRun(r.Context(), a.Pool, id)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	if run.Steps, err = store.Steps(r.Context(), a.Pool, id); err != nil {
+		a.fail(w, err)
+		return
+	}
+	if run.Steps == nil {
+		run.Steps = []store.Step{}
+	}
+	writeJSON(w, http.StatusOK, run)
+}
+
+func (a *API) approve(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errBody("run id must be a number"))
+		return
+	}
+	ctx := r.Context()
+	tx, err := a.Pool.Begin(ctx)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	run, err := store.Approve(ctx, tx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeJSON(w, http.StatusConflict, errBody("run is not awaiting approval"))
+		return
+	}
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	if _, err := a.River.InsertTx(ctx, tx, runner.Args{RunID: id}, nil); err != nil {
+		a.fail(w, err)
+		return
+	}
+	if err := tx.Commit(ctx); err != nil {
+		a.fail(w, err)
+		return
+	}
+	a.Log.Info("run approved", "tenant", run.Tenant, "run", run.ID)
+	writeJSON(w, http.StatusAccepted, run)
+}
+
+func (a *API) drift(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	tx, err := a.Pool.Begin(ctx)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	id, err := store.CreateRun(ctx, tx, r.PathValue("id"), store.KindDrift)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	if _, err := a.River.InsertTx(ctx, tx, runner.Args{RunID: id}, nil); err != nil {
+		a.fail(w, err)
+		return
+	}
+	if err := tx.Commit(ctx); err != nil {
+		a.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]int64{"run_id": id})
+}
+
+func (a *API) fail(w http.ResponseWriter, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, errBody("not found"))
+		return
+	}
+	a.Log.Error("api", "error", err.Error())
+	writeJSON(w, http.StatusInternalServerError, errBody("internal error"))
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func errBody(msg string) map[string]string { return map[string]string{"error": msg} }
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,69 @@
+package dev
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/trigger/store"
+)
+
+// TestDemoSmoke runs the demo itself (without Samba, to stay short): two
+// tenants complete, the third is rolled back after the injected Zerto
+// fault, nothing of it is left in any simulator, and the CRM gets a
+// verified callback for each.
+func TestDemoSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and runs Terraform")
+	}
+	t.Parallel()
+	var out bytes.Buffer
+	err := RunDemo(context.Background(), DemoOptions{
+		Options:     Options{TerraformBin: terraformBin(t), ProviderMirror: sharedMirror(t), Directory: DirectoryOff},
+		WebhooksDir: filepath.Join(testenv.RepoRoot(), "examples", "webhooks"),
+		Out:         &out,
+	})
+	if err != nil {
+		t.Fatalf("demo failed: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	for _, want := range []string{
+		"DEMO OK", "2 tenant(s) created, 1 rolled back",
+		"run 3 APPLYING -> FAILED", "FAILED -> COMPENSATING", "COMPENSATING -> ROLLED_BACK",
+		"[rollback]", "tenantops_dr_protection_group.this",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(text)
+	}
+}
+
+// TestDemoFailsWhenExpectationsAreNotMet: expecting a rollback that never
+// happens must make the demo fail, naming the tenant and the leftovers.
+func TestDemoFailsWhenExpectationsAreNotMet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and runs Terraform")
+	}
+	t.Parallel()
+	var out bytes.Buffer
+	err := RunDemo(context.Background(), DemoOptions{
+		Options:     Options{TerraformBin: terraformBin(t), ProviderMirror: sharedMirror(t), Directory: DirectoryOff},
+		WebhooksDir: filepath.Join(testenv.RepoRoot(), "examples", "webhooks"),
+		Out:         &out,
+		Cases:       [][]DemoCase{{{File: "standard.json", Want: store.StateRolledBack}}},
+	})
+	if err == nil {
+		t.Fatalf("demo reported success for an expectation that cannot hold:\n%s", out.String())
+	}
+	for _, want := range []string{"acme: run 1 ended COMPLETED, expected ROLLED_BACK", "left behind", "DEMO FAILED"} {
+		if !strings.Contains(err.Error()+out.String(), want) {
+			t.Errorf("failure report lacks %q: %v", want, err)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+// Package intake receives CRM webhooks (POST /v1/webhooks/crm): it checks
+// the HMAC signature over the raw body, validates the spec, and commits the
+// event, the spec revision, the run and its River job in one transaction
+// before answering 202 with the run id. The event id is the idempotency
+// key: a repeated delivery answers 200 with the first run's id.
+package intake
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/tenantops/tenantops/internal/signature"
+	"github.com/tenantops/tenantops/trigger/runner"
+	"github.com/tenantops/tenantops/trigger/spec"
+	"github.com/tenantops/tenantops/trigger/store"
+)
+
+// DefaultMaxBody is the body size limit (1 MiB).
+const DefaultMaxBody = 1 << 20
+
+// Handler serves the webhook endpoint.
+type Handler struct {
+	Pool  *pgxpool.Pool
+	River *river.Client[pgx.Tx]
+	// Secrets verify the signature; several during a rotation.
+	Secrets   [][]byte
+	Tolerance time.Duration
+	MaxBody   int64
+	// Tiers lists the valid tiers (template directories).
+	Tiers func() ([]string, error)
+	// RequireApproval makes new runs stop at AWAITING_APPROVAL.
+	RequireApproval bool
+	Log             *slog.Logger
+	Now             func() time.Time
+
+	closed atomic.Bool
+}
+
+// Close makes the handler refuse new webhooks (503) during shutdown; the
+// CRM retries them later.
+func (h *Handler) Close() { h.closed.Store(true) }
+
+// Response is the JSON answer.
+type Response struct {
+	RunID     int64             `json:"run_id,omitempty"`
+	Duplicate bool              `json:"duplicate,omitempty"`
+	Error     string            `json:"error,omitempty"`
+	Errors    []spec.FieldError `json:"errors,omitempty"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		reply(w, http.StatusMethodNotAllowed, Response{Error: "use POST"})
+		return
+	}
+	if h.closed.Load() {
+		w.Header().Set("Retry-After", "30")
+		reply(w, http.StatusServiceUnavailable, Response{Error: "shutting down, retry later"})
+		return
+	}
+	max := h.MaxBody
+	if max <= 0 {
+		max = DefaultMaxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			reply(w, http.StatusRequestEntityTooLarge, Response{Error: "body larger than the limit"})
+			return
+		}
+		reply(w, http.StatusBadRequest, Response{Error: "reading body failed"})
+		return
+	}
+	now := time.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+	tol := h.Tolerance
+	if tol <= 0 {
+		tol = signature.DefaultTolerance
+	}
+	if err := signature.Verify(r.Header.Get(signature.Header), body, now(), tol, h.Secrets...); err != nil {
+		h.Log.Warn("webhook refused", "reason", err.Error(), "remote", r.RemoteAddr)
+		reply(w, http.StatusUnauthorized, Response{Error: "signature: " + err.Error()})
+		return
+	}
+	tiers, err := h.Tiers()
+	if err != nil {
+		h.Log.Error("listing tiers", "error", err.Error())
+		reply(w, http.StatusInternalServerError, Response{Error: "templates unavailable"})
+		return
+	}
+	ev, err := spec.Parse(body, tiers)
+	if err != nil {
+		var fe spec.Errors
+		errors.As(err, &fe)
+		h.Log.Info("webhook invalid", "event", ev.EventID, "tenant", ev.Tenant.ID, "problems", len(fe))
+		reply(w, http.StatusBadRequest, Response{Error: "invalid spec", Errors: fe})
+		return
+	}
+	sum := sha256.Sum256(body)
+	res, err := h.record(r, ev, hex.EncodeToString(sum[:]), body)
+	switch {
+	case errors.Is(err, store.ErrNoTenant):
+		reply(w, http.StatusConflict, Response{Error: "tenant " + ev.Tenant.ID + " does not exist"})
+		return
+	case err != nil:
+		h.Log.Error("recording webhook", "event", ev.EventID, "tenant", ev.Tenant.ID, "error", err.Error())
+		reply(w, http.StatusInternalServerError, Response{Error: "could not record the event; retry"})
+		return
+	}
+	if res.Duplicate {
+		h.Log.Info("duplicate webhook", "event", ev.EventID, "tenant", ev.Tenant.ID, "run", res.RunID)
+		reply(w, http.StatusOK, Response{RunID: res.RunID, Duplicate: true})
+		return
+	}
+	h.Log.Info("webhook accepted", "event", ev.EventID, "tenant", ev.Tenant.ID, "run", res.RunID, "kind", res.Kind, "revision", res.Revision)
+	reply(w, http.StatusAccepted, Response{RunID: res.RunID})
+}
+
+func (h *Handler) record(r *http.Request, ev spec.Event, digest string, body []byte) (store.RecordEventResult, error) {
+	ctx := r.Context()
+	tx, err := h.Pool.Begin(ctx)
+	if err != nil {
+		return store.RecordEventResult{}, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	res, err := store.RecordEvent(ctx, tx, store.Event{
+		EventID: ev.EventID, EventType: ev.EventType, Tenant: ev.Tenant.ID, Tier: ev.Tenant.Tier,
+		BodySHA256: digest, Spec: body,
+	}, h.RequireApproval)
+	if err != nil || res.Duplicate {
+		return res, err
+	}
+	if _, err := h.River.InsertTx(ctx, tx, runner.Args{RunID: res.RunID}, nil); err != nil {
+		return res, err
+	}
+	return res, tx.Commit(ctx)
+}
+
+func reply(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,648 @@
+// Package runner executes tenant runs: a River worker per run renders the
+// tenant's workspace, drives terraform init/plan/apply (or destroy) through
+// terraform-exec, records every resource step from the -json stream, and
+// applies the saga rules when Terraform fails: transient errors are retried
+// with backoff; a failed onboarding is destroyed; a failed update is
+// compensated by re-applying the last good revision; an offboarding is
+// retried, never compensated. Runs of one tenant are serialised with a
+// PostgreSQL advisory lock; the run's state is persisted at every step so a
+// run interrupted by a crash resumes where it stopped.
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/metrics"
+	"github.com/tenantops/tenantops/trigger/spec"
+	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/workspace"
+)
+
+// LockClass is the first key of the per-tenant advisory lock
+// pg_try_advisory_lock(LockClass, hashtext(tenant)). The two-int4 key space
+// never collides with the single-bigint locks of Terraform's pg backend.
+const LockClass = 7262
+
+// Args is the River job that drives one run.
+type Args struct {
+	RunID int64 `json:"run_id"`
+}
+
+// Kind implements river.JobArgs.
+func (Args) Kind() string { return "tenantops_run" }
+
+// InsertOpts puts runs on their own queue.
+func (Args) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "runs", MaxAttempts: 10} }
+
+// Config is what the runner needs from the service configuration.
+type Config struct {
+	TerraformBin  string
+	WorkDir       string
+	TemplatesDir  string
+	MirrorDir     string
+	CLIConfigFile string
+	// DatabaseURL is handed to Terraform's pg backend as PG_CONN_STR.
+	DatabaseURL string
+	// ProviderEnv configures the tenantops provider (TENANTOPS_VCD_URL, ...).
+	ProviderEnv      map[string]string
+	Platform         map[string]any
+	DirectoryEnabled bool
+	Parallelism      int
+	LockTimeout      time.Duration
+	// JobTimeout bounds one attempt at a run (all its Terraform commands).
+	JobTimeout time.Duration
+	// Retries is how many times a transient Terraform failure is retried
+	// within one attempt, waiting RetryBackoff (doubling) in between.
+	Retries      int
+	RetryBackoff time.Duration
+	// SnoozeDelay is how long a run waits when its tenant is busy.
+	SnoozeDelay time.Duration
+	// Detach runs Terraform in its own session (see wrapper.go) so that
+	// an apply in flight survives a crash of the trigger and saves its state.
+	Detach bool
+	// InterruptGrace is how long Terraform gets after SIGINT before it is killed.
+	InterruptGrace time.Duration
+	// LocalBackend replaces the pg backend by an empty local state (used
+	// by `tenantops-trigger plan` without a database).
+	LocalBackend bool
+}
+
+// Runner holds the dependencies of the run worker.
+type Runner struct {
+	Cfg     Config
+	Pool    *pgxpool.Pool
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+	execBin string
+}
+
+// New prepares the runner (writes the detach wrapper when asked).
+func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger, m *metrics.Metrics) (*Runner, error) {
+	if strings.ContainsRune(cfg.TerraformBin, os.PathSeparator) {
+		if abs, err := filepath.Abs(cfg.TerraformBin); err == nil {
+			cfg.TerraformBin = abs
+		}
+	}
+	r := &Runner{Cfg: cfg, Pool: pool, Log: log, Metrics: m, execBin: cfg.TerraformBin}
+	if err := os.MkdirAll(cfg.WorkDir, 0o700); err != nil {
+		return nil, err
+	}
+	if cfg.Detach {
+		w, err := writeWrapper(cfg.WorkDir)
+		if err != nil {
+			return nil, err
+		}
+		r.execBin = w
+	}
+	return r, nil
+}
+
+// Worker is the River worker for Args.
+type Worker struct {
+	river.WorkerDefaults[Args]
+	R *Runner
+}
+
+// Timeout replaces River's one-minute default: applies are long.
+func (w *Worker) Timeout(*river.Job[Args]) time.Duration { return w.R.Cfg.JobTimeout }
+
+// NextRetry backs off quickly at first: most job-level failures are the
+// database or a crash, not Terraform.
+func (w *Worker) NextRetry(job *river.Job[Args]) time.Time {
+	d := time.Duration(job.Attempt*job.Attempt) * time.Second
+	return time.Now().Add(d)
+}
+
+// Work drives the run to its next resting state.
+func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	return w.R.work(ctx, job)
+}
+
+// Sentinel errors.
+var (
+	errTransient = errors.New("transient")
+)
+
+func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
+	run, err := store.GetRun(ctx, r.Pool, job.Args.RunID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return river.JobCancel(err)
+		}
+		return err
+	}
+	if store.Terminal(run.State) || run.State == store.StateAwaitingApproval ||
+		(run.State == store.StateFailed && run.Kind == store.KindOffboard) {
+		return nil
+	}
+	log := r.Log.With("tenant", run.Tenant, "run", run.ID, "kind", run.Kind)
+
+	conn, err := r.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	var locked bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, LockClass, run.Tenant).Scan(&locked); err != nil {
+		return err
+	}
+	if !locked {
+		log.Debug("tenant busy, snoozing")
+		return river.JobSnooze(r.Cfg.SnoozeDelay)
+	}
+	defer func() {
+		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, LockClass, run.Tenant)
+	}()
+	// Re-read under the lock: another worker may have moved it on.
+	if run, err = store.GetRun(ctx, r.Pool, run.ID); err != nil {
+		return err
+	}
+	if store.Terminal(run.State) || run.State == store.StateAwaitingApproval {
+		return nil
+	}
+	if older, err := store.OlderActiveRun(ctx, r.Pool, run); err != nil {
+		return err
+	} else if older != 0 {
+		log.Debug("older run of the tenant still active, snoozing", "older_run", older)
+		return river.JobSnooze(r.Cfg.SnoozeDelay)
+	}
+	if run.Kind == store.KindUpdate && run.State == store.StatePending {
+		if newer, err := store.NewerPendingUpdate(ctx, r.Pool, run); err != nil {
+			return err
+		} else if newer != 0 {
+			log.Info("update superseded by a newer revision", "newer_run", newer)
+			return r.finish(ctx, run, store.StateSuperseded, fmt.Sprintf("superseded by run %d", newer), nil)
+		}
+	}
+	if _, err := store.BumpAttempts(ctx, r.Pool, run.ID); err != nil {
+		return err
+	}
+	log.Info("run started", "state", run.State, "attempt", job.Attempt)
+	switch run.State {
+	case store.StateFailed, store.StateCompensating:
+		return r.compensate(ctx, log, run, run.Error)
+	default:
+		return r.forward(ctx, log, job, run)
+	}
+}
+
+// forward plans and applies the run's revision.
+func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[Args], run store.Run) error {
+	t, err := r.tenantSpec(ctx, run.Tenant, run.Revision)
+	if err != nil {
+		return err
+	}
+	var outputs map[string]any
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		outputs, lastErr = r.planApply(ctx, log, run, t, "apply", run.Kind == store.KindOffboard)
+		if lastErr == nil || errors.Is(lastErr, errAwaitingApproval) || ctx.Err() != nil {
+			break
+		}
+		if !errors.Is(lastErr, errTransient) || attempt >= r.Cfg.Retries {
+			break
+		}
+		wait := r.Cfg.RetryBackoff << attempt
+		log.Warn("transient failure, retrying", "error", lastErr.Error(), "wait", wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	switch {
+	case errors.Is(lastErr, errAwaitingApproval):
+		log.Info("plan ready, awaiting approval")
+		return nil
+	case lastErr == nil:
+		return r.finish(ctx, run, store.StateCompleted, "", outputs)
+	case ctx.Err() != nil:
+		// Shutdown or job timeout: leave the persisted state as is; the
+		// job is retried and resumes from it.
+		return fmt.Errorf("run %d interrupted: %w", run.ID, ctx.Err())
+	}
+	msg := lastErr.Error()
+	log.Error("run failed", "error", msg)
+	switch run.Kind {
+	case store.KindOffboard:
+		// Never compensated: retried until River gives up.
+		if job.Attempt < job.MaxAttempts {
+			_ = store.SetState(ctx, r.Pool, run.ID, store.StateApplying, msg)
+			return lastErr
+		}
+		return r.finish(ctx, run, store.StateFailed, msg, nil)
+	case store.KindDrift:
+		return r.finish(ctx, run, store.StateFailed, msg, nil)
+	}
+	if err := store.SetState(ctx, r.Pool, run.ID, store.StateFailed, msg); err != nil {
+		return err
+	}
+	return r.compensate(ctx, log, run, msg)
+}
+
+var errAwaitingApproval = errors.New("awaiting approval")
+
+// planApply renders, inits, plans and (unless approval is pending) applies.
+func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run, t spec.Tenant, phase string, destroy bool) (map[string]any, error) {
+	if phase == "apply" {
+		if err := store.SetState(ctx, r.Pool, run.ID, store.StatePlanning, ""); err != nil {
+			return nil, err
+		}
+	}
+	tf, dir, err := r.prepare(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	planFile := fmt.Sprintf("run-%d-%s.tfplan", run.ID, phase)
+	defer os.Remove(filepath.Join(dir, planFile))
+	sink := r.sink(ctx, run.ID, phase)
+	tf.SetStdout(nil)
+	changes, err := tf.Plan(ctx, tfexec.Out(planFile), tfexec.Destroy(destroy), tfexec.LockTimeout(r.lockTimeout()),
+		tfexec.Parallelism(r.Cfg.Parallelism))
+	if err != nil {
+		return nil, r.tfError("plan", err, nil)
+	}
+	summary, err := r.summary(ctx, tf, planFile)
+	if err == nil && phase == "apply" {
+		_ = store.SetPlanSummary(ctx, r.Pool, run.ID, summary)
+	}
+	if run.Kind == store.KindDrift {
+		return map[string]any{"drift": changes, "changes": summary}, nil
+	}
+	if phase == "apply" && run.ApprovalRequired && run.ApprovedAt == nil {
+		if err := store.SetState(ctx, r.Pool, run.ID, store.StateAwaitingApproval, ""); err != nil {
+			return nil, err
+		}
+		return nil, errAwaitingApproval
+	}
+	if phase == "apply" {
+		if err := store.SetState(ctx, r.Pool, run.ID, store.StateApplying, ""); err != nil {
+			return nil, err
+		}
+	}
+	log.Info("applying", "changes", changes, "phase", phase)
+	err = tf.ApplyJSON(ctx, sink, tfexec.DirOrPlan(planFile), tfexec.LockTimeout(r.lockTimeout()),
+		tfexec.Parallelism(r.Cfg.Parallelism))
+	sink.flush()
+	if err != nil {
+		return nil, r.tfError("apply", err, sink)
+	}
+	return r.outputs(ctx, tf)
+}
+
+// destroyAll runs terraform destroy for the compensation of an onboarding.
+func (r *Runner) destroyAll(ctx context.Context, run store.Run, t spec.Tenant) error {
+	tf, _, err := r.prepare(ctx, t)
+	if err != nil {
+		return err
+	}
+	sink := r.sink(ctx, run.ID, "compensate")
+	err = tf.DestroyJSON(ctx, sink, tfexec.LockTimeout(r.lockTimeout()), tfexec.Parallelism(r.Cfg.Parallelism))
+	sink.flush()
+	if err != nil {
+		return r.tfError("destroy", err, sink)
+	}
+	return nil
+}
+
+func (r *Runner) sink(ctx context.Context, runID int64, phase string) *stepSink {
+	return &stepSink{ctx: ctx, db: r.Pool, runID: runID, phase: phase, redact: r.redact,
+		onErr: func(err error) { r.Log.Warn("recording step", "run", runID, "error", err.Error()) }}
+}
+
+// compensate undoes a failed onboarding or update.
+func (r *Runner) compensate(ctx context.Context, log *slog.Logger, run store.Run, cause string) error {
+	if err := store.SetState(ctx, r.Pool, run.ID, store.StateCompensating, ""); err != nil {
+		return err
+	}
+	tenant, err := store.GetTenant(ctx, r.Pool, run.Tenant)
+	if err != nil {
+		return err
+	}
+	var cerr error
+	for attempt := 0; ; attempt++ {
+		switch {
+		case run.Kind == store.KindUpdate && tenant.LastGoodRevision != nil:
+			log.Info("compensating: re-applying the last good revision", "revision", *tenant.LastGoodRevision)
+			var t spec.Tenant
+			t, cerr = r.tenantSpec(ctx, run.Tenant, *tenant.LastGoodRevision)
+			if cerr == nil {
+				_, cerr = r.planApply(ctx, log, run, t, "compensate", false)
+			}
+		default:
+			log.Info("compensating: destroying the tenant's workspace")
+			var t spec.Tenant
+			t, cerr = r.tenantSpec(ctx, run.Tenant, run.Revision)
+			if cerr == nil {
+				cerr = r.destroyAll(ctx, run, t)
+			}
+		}
+		if cerr == nil || ctx.Err() != nil || !errors.Is(cerr, errTransient) || attempt >= r.Cfg.Retries {
+			break
+		}
+		select {
+		case <-time.After(r.Cfg.RetryBackoff << attempt):
+		case <-ctx.Done():
+		}
+	}
+	if cerr != nil && ctx.Err() != nil {
+		return fmt.Errorf("compensation of run %d interrupted: %w", run.ID, ctx.Err())
+	}
+	if cerr != nil {
+		msg := cause + "\ncompensation failed: " + cerr.Error()
+		log.Error("compensation failed", "error", cerr.Error())
+		return r.finish(ctx, run, store.StateCompensationFailed, msg, nil)
+	}
+	if run.Kind != store.KindUpdate || tenant.LastGoodRevision == nil {
+		_ = store.MarkStepsCompensated(ctx, r.Pool, run.ID)
+	}
+	log.Info("rolled back")
+	return r.finish(ctx, run, store.StateRolledBack, cause, nil)
+}
+
+// finish records a final state, the tenant's status and the CRM callback in
+// one transaction.
+func (r *Runner) finish(ctx context.Context, run store.Run, state, errText string, outputs map[string]any) error {
+	client := river.ClientFromContext[pgx.Tx](ctx)
+	tx, err := r.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck
+	if outputs != nil {
+		if err := store.SetOutputs(ctx, tx, run.ID, outputs); err != nil {
+			return err
+		}
+	}
+	if err := store.SetState(ctx, tx, run.ID, state, errText); err != nil {
+		return err
+	}
+	var status string
+	good := 0
+	switch {
+	case state == store.StateCompleted && run.Kind == store.KindOffboard:
+		status = "DELETED"
+	case state == store.StateCompleted && run.Kind == store.KindDrift:
+		d, _ := outputs["drift"].(bool)
+		if err := store.SetDriftStatus(ctx, tx, run.Tenant, d); err != nil {
+			return err
+		}
+	case state == store.StateCompleted:
+		status, good = "ACTIVE", run.Revision
+	case state == store.StateRolledBack && run.Kind == store.KindOnboard:
+		status = "ROLLED_BACK"
+	case state == store.StateRolledBack:
+		status = "ACTIVE"
+	case state == store.StateCompensationFailed:
+		status = "COMPENSATION_FAILED"
+	case state == store.StateFailed && run.Kind != store.KindDrift:
+		status = "FAILED"
+	}
+	if status != "" {
+		if err := store.SetTenantStatus(ctx, tx, run.Tenant, status, good); err != nil {
+			return err
+		}
+	}
+	if run.EventID != "" && client != nil {
+		var out json.RawMessage
+		if outputs != nil {
+			out, _ = json.Marshal(outputs)
+		}
+		p := callback.Payload{EventID: run.EventID, Tenant: run.Tenant, RunID: run.ID, Kind: run.Kind,
+			Outcome: state, Outputs: out, Error: errText}
+		if err := callback.Enqueue(ctx, tx, client, p); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	started := run.CreatedAt
+	if run.StartedAt != nil {
+		started = *run.StartedAt
+	}
+	r.Metrics.Finished(run.Kind, state, time.Since(started))
+	r.Log.Info("run finished", "tenant", run.Tenant, "run", run.ID, "state", state)
+	return nil
+}
+
+func (r *Runner) tenantSpec(ctx context.Context, tenant string, revision int) (spec.Tenant, error) {
+	b, err := store.Spec(ctx, r.Pool, tenant, revision)
+	if err != nil {
+		return spec.Tenant{}, fmt.Errorf("spec %s@%d: %w", tenant, revision, err)
+	}
+	var ev spec.Event
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return spec.Tenant{}, fmt.Errorf("spec %s@%d: %w", tenant, revision, err)
+	}
+	if ev.Tenant.Tier == "" {
+		// A deletion carries only the id: use the tenant's known tier.
+		t, err := store.GetTenant(ctx, r.Pool, tenant)
+		if err != nil {
+			return spec.Tenant{}, err
+		}
+		prev := t.LastGoodRevision
+		if prev != nil && *prev != revision {
+			return r.tenantSpec(ctx, tenant, *prev)
+		}
+		ev.Tenant.Tier = t.Tier
+	}
+	return ev.Tenant, nil
+}
+
+// prepare renders the tenant's workspace and returns a Terraform handle on
+// it with the tenant's Terraform workspace selected.
+func (r *Runner) prepare(ctx context.Context, t spec.Tenant) (*tfexec.Terraform, string, error) {
+	dir := filepath.Join(r.Cfg.WorkDir, "tenants", t.ID)
+	res, err := workspace.Render(workspace.Options{
+		TemplatesDir: r.Cfg.TemplatesDir, Dir: dir, Tenant: t, Platform: r.Cfg.Platform,
+		DirectoryEnabled: r.Cfg.DirectoryEnabled, MirrorDir: r.Cfg.MirrorDir,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("render: %w", err)
+	}
+	if r.Cfg.LocalBackend {
+		override := "terraform {\n  backend \"local\" {}\n}\n"
+		if err := os.WriteFile(filepath.Join(dir, "backend_override.tf"), []byte(override), 0o600); err != nil {
+			return nil, "", err
+		}
+		res.Hash += "-local"
+	}
+	tf, err := tfexec.NewTerraform(dir, r.execBin)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := tf.SetEnv(r.env()); err != nil {
+		return nil, "", err
+	}
+	if err := tf.SetWaitDelay(r.Cfg.InterruptGrace); err != nil {
+		return nil, "", err
+	}
+	if workspace.NeedsInit(dir, res) {
+		if err := tf.Init(ctx, tfexec.Upgrade(false), tfexec.Reconfigure(true)); err != nil {
+			return nil, "", r.tfError("init", err, nil)
+		}
+		if err := workspace.MarkInitialized(dir, res.Hash); err != nil {
+			return nil, "", err
+		}
+	}
+	cur, err := tf.WorkspaceShow(ctx)
+	if err != nil {
+		return nil, "", r.tfError("workspace show", err, nil)
+	}
+	if cur != t.ID {
+		if err := tf.WorkspaceSelect(ctx, t.ID); err != nil {
+			if err := tf.WorkspaceNew(ctx, t.ID, tfexec.LockTimeout(r.lockTimeout())); err != nil {
+				return nil, "", r.tfError("workspace new", err, nil)
+			}
+		}
+	}
+	return tf, dir, nil
+}
+
+func (r *Runner) env() map[string]string {
+	env := map[string]string{
+		"PATH":                    os.Getenv("PATH"),
+		"HOME":                    r.Cfg.WorkDir,
+		"TMPDIR":                  os.TempDir(),
+		"TF_CLI_CONFIG_FILE":      r.Cfg.CLIConfigFile,
+		"CHECKPOINT_DISABLE":      "1",
+		"PG_CONN_STR":             r.Cfg.DatabaseURL,
+		"PG_SKIP_SCHEMA_CREATION": "true",
+		"PG_SKIP_TABLE_CREATION":  "true",
+		"PG_SKIP_INDEX_CREATION":  "true",
+		wrapperBinEnv:             r.Cfg.TerraformBin,
+	}
+	for k, v := range r.Cfg.ProviderEnv {
+		env[k] = v
+	}
+	return env
+}
+
+func (r *Runner) lockTimeout() string {
+	return strconv.Itoa(int(r.Cfg.LockTimeout.Seconds())) + "s"
+}
+
+// secretValues are the configured values that must never appear in a
+// stored error or output.
+func (r *Runner) secretValues() []string {
+	var out []string
+	for k, v := range r.Cfg.ProviderEnv {
+		u := strings.ToUpper(k)
+		if len(v) >= 4 && (strings.Contains(u, "PASSWORD") || strings.Contains(u, "SECRET") || strings.Contains(u, "TOKEN")) {
+			out = append(out, v)
+		}
+	}
+	if i := strings.Index(r.Cfg.DatabaseURL, "@"); i > 0 {
+		if j := strings.LastIndex(r.Cfg.DatabaseURL[:i], ":"); j > 0 && !strings.HasSuffix(r.Cfg.DatabaseURL[:j], "/") {
+			if pw := r.Cfg.DatabaseURL[j+1 : i]; len(pw) >= 4 {
+				out = append(out, pw)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+func (r *Runner) redact(s string) string {
+	for _, v := range r.secretValues() {
+		s = strings.ReplaceAll(s, v, "(sensitive)")
+	}
+	return s
+}
+
+// transientRe matches failures worth retrying as they are: timeouts, 5xx,
+// refused or reset connections, throttling, a busy state lock.
+var transientRe = regexp.MustCompile(`(?i)(i/o timeout|Client\.Timeout|timed out|deadline exceeded|connection refused|connection reset|` +
+	`broken pipe|\bEOF\b|temporar|unavailable|too many requests|\b429\b|\b50[234]\b|status 5\d\d|internal server error|` +
+	`bad gateway|error acquiring the state lock)`)
+
+// tfError builds the run's error from Terraform's diagnostics (or its
+// stderr), redacted, marked transient when it looks like one.
+func (r *Runner) tfError(op string, err error, sink *stepSink) error {
+	text := ""
+	if sink != nil {
+		text = sink.errorText()
+	}
+	if text == "" {
+		text = cleanStderr(err.Error())
+	}
+	text = r.redact(text)
+	if len(text) > 4000 {
+		text = text[:4000] + "…"
+	}
+	if transientRe.MatchString(text) {
+		return fmt.Errorf("terraform %s: %s (%w)", op, text, errTransient)
+	}
+	return fmt.Errorf("terraform %s: %s", op, text)
+}
+
+var ansiRe = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+func cleanStderr(s string) string {
+	s = ansiRe.ReplaceAllString(s, "")
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(strings.Trim(l, "│╷╵ "))
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, " ")
+}
+
+// outputs reads the root module outputs, hiding sensitive ones.
+func (r *Runner) outputs(ctx context.Context, tf *tfexec.Terraform) (map[string]any, error) {
+	outs, err := tf.Output(ctx)
+	if err != nil {
+		return nil, r.tfError("output", err, nil)
+	}
+	res := map[string]any{}
+	for k, o := range outs {
+		if o.Sensitive {
+			res[k] = "(sensitive)"
+			continue
+		}
+		var v any
+		if json.Unmarshal(o.Value, &v) == nil {
+			res[k] = v
+		}
+	}
+	return res, nil
+}
+
+// PlanOnly renders t into cfg.WorkDir and plans it without recording
+// anything (the CLI's plan command). With cfg.LocalBackend the plan starts
+// from an empty state and skips refresh.
+func PlanOnly(ctx context.Context, cfg Config, t spec.Tenant) (Summary, error) {
+	r, err := New(cfg, nil, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		return Summary{}, err
+	}
+	tf, _, err := r.prepare(ctx, t)
+	if err != nil {
+		return Summary{}, err
+	}
+	planFile := "review.tfplan"
+	if _, err := tf.Plan(ctx, tfexec.Out(planFile), tfexec.Refresh(!cfg.LocalBackend), tfexec.Lock(!cfg.LocalBackend),
+		tfexec.LockTimeout(r.lockTimeout()), tfexec.Parallelism(r.Cfg.Parallelism)); err != nil {
+		return Summary{}, r.tfError("plan", err, nil)
+	}
+	return r.summary(ctx, tf, planFile)
+}

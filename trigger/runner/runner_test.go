@@ -1,0 +1,128 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+func TestSummarizeOrdersDestroysFirstAndHidesValues(t *testing.T) {
+	p := &tfjson.Plan{ResourceChanges: []*tfjson.ResourceChange{
+		{Address: "tenantops_tenant.this", Mode: tfjson.ManagedResourceMode, Change: &tfjson.Change{
+			Actions: tfjson.Actions{tfjson.ActionUpdate},
+			Before:  map[string]any{"full_name": "Old", "id": "x"}, After: map[string]any{"full_name": "New", "id": "x"}}},
+		{Address: "tenantops_sso_client.portal", Mode: tfjson.ManagedResourceMode, Change: &tfjson.Change{
+			Actions: tfjson.Actions{tfjson.ActionDelete, tfjson.ActionCreate},
+			Before:  map[string]any{"client_id": "a", "client_secret": "s3cr3t-value"}, After: map[string]any{"client_id": "b", "client_secret": nil}}},
+		{Address: "tenantops_scim_user.admin[\"bob\"]", Mode: tfjson.ManagedResourceMode, Change: &tfjson.Change{
+			Actions: tfjson.Actions{tfjson.ActionDelete}}},
+		{Address: "tenantops_scim_user.admin[\"carol\"]", Mode: tfjson.ManagedResourceMode, Change: &tfjson.Change{
+			Actions: tfjson.Actions{tfjson.ActionCreate}, After: map[string]any{"user_name": "carol"}}},
+		{Address: "tenantops_sso_realm.this", Mode: tfjson.ManagedResourceMode, Change: &tfjson.Change{
+			Actions: tfjson.Actions{tfjson.ActionNoop}}},
+		{Address: "data.tenantops_dr_site.x", Mode: tfjson.DataResourceMode, Change: &tfjson.Change{
+			Actions: tfjson.Actions{tfjson.ActionRead}}},
+	}}
+	s := Summarize(p)
+	if s.Create != 1 || s.Update != 1 || s.Replace != 1 || s.Delete != 1 {
+		t.Fatalf("counts %+v", s)
+	}
+	var order []string
+	for _, c := range s.Changes {
+		order = append(order, c.Action)
+	}
+	if strings.Join(order, ",") != "delete,replace,update,create" {
+		t.Fatalf("order %v: destroys first", order)
+	}
+	md := s.Markdown("Plan for `acme`")
+	for _, want := range []string{"**1 to destroy, 1 to replace, 1 to update, 1 to create**",
+		"| destroy | `tenantops_scim_user.admin[\"bob\"]` |  |",
+		"| replace | `tenantops_sso_client.portal` | `client_id`, `client_secret` |",
+		"| update in place | `tenantops_tenant.this` | `full_name` |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	for _, secret := range []string{"s3cr3t-value", "Old", "New"} {
+		if strings.Contains(md, secret) || strings.Contains(s.JSON(), secret) {
+			t.Errorf("summary shows the value %q", secret)
+		}
+	}
+	if !strings.Contains(Summary{}.Markdown("x"), "No changes") {
+		t.Error("an empty plan says so")
+	}
+}
+
+// fakeDB records the run_steps statements the sink issues.
+type fakeDB struct{ calls [][]any }
+
+func (f *fakeDB) Exec(_ context.Context, _ string, args ...any) (pgconn.CommandTag, error) {
+	f.calls = append(f.calls, args)
+	return pgconn.CommandTag{}, nil
+}
+func (f *fakeDB) Query(context.Context, string, ...any) (pgx.Rows, error) {
+	return nil, errors.New("unused")
+}
+func (f *fakeDB) QueryRow(context.Context, string, ...any) pgx.Row { return nil }
+
+func TestStepSinkRecordsStepsAndRedactsDiagnostics(t *testing.T) {
+	db := &fakeDB{}
+	r := &Runner{Cfg: Config{ProviderEnv: map[string]string{"TENANTOPS_VCD_PASSWORD": "pa55word!", "TENANTOPS_VCD_URL": "https://vcd"}}}
+	s := &stepSink{ctx: context.Background(), db: db, runID: 7, phase: "apply", redact: r.redact}
+	stream := `{"@level":"info","type":"version","terraform":"1.5.7"}
+{"type":"apply_start","hook":{"resource":{"addr":"tenantops_tenant.this"},"action":"create"}}
+{"type":"apply_complete","hook":{"resource":{"addr":"tenantops_tenant.this"},"action":"create","id_value":"urn:x"}}
+{"type":"apply_start","hook":{"resource":{"addr":"tenantops_tenant_vdc.main"},"action":"create"}}
+{"type":"apply_errored","hook":{"resource":{"addr":"tenantops_tenant_vdc.main"},"action":"create"}}
+{"type":"diagnostic","diagnostic":{"severity":"error","summary":"Unable to create VDC","detail":"login with pa55word! failed","address":"tenantops_tenant_vdc.main"}}
+`
+	// Written in awkward pieces, as a pipe delivers it.
+	for i := 0; i < len(stream); i += 17 {
+		end := min(i+17, len(stream))
+		if _, err := s.Write([]byte(stream[i:end])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.flush()
+	var got []string
+	for _, c := range db.calls {
+		got = append(got, fmt.Sprint(c...))
+	}
+	want := []string{
+		"7applytenantops_tenant.thiscreatestarted",
+		"7applytenantops_tenant.thiscreatecompleted",
+		"7applytenantops_tenant_vdc.maincreatestarted",
+		"7applytenantops_tenant_vdc.maincreatefailed",
+		"7applytenantops_tenant_vdc.mainUnable to create VDC: login with (sensitive) failed",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("statements:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if e := s.errorText(); strings.Contains(e, "pa55word!") || !strings.Contains(e, "Unable to create VDC") {
+		t.Fatalf("error text %q", e)
+	}
+}
+
+func TestTransientClassification(t *testing.T) {
+	r := &Runner{}
+	for text, want := range map[string]bool{
+		"Unable to create tenant: Cloud Director: 503 Service Unavailable": true,
+		"dial tcp 127.0.0.1:1: connect: connection refused":                true,
+		"Error acquiring the state lock":                                   true,
+		"net/http: request canceled (Client.Timeout exceeded)":             true,
+		"SCIM: HTTP 409 Conflict (scimType uniqueness): userName taken":    false,
+		"-lock-timeout option is no longer available":                      false,
+		"Zerto: recovery site license exhausted (HTTP 400)":                false,
+	} {
+		err := r.tfError("apply", errors.New(text), nil)
+		if got := errors.Is(err, errTransient); got != want {
+			t.Errorf("%q: transient=%v, want %v", text, got, want)
+		}
+	}
+}

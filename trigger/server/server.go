@@ -1,0 +1,521 @@
+// Package server wires the trigger together: store and migrations, the
+// River client with the run and callback workers, the stale-run resumer,
+// the webhook intake and the HTTP API. Run(ctx, cfg) is the one entry point
+// used by `tenantops-trigger serve` and by the dev mode (which starts the
+// simulators and a throwaway PostgreSQL first, then calls Run with a Config
+// pointing at them).
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/tenantops/tenantops/trigger/api"
+	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/intake"
+	"github.com/tenantops/tenantops/trigger/metrics"
+	"github.com/tenantops/tenantops/trigger/runner"
+	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/workspace"
+)
+
+// Config is the whole configuration of the service. Fill it with
+// RegisterFlags (flags, with TENANTOPS_TRIGGER_* environment defaults) or
+// directly (dev mode, tests), then call Validate (Run does).
+type Config struct {
+	// Listen is the HTTP address (API, webhook, health, metrics).
+	Listen string
+	// Listener, when set, is used instead of listening on Listen.
+	Listener net.Listener
+	// DatabaseURL is the PostgreSQL URL (also Terraform's pg backend).
+	DatabaseURL string
+	// MigrateOnStart applies migrations before serving.
+	MigrateOnStart bool
+	// APIToken is the bearer token of the API.
+	APIToken string
+	// WebhookSecrets verify webhook signatures (several during a rotation).
+	WebhookSecrets []string
+	// WebhookTolerance is the allowed clock skew of webhook timestamps.
+	WebhookTolerance time.Duration
+	// CallbackURL receives run outcomes; CallbackSecret signs them.
+	CallbackURL    string
+	CallbackSecret string
+	// CallbackBackoff is the first callback retry delay (doubles up to 10 min).
+	CallbackBackoff time.Duration
+	// TerraformBin is terraform or tofu.
+	TerraformBin string
+	// TemplatesDir is templates/tenants.
+	TemplatesDir string
+	// WorkDir holds the tenants' working directories.
+	WorkDir string
+	// ProviderMirror is the filesystem mirror holding the tenantops provider.
+	ProviderMirror string
+	// ProviderEnv configures the tenantops provider (TENANTOPS_VCD_URL, ...);
+	// by default the TENANTOPS_* variables of the environment other than
+	// TENANTOPS_TRIGGER_*.
+	ProviderEnv map[string]string
+	// Platform holds operator variables for the templates (provider VDC,
+	// network pool, storage profile, DR sites).
+	Platform map[string]any
+	// DirectoryEnabled includes the Active Directory part of the tiers.
+	DirectoryEnabled bool
+	// RequireApproval stops runs at AWAITING_APPROVAL until approved.
+	RequireApproval bool
+	// Workers is the global limit of concurrent runs (this replica).
+	Workers int
+	// Parallelism is Terraform's -parallelism.
+	Parallelism int
+	// LockTimeout is Terraform's -lock-timeout.
+	LockTimeout time.Duration
+	// JobTimeout bounds one attempt at a run.
+	JobTimeout time.Duration
+	// Retries and RetryBackoff govern transient Terraform failures.
+	Retries      int
+	RetryBackoff time.Duration
+	// ShutdownTimeout is how long running work may finish after SIGTERM
+	// before it is cancelled (Terraform then gets an interrupt).
+	ShutdownTimeout time.Duration
+	// PollInterval is River's fetch poll interval.
+	PollInterval time.Duration
+	// ResumeAfter: a run job still "running" this long after its attempt
+	// started while no worker holds its tenant's lock belonged to a dead
+	// process and is resumed.
+	ResumeAfter time.Duration
+	// Detach runs Terraform in its own session so a crash of the trigger
+	// does not kill an apply halfway (see runner).
+	Detach bool
+	// Logger defaults to JSON on stderr.
+	Logger *slog.Logger
+	// Started, when set, is called with the bound address once serving.
+	Started func(addr string)
+}
+
+// Defaults returns a Config with every default set.
+func Defaults() Config {
+	return Config{
+		Listen:           "127.0.0.1:8080",
+		WebhookTolerance: 5 * time.Minute,
+		CallbackBackoff:  5 * time.Second,
+		TerraformBin:     "terraform",
+		TemplatesDir:     "templates/tenants",
+		WorkDir:          filepath.Join(os.TempDir(), "tenantops-trigger"),
+		DirectoryEnabled: true,
+		Workers:          4,
+		Parallelism:      10,
+		LockTimeout:      5 * time.Minute,
+		JobTimeout:       60 * time.Minute,
+		Retries:          3,
+		RetryBackoff:     10 * time.Second,
+		ShutdownTimeout:  2 * time.Minute,
+		PollInterval:     time.Second,
+		ResumeAfter:      30 * time.Second,
+		Detach:           true,
+	}
+}
+
+const envPrefix = "TENANTOPS_TRIGGER_"
+
+// RegisterFlags binds every setting to a flag whose default comes from
+// TENANTOPS_TRIGGER_<NAME> when set, else from Defaults.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	d := Defaults()
+	str := func(p *string, name, def, usage string) {
+		fs.StringVar(p, name, envStr(name, def), usage+" (env "+envName(name)+")")
+	}
+	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
+		fs.DurationVar(p, name, envDur(name, def), usage+" (env "+envName(name)+")")
+	}
+	num := func(p *int, name string, def int, usage string) {
+		fs.IntVar(p, name, envInt(name, def), usage+" (env "+envName(name)+")")
+	}
+	secret := func(p *string, name, usage string) {
+		// Secrets never become a flag default: --help would print them.
+		*p = os.Getenv(envName(name))
+		fs.Func(name, usage+" (env "+envName(name)+")", func(s string) error { *p = s; return nil })
+	}
+	boolean := func(p *bool, name string, def bool, usage string) {
+		fs.BoolVar(p, name, envBool(name, def), usage+" (env "+envName(name)+")")
+	}
+	str(&c.Listen, "listen", d.Listen, "HTTP listen address for the API, webhook, health and metrics")
+	secret(&c.DatabaseURL, "database-url", "PostgreSQL URL; also Terraform's pg state backend (required)")
+	boolean(&c.MigrateOnStart, "migrate", false, "apply database migrations at start")
+	secret(&c.APIToken, "api-token", "bearer token required by the API (required)")
+	fs.Func("webhook-secret", "HMAC secret verifying CRM webhooks; repeat or comma-separate for rotation (required) (env "+envName("webhook-secret")+")", func(s string) error {
+		c.WebhookSecrets = append(c.WebhookSecrets, splitList(s)...)
+		return nil
+	})
+	c.WebhookSecrets = splitList(os.Getenv(envName("webhook-secret")))
+	dur(&c.WebhookTolerance, "webhook-tolerance", d.WebhookTolerance, "allowed clock skew of webhook signatures")
+	str(&c.CallbackURL, "callback-url", "", "CRM URL receiving signed run outcomes (empty: outcomes stay in the outbox)")
+	secret(&c.CallbackSecret, "callback-secret", "HMAC secret signing callbacks (required with --callback-url)")
+	dur(&c.CallbackBackoff, "callback-backoff", d.CallbackBackoff, "first callback retry delay, doubling up to 10m")
+	str(&c.TerraformBin, "terraform-bin", d.TerraformBin, "terraform or tofu binary")
+	str(&c.TemplatesDir, "templates", d.TemplatesDir, "directory of tier templates (templates/tenants)")
+	str(&c.WorkDir, "work-dir", d.WorkDir, "directory for the tenants' Terraform working directories")
+	str(&c.ProviderMirror, "provider-mirror", "", "filesystem mirror holding the tenantops provider (required)")
+	fs.Func("platform-vars", "JSON file of operator variables for the templates (provider_vdc, network_pool, ...) (env "+envName("platform-vars")+")", func(s string) error {
+		return c.loadPlatform(s)
+	})
+	if p := os.Getenv(envName("platform-vars")); p != "" {
+		_ = c.loadPlatform(p)
+	}
+	boolean(&c.DirectoryEnabled, "directory", d.DirectoryEnabled, "include the Active Directory part of the tiers")
+	boolean(&c.RequireApproval, "require-approval", false, "stop every run at AWAITING_APPROVAL until POST /v1/runs/{id}/approve")
+	num(&c.Workers, "workers", d.Workers, "concurrent runs on this replica")
+	num(&c.Parallelism, "parallelism", d.Parallelism, "terraform -parallelism")
+	dur(&c.LockTimeout, "lock-timeout", d.LockTimeout, "terraform -lock-timeout")
+	dur(&c.JobTimeout, "job-timeout", d.JobTimeout, "time limit of one attempt at a run")
+	num(&c.Retries, "retries", d.Retries, "retries of a transient Terraform failure within an attempt")
+	dur(&c.RetryBackoff, "retry-backoff", d.RetryBackoff, "first delay between transient retries, doubling")
+	dur(&c.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "time running work may take to finish after SIGTERM")
+	dur(&c.PollInterval, "poll-interval", d.PollInterval, "job queue poll interval")
+	dur(&c.ResumeAfter, "resume-after", d.ResumeAfter, "age after which a run left running by a dead process is resumed")
+	boolean(&c.Detach, "detach-terraform", d.Detach, "run terraform in its own session so a crash cannot kill an apply halfway")
+}
+
+func (c *Config) loadPlatform(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, &c.Platform)
+}
+
+// Validate checks the configuration once and fills derived defaults.
+func (c *Config) Validate() error {
+	var probs []string
+	if c.DatabaseURL == "" {
+		probs = append(probs, "database-url is required")
+	}
+	if c.APIToken == "" {
+		probs = append(probs, "api-token is required")
+	} else if len(c.APIToken) < 16 {
+		probs = append(probs, "api-token must be at least 16 characters")
+	}
+	if len(c.WebhookSecrets) == 0 {
+		probs = append(probs, "at least one webhook-secret is required")
+	}
+	for _, s := range c.WebhookSecrets {
+		if len(s) < 16 {
+			probs = append(probs, "webhook secrets must be at least 16 characters")
+			break
+		}
+	}
+	if c.CallbackURL != "" && len(c.CallbackSecret) < 16 {
+		probs = append(probs, "callback-secret of at least 16 characters is required with callback-url")
+	}
+	if c.ProviderMirror == "" {
+		probs = append(probs, "provider-mirror is required")
+	} else if _, _, err := workspace.ProviderDir(c.ProviderMirror); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if _, err := workspace.Tiers(c.TemplatesDir); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if c.Workers < 1 || c.Parallelism < 1 {
+		probs = append(probs, "workers and parallelism must be at least 1")
+	}
+	if c.JobTimeout < time.Minute/6 {
+		probs = append(probs, "job-timeout must be at least 10s")
+	}
+	if c.LockTimeout <= 0 || c.ShutdownTimeout <= 0 || c.PollInterval <= 0 || c.ResumeAfter <= 0 || c.RetryBackoff <= 0 || c.CallbackBackoff <= 0 {
+		probs = append(probs, "durations must be positive")
+	}
+	if len(probs) > 0 {
+		return errors.New("invalid configuration: " + strings.Join(probs, "; "))
+	}
+	if c.ProviderEnv == nil {
+		c.ProviderEnv = ProviderEnvFromOS()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	abs := func(p *string) {
+		if a, err := filepath.Abs(*p); err == nil {
+			*p = a
+		}
+	}
+	abs(&c.WorkDir)
+	abs(&c.TemplatesDir)
+	abs(&c.ProviderMirror)
+	if strings.ContainsRune(c.TerraformBin, os.PathSeparator) {
+		abs(&c.TerraformBin)
+	}
+	return nil
+}
+
+// ProviderEnvFromOS returns the TENANTOPS_* environment variables meant for
+// the provider (everything but TENANTOPS_TRIGGER_*).
+func ProviderEnvFromOS() map[string]string {
+	out := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "TENANTOPS_") && !strings.HasPrefix(k, envPrefix) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Migrate applies the database migrations.
+func Migrate(ctx context.Context, databaseURL string) error {
+	s, err := store.Open(ctx, databaseURL)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return store.Migrate(ctx, s.Pool)
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully: intake
+// refuses new webhooks, running work gets ShutdownTimeout to finish, then
+// it is cancelled (Terraform is interrupted; the run resumes after restart).
+func Run(ctx context.Context, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := cfg.Logger
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.MigrateOnStart {
+		if err := store.Migrate(ctx, st.Pool); err != nil {
+			return err
+		}
+	}
+	cliConfig := filepath.Join(cfg.WorkDir, "terraformrc")
+	if err := os.MkdirAll(cfg.WorkDir, 0o700); err != nil {
+		return err
+	}
+	if err := workspace.WriteCLIConfig(cliConfig, cfg.ProviderMirror); err != nil {
+		return err
+	}
+	m := metrics.New(st.Pool)
+	run, err := runner.New(runner.Config{
+		TerraformBin: cfg.TerraformBin, WorkDir: cfg.WorkDir, TemplatesDir: cfg.TemplatesDir,
+		MirrorDir: cfg.ProviderMirror, CLIConfigFile: cliConfig, DatabaseURL: cfg.DatabaseURL,
+		ProviderEnv: cfg.ProviderEnv, Platform: cfg.Platform, DirectoryEnabled: cfg.DirectoryEnabled,
+		Parallelism: cfg.Parallelism, LockTimeout: cfg.LockTimeout, JobTimeout: cfg.JobTimeout,
+		Retries: cfg.Retries, RetryBackoff: cfg.RetryBackoff, SnoozeDelay: cfg.PollInterval * 2,
+		Detach: cfg.Detach, InterruptGrace: 30 * time.Second,
+	}, st.Pool, log, m)
+	if err != nil {
+		return err
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &runner.Worker{R: run})
+	river.AddWorker(workers, &callback.Worker{Pool: st.Pool, Log: log, Metrics: m, Cfg: callback.Config{
+		URL: cfg.CallbackURL, Secret: []byte(cfg.CallbackSecret), Timeout: 10 * time.Second,
+		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute,
+	}})
+	rc, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{
+		Queues: map[string]river.QueueConfig{
+			"runs":      {MaxWorkers: cfg.Workers},
+			"callbacks": {MaxWorkers: 4},
+		},
+		Workers:           workers,
+		JobTimeout:        cfg.JobTimeout,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     minDur(cfg.PollInterval/2, 100*time.Millisecond),
+		// River's own rescuer is the backstop behind the resumer: it must
+		// never fire during a legitimately long apply.
+		RescueStuckJobsAfter: cfg.JobTimeout + 10*time.Minute,
+		Logger:               log.With("component", "river"),
+	})
+	if err != nil {
+		return fmt.Errorf("river: %w", err)
+	}
+	tiers := func() ([]string, error) { return workspace.Tiers(cfg.TemplatesDir) }
+	secrets := make([][]byte, len(cfg.WebhookSecrets))
+	for i, s := range cfg.WebhookSecrets {
+		secrets[i] = []byte(s)
+	}
+	hook := &intake.Handler{Pool: st.Pool, River: rc, Secrets: secrets, Tolerance: cfg.WebhookTolerance,
+		Tiers: tiers, RequireApproval: cfg.RequireApproval, Log: log}
+	a := &api.API{Pool: st.Pool, River: rc, Token: cfg.APIToken, Metrics: m, Webhook: hook, Log: log}
+	ln := cfg.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+
+	// River cancels running jobs when Start's context ends: shutdown goes
+	// through Stop/StopAndCancel below instead, so the grace period holds.
+	if err := rc.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("river start: %w", err)
+	}
+	resumeCtx, stopResume := context.WithCancel(context.Background())
+	resumeDone := make(chan struct{})
+	go func() {
+		defer close(resumeDone)
+		resumeStale(resumeCtx, st.Pool, cfg.ResumeAfter, log)
+	}()
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	log.Info("trigger serving", "addr", ln.Addr().String(), "workers", cfg.Workers, "terraform", cfg.TerraformBin)
+	if cfg.Started != nil {
+		cfg.Started(ln.Addr().String())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-srvErr:
+	}
+	log.Info("shutting down", "grace", cfg.ShutdownTimeout.String())
+	hook.Close()
+	stopResume()
+	<-resumeDone
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := rc.Stop(shutCtx); err != nil {
+		log.Warn("running work did not finish in time; cancelling it", "error", err.Error())
+		cctx, ccancel := context.WithTimeout(context.Background(), 45*time.Second)
+		_ = rc.StopAndCancel(cctx)
+		ccancel()
+	}
+	hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_ = srv.Shutdown(hctx)
+	hcancel()
+	if errors.Is(runErr, http.ErrServerClosed) {
+		runErr = nil
+	}
+	return runErr
+}
+
+// resumeStale hands back to the queue run jobs that a dead process left in
+// River's running state: the attempt began more than after ago and no live
+// worker holds the tenant's advisory lock (a worker holds it for the whole
+// attempt; a dead one's session, and lock, are gone). The resumed worker
+// continues from the run's persisted state.
+func resumeStale(ctx context.Context, pool *pgxpool.Pool, after time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(minDur(after/3, 5*time.Second))
+	defer tick.Stop()
+	for {
+		if err := resumeOnce(ctx, pool, after, log); err != nil && ctx.Err() == nil {
+			log.Warn("resume check failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after time.Duration, log *slog.Logger) error {
+	rows, err := pool.Query(ctx, `SELECT j.id, r.id, r.tenant FROM river_job j
+		JOIN runs r ON r.id = (j.args->>'run_id')::bigint
+		WHERE j.kind = $1 AND j.state = 'running' AND j.attempted_at < now() - make_interval(secs => $2)`,
+		runner.Args{}.Kind(), after.Seconds())
+	if err != nil {
+		return err
+	}
+	type stale struct {
+		job, run int64
+		tenant   string
+	}
+	var list []stale
+	for rows.Next() {
+		var s stale
+		if err := rows.Scan(&s.job, &s.run, &s.tenant); err != nil {
+			rows.Close()
+			return err
+		}
+		list = append(list, s)
+	}
+	rows.Close()
+	if len(list) == 0 {
+		return rows.Err()
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	for _, s := range list {
+		var free bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, runner.LockClass, s.tenant).Scan(&free); err != nil {
+			return err
+		}
+		if !free {
+			continue
+		}
+		_, err := conn.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
+			WHERE id = $1 AND state = 'running'`, s.job)
+		_, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, runner.LockClass, s.tenant)
+		if err != nil {
+			return err
+		}
+		log.Warn("resuming a run left by a dead worker", "tenant", s.tenant, "run", s.run, "job", s.job)
+	}
+	return nil
+}
+
+func minDur(a, b time.Duration) time.Duration {
+	if a < b && a > 0 {
+		return a
+	}
+	return b
+}
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func envStr(name, def string) string {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		return v
+	}
+	return def
+}
+
+func envDur(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(envName(name))); err == nil {
+		return d
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(envName(name))); err == nil {
+		return n
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if b, err := strconv.ParseBool(os.Getenv(envName(name))); err == nil {
+		return b
+	}
+	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,602 @@
+// Package store keeps the trigger's records in PostgreSQL through pgx:
+// webhook events, tenant spec revisions, tenants, runs with their steps and
+// the callback outbox. All SQL of the trigger lives here; migrations are
+// numbered files embedded from migrations/ and applied by Migrate, which also
+// applies River's own migrations.
+package store
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Run states.
+const (
+	StatePending            = "PENDING"
+	StatePlanning           = "PLANNING"
+	StateAwaitingApproval   = "AWAITING_APPROVAL"
+	StateApplying           = "APPLYING"
+	StateCompleted          = "COMPLETED"
+	StateFailed             = "FAILED"
+	StateCompensating       = "COMPENSATING"
+	StateRolledBack         = "ROLLED_BACK"
+	StateCompensationFailed = "COMPENSATION_FAILED"
+	// StateSuperseded ends a queued update that a newer revision of the same
+	// tenant replaced before it started (updates coalesce).
+	StateSuperseded = "SUPERSEDED"
+)
+
+// AllStates lists every run state, for metrics.
+var AllStates = []string{StatePending, StatePlanning, StateAwaitingApproval, StateApplying, StateCompleted,
+	StateFailed, StateCompensating, StateRolledBack, StateCompensationFailed, StateSuperseded}
+
+// Terminal reports whether a run in state s will not change any more.
+// FAILED is terminal only for offboarding runs whose retries are exhausted;
+// the runner decides that, so it is not listed here.
+func Terminal(s string) bool {
+	switch s {
+	case StateCompleted, StateRolledBack, StateCompensationFailed, StateSuperseded:
+		return true
+	}
+	return false
+}
+
+// Run kinds.
+const (
+	KindOnboard  = "onboard"
+	KindUpdate   = "update"
+	KindOffboard = "offboard"
+	KindDrift    = "drift"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("not found")
+)
+
+// DB is what both a pool and a transaction offer.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Store wraps the pool.
+type Store struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects to url.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	if cfg.MaxConns < 10 {
+		cfg.MaxConns = 10
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Pool: pool}, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() { s.Pool.Close() }
+
+// Migrate applies the trigger's numbered migrations and River's, once each,
+// under an advisory lock so that several replicas may start at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7261, 1)`); err != nil {
+		return err
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock(7261, 1)`) //nolint:errcheck
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS tenantops_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migrations/")
+		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		var done bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenantops_migrations WHERE version = $1)`, num).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			continue
+		}
+		sql, _ := migrationFS.ReadFile(f)
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, string(sql)); err != nil {
+			_ = tx.Rollback(ctx)
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO tenantops_migrations (version, name) VALUES ($1, $2)`, num, base); err != nil {
+			_ = tx.Rollback(ctx)
+			return err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+// Tenant is a row of tenants.
+type Tenant struct {
+	ID               string    `json:"id"`
+	Tier             string    `json:"tier"`
+	CurrentRevision  int       `json:"current_revision"`
+	LastGoodRevision *int      `json:"last_good_revision"`
+	Status           string    `json:"status"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// Run is a row of runs.
+type Run struct {
+	ID               int64           `json:"id"`
+	Tenant           string          `json:"tenant"`
+	Kind             string          `json:"kind"`
+	State            string          `json:"state"`
+	Revision         int             `json:"revision"`
+	EventID          string          `json:"event_id,omitempty"`
+	ApprovalRequired bool            `json:"approval_required"`
+	ApprovedAt       *time.Time      `json:"approved_at,omitempty"`
+	Outputs          json.RawMessage `json:"outputs,omitempty"`
+	PlanSummary      json.RawMessage `json:"plan_summary,omitempty"`
+	Error            string          `json:"error,omitempty"`
+	Attempts         int             `json:"attempts"`
+	CreatedAt        time.Time       `json:"created_at"`
+	StartedAt        *time.Time      `json:"started_at,omitempty"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+	FinishedAt       *time.Time      `json:"finished_at,omitempty"`
+	Steps            []Step          `json:"steps,omitempty"`
+}
+
+// Step is a row of run_steps.
+type Step struct {
+	Phase      string     `json:"phase"`
+	Address    string     `json:"address"`
+	Action     string     `json:"action"`
+	Status     string     `json:"status"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Error      string     `json:"error,omitempty"`
+}
+
+// Event is what intake records for one webhook delivery.
+type Event struct {
+	EventID, EventType, Tenant, Tier, BodySHA256 string
+	Spec                                         json.RawMessage
+}
+
+// RecordEventResult says what RecordEvent did.
+type RecordEventResult struct {
+	RunID     int64
+	Duplicate bool
+	Revision  int
+	Kind      string
+}
+
+// ErrNoTenant is returned for an update or delete of a tenant never onboarded.
+var ErrNoTenant = errors.New("tenant does not exist")
+
+// RecordEvent stores the event, the spec revision, the tenant row and a new
+// PENDING run, in tx. A repeated event id returns the first run (Duplicate).
+func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (RecordEventResult, error) {
+	var res RecordEventResult
+	tag, err := tx.Exec(ctx, `INSERT INTO events (event_id, event_type, tenant, body_sha256) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (event_id) DO NOTHING`, ev.EventID, ev.EventType, ev.Tenant, ev.BodySHA256)
+	if err != nil {
+		return res, err
+	}
+	if tag.RowsAffected() == 0 {
+		// Seen before: wait for the first delivery's transaction (the row lock
+		// above already did) and return its run.
+		var runID *int64
+		if err := tx.QueryRow(ctx, `SELECT run_id FROM events WHERE event_id = $1`, ev.EventID).Scan(&runID); err != nil {
+			return res, err
+		}
+		res.Duplicate = true
+		if runID != nil {
+			res.RunID = *runID
+		}
+		return res, nil
+	}
+	var kind string
+	switch ev.EventType {
+	case "customer.created":
+		kind = KindOnboard
+	case "customer.updated":
+		kind = KindUpdate
+	case "customer.deleted":
+		kind = KindOffboard
+	default:
+		return res, fmt.Errorf("unknown event type %q", ev.EventType)
+	}
+	var exists bool
+	var status string
+	err = tx.QueryRow(ctx, `SELECT status FROM tenants WHERE id = $1 FOR UPDATE`, ev.Tenant).Scan(&status)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return res, err
+	default:
+		exists = true
+	}
+	gone := exists && (status == "DELETED" || status == "ROLLED_BACK")
+	switch {
+	case !exists && kind != KindOnboard, status == "DELETED" && kind == KindUpdate:
+		return res, ErrNoTenant
+	case !exists:
+		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, tier) VALUES ($1, $2)`, ev.Tenant, ev.Tier); err != nil {
+			return res, err
+		}
+	case gone && kind != KindOffboard:
+		// Nothing of the tenant exists any more: build it from scratch, so
+		// that a failure is compensated by destroy, never by re-applying
+		// a revision from before the deletion.
+		kind = KindOnboard
+	case kind == KindOnboard:
+		// A created event for a live tenant re-applies its spec.
+		kind = KindUpdate
+	}
+	if err := tx.QueryRow(ctx, `UPDATE tenants SET current_revision = current_revision + 1, tier = CASE WHEN $2 = '' THEN tier ELSE $2 END, updated_at = now()
+		WHERE id = $1 RETURNING current_revision`, ev.Tenant, ev.Tier).Scan(&res.Revision); err != nil {
+		return res, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO tenant_specs (tenant, revision, event_id, spec) VALUES ($1, $2, $3, $4)`,
+		ev.Tenant, res.Revision, ev.EventID, ev.Spec); err != nil {
+		return res, err
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision, event_id, approval_required)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, ev.Tenant, kind, StatePending, res.Revision, ev.EventID, approval).Scan(&res.RunID); err != nil {
+		return res, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE events SET run_id = $2 WHERE event_id = $1`, ev.EventID, res.RunID); err != nil {
+		return res, err
+	}
+	res.Kind = kind
+	return res, nil
+}
+
+// CreateRun adds a run of kind for tenant at its last good revision (drift
+// checks compare the backends with what was last applied cleanly).
+func CreateRun(ctx context.Context, db DB, tenant, kind string) (int64, error) {
+	var id int64
+	err := db.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision)
+		SELECT id, $2, $3, coalesce(last_good_revision, current_revision) FROM tenants WHERE id = $1 RETURNING id`, tenant, kind, StatePending).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return id, err
+}
+
+const runCols = `id, tenant, kind, state, revision, coalesce(event_id, ''), approval_required, approved_at, outputs,
+	plan_summary, coalesce(error, ''), attempts, created_at, started_at, updated_at, finished_at`
+
+func scanRun(row pgx.Row) (Run, error) {
+	var r Run
+	err := row.Scan(&r.ID, &r.Tenant, &r.Kind, &r.State, &r.Revision, &r.EventID, &r.ApprovalRequired, &r.ApprovedAt,
+		&r.Outputs, &r.PlanSummary, &r.Error, &r.Attempts, &r.CreatedAt, &r.StartedAt, &r.UpdatedAt, &r.FinishedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// GetRun loads one run (without steps).
+func GetRun(ctx context.Context, db DB, id int64) (Run, error) {
+	return scanRun(db.QueryRow(ctx, `SELECT `+runCols+` FROM runs WHERE id = $1`, id))
+}
+
+// ListRuns lists runs, newest first, optionally of one tenant.
+func ListRuns(ctx context.Context, db DB, tenant string, limit int) ([]Run, error) {
+	rows, err := db.Query(ctx, `SELECT `+runCols+` FROM runs WHERE ($1 = '' OR tenant = $1) ORDER BY id DESC LIMIT $2`, tenant, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Steps lists a run's steps in order.
+func Steps(ctx context.Context, db DB, runID int64) ([]Step, error) {
+	rows, err := db.Query(ctx, `SELECT phase, address, action, status, started_at, finished_at, coalesce(error, '')
+		FROM run_steps WHERE run_id = $1 ORDER BY id`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Step
+	for rows.Next() {
+		var s Step
+		if err := rows.Scan(&s.Phase, &s.Address, &s.Action, &s.Status, &s.StartedAt, &s.FinishedAt, &s.Error); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SetState moves a run to state, recording errText (kept when empty) and
+// stamping started/finished times.
+func SetState(ctx context.Context, db DB, id int64, state, errText string) error {
+	_, err := db.Exec(ctx, `UPDATE runs SET state = $2, error = CASE WHEN $3 = '' THEN error ELSE $3 END,
+		updated_at = now(),
+		started_at = CASE WHEN started_at IS NULL AND $2 <> 'PENDING' THEN now() ELSE started_at END,
+		finished_at = CASE WHEN $2 IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED') OR ($2 = 'FAILED' AND kind = 'offboard')
+			THEN now() ELSE NULL END
+		WHERE id = $1`, id, state, errText)
+	return err
+}
+
+// BumpAttempts counts one more worker attempt at a run and returns it.
+func BumpAttempts(ctx context.Context, db DB, id int64) (int, error) {
+	var n int
+	err := db.QueryRow(ctx, `UPDATE runs SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts`, id).Scan(&n)
+	return n, err
+}
+
+// SetOutputs stores the outputs (already redacted) of a run.
+func SetOutputs(ctx context.Context, db DB, id int64, outputs any) error {
+	b, err := json.Marshal(outputs)
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec(ctx, `UPDATE runs SET outputs = $2, updated_at = now() WHERE id = $1`, id, b)
+	return err
+}
+
+// SetPlanSummary stores the plan's change summary.
+func SetPlanSummary(ctx context.Context, db DB, id int64, summary any) error {
+	b, err := json.Marshal(summary)
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec(ctx, `UPDATE runs SET plan_summary = $2, updated_at = now() WHERE id = $1`, id, b)
+	return err
+}
+
+// Approve records the approval of a run waiting for it. It returns
+// ErrNotFound when the run does not exist or is not awaiting approval.
+func Approve(ctx context.Context, db DB, id int64) (Run, error) {
+	r, err := scanRun(db.QueryRow(ctx, `UPDATE runs SET approved_at = now(), state = $2, updated_at = now()
+		WHERE id = $1 AND state = $3 RETURNING `+runCols, id, StateApplying, StateAwaitingApproval))
+	return r, err
+}
+
+// UpsertStep records a step event of a run.
+func UpsertStep(ctx context.Context, db DB, runID int64, phase, address, action, status, errText string) error {
+	_, err := db.Exec(ctx, `INSERT INTO run_steps (run_id, phase, address, action, status, error, finished_at)
+		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), CASE WHEN $5 = 'started' THEN NULL ELSE now() END)
+		ON CONFLICT (run_id, phase, address) DO UPDATE SET
+			action = CASE WHEN excluded.action = '' THEN run_steps.action ELSE excluded.action END,
+			status = excluded.status,
+			error = coalesce(excluded.error, run_steps.error),
+			started_at = CASE WHEN excluded.status = 'started' THEN now() ELSE run_steps.started_at END,
+			finished_at = excluded.finished_at`, runID, phase, address, action, status, errText)
+	return err
+}
+
+// StepError attaches an error message to a step without changing its status.
+func StepError(ctx context.Context, db DB, runID int64, phase, address, errText string) error {
+	_, err := db.Exec(ctx, `UPDATE run_steps SET error = $4 WHERE run_id = $1 AND phase = $2 AND address = $3`,
+		runID, phase, address, errText)
+	return err
+}
+
+// MarkStepsCompensated marks the completed apply steps of a run as undone.
+func MarkStepsCompensated(ctx context.Context, db DB, runID int64) error {
+	_, err := db.Exec(ctx, `UPDATE run_steps SET status = 'compensated' WHERE run_id = $1 AND phase = 'apply'
+		AND status IN ('completed', 'started')`, runID)
+	return err
+}
+
+// Spec returns the spec JSON of a tenant revision.
+func Spec(ctx context.Context, db DB, tenant string, revision int) (json.RawMessage, error) {
+	var b json.RawMessage
+	err := db.QueryRow(ctx, `SELECT spec FROM tenant_specs WHERE tenant = $1 AND revision = $2`, tenant, revision).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return b, err
+}
+
+// GetTenant loads a tenant.
+func GetTenant(ctx context.Context, db DB, id string) (Tenant, error) {
+	var t Tenant
+	err := db.QueryRow(ctx, `SELECT id, tier, current_revision, last_good_revision, status, created_at, updated_at
+		FROM tenants WHERE id = $1`, id).Scan(&t.ID, &t.Tier, &t.CurrentRevision, &t.LastGoodRevision, &t.Status, &t.CreatedAt, &t.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, ErrNotFound
+	}
+	return t, err
+}
+
+// ListTenants lists tenants by id.
+func ListTenants(ctx context.Context, db DB) ([]Tenant, error) {
+	rows, err := db.Query(ctx, `SELECT id, tier, current_revision, last_good_revision, status, created_at, updated_at
+		FROM tenants ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Tenant
+	for rows.Next() {
+		var t Tenant
+		if err := rows.Scan(&t.ID, &t.Tier, &t.CurrentRevision, &t.LastGoodRevision, &t.Status, &t.CreatedAt, &t.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// SetTenantStatus sets a tenant's status; goodRevision > 0 also records the
+// last revision that applied cleanly.
+func SetTenantStatus(ctx context.Context, db DB, id, status string, goodRevision int) error {
+	_, err := db.Exec(ctx, `UPDATE tenants SET status = $2, updated_at = now(),
+		last_good_revision = CASE WHEN $2 IN ('DELETED', 'ROLLED_BACK') THEN NULL
+			WHEN $3 > 0 THEN $3 ELSE last_good_revision END WHERE id = $1`, id, status, goodRevision)
+	return err
+}
+
+// SetDriftStatus records a drift check's verdict on a tenant that is live
+// and healthy (other statuses need an operator and are kept).
+func SetDriftStatus(ctx context.Context, db DB, id string, drifted bool) error {
+	status := "ACTIVE"
+	if drifted {
+		status = "DRIFTED"
+	}
+	_, err := db.Exec(ctx, `UPDATE tenants SET status = $2, updated_at = now() WHERE id = $1 AND status IN ('ACTIVE', 'DRIFTED')`,
+		id, status)
+	return err
+}
+
+// OlderActiveRun returns the id of an older run of the same tenant that has
+// not finished yet (0 if none): runs of one tenant go in order.
+func OlderActiveRun(ctx context.Context, db DB, r Run) (int64, error) {
+	var id int64
+	err := db.QueryRow(ctx, `SELECT id FROM runs WHERE tenant = $1 AND id < $2
+		AND state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED')
+		AND NOT (state = 'FAILED' AND kind = 'offboard')
+		ORDER BY id LIMIT 1`, r.Tenant, r.ID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// NewerPendingUpdate returns the newest queued update of the tenant after r
+// (0 if none), so r can be coalesced into it.
+func NewerPendingUpdate(ctx context.Context, db DB, r Run) (int64, error) {
+	var id int64
+	err := db.QueryRow(ctx, `SELECT id FROM runs WHERE tenant = $1 AND id > $2 AND kind IN ('update', 'offboard')
+		AND state = 'PENDING' ORDER BY id DESC LIMIT 1`, r.Tenant, r.ID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// Callback is an outbox row.
+type Callback struct {
+	ID       int64
+	RunID    int64
+	EventID  string
+	Payload  json.RawMessage
+	Attempts int
+}
+
+// EnqueueCallback adds a payload to the outbox and returns its id.
+func EnqueueCallback(ctx context.Context, db DB, runID int64, eventID string, payload any) (int64, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = db.QueryRow(ctx, `INSERT INTO callbacks (run_id, event_id, payload) VALUES ($1, $2, $3) RETURNING id`,
+		runID, eventID, b).Scan(&id)
+	return id, err
+}
+
+// GetCallback loads an outbox row; delivered reports whether it went out.
+func GetCallback(ctx context.Context, db DB, id int64) (Callback, bool, error) {
+	var c Callback
+	var delivered *time.Time
+	err := db.QueryRow(ctx, `SELECT id, run_id, event_id, payload, attempts, delivered_at FROM callbacks WHERE id = $1`, id).
+		Scan(&c.ID, &c.RunID, &c.EventID, &c.Payload, &c.Attempts, &delivered)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, false, ErrNotFound
+	}
+	return c, delivered != nil, err
+}
+
+// CallbackAttempt records one delivery attempt.
+func CallbackAttempt(ctx context.Context, db DB, id int64, delivered bool, errText string) error {
+	_, err := db.Exec(ctx, `UPDATE callbacks SET attempts = attempts + 1, last_error = nullif($3, ''),
+		delivered_at = CASE WHEN $2 THEN now() ELSE NULL END WHERE id = $1`, id, delivered, errText)
+	return err
+}
+
+// Gauges are the numbers /metrics reports from the database.
+type Gauges struct {
+	RunsByState     map[string]int
+	QueueDepth      int
+	CallbackBacklog int
+}
+
+// ReadGauges counts runs by state, available River jobs and undelivered callbacks.
+func ReadGauges(ctx context.Context, db DB) (Gauges, error) {
+	g := Gauges{RunsByState: map[string]int{}}
+	rows, err := db.Query(ctx, `SELECT state, count(*) FROM runs GROUP BY state`)
+	if err != nil {
+		return g, err
+	}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			rows.Close()
+			return g, err
+		}
+		g.RunsByState[s] = n
+	}
+	rows.Close()
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running')`).Scan(&g.QueueDepth); err != nil {
+		return g, err
+	}
+	err = db.QueryRow(ctx, `SELECT count(*) FROM callbacks WHERE delivered_at IS NULL`).Scan(&g.CallbackBacklog)
+	return g, err
+}

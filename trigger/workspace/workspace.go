@@ -1,0 +1,334 @@
+// Package workspace renders a tenant's Terraform working directory: the
+// fixed root module of templates/tenants/<tier>, the tenant's data as
+// tenant.auto.tfvars.json (written with encoding/json, so nothing in a spec
+// can inject configuration), the platform settings as
+// platform.auto.tfvars.json, a .terraform.lock.hcl pinning the tenantops
+// provider found in the filesystem mirror, and a Terraform CLI
+// configuration whose only installation method for tenantops is that
+// mirror.
+package workspace
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/sumdb/dirhash"
+
+	"github.com/tenantops/tenantops/trigger/spec"
+)
+
+// ProviderAddress is the tenantops provider's registry address.
+const ProviderAddress = "registry.terraform.io/tenantops/tenantops"
+
+// TenantVarsFile and PlatformVarsFile are the generated variable files.
+const (
+	TenantVarsFile   = "tenant.auto.tfvars.json"
+	PlatformVarsFile = "platform.auto.tfvars.json"
+	hashFile         = ".tenantops-render"
+)
+
+// Tiers lists the tier names (directories) under templatesDir.
+func Tiers(templatesDir string) ([]string, error) {
+	entries, err := os.ReadDir(templatesDir)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Options says what to render.
+type Options struct {
+	// TemplatesDir is templates/tenants.
+	TemplatesDir string
+	// Dir is the working directory to write (created when missing).
+	Dir string
+	// Tenant is the validated desired state.
+	Tenant spec.Tenant
+	// Platform holds operator-chosen variables (provider VDC, network pool,
+	// storage profile, DR sites...) written to platform.auto.tfvars.json;
+	// only keys the tier declares as variables are written.
+	Platform map[string]any
+	// DirectoryEnabled switches the tier's Active Directory part.
+	DirectoryEnabled bool
+	// MirrorDir is the filesystem mirror holding the tenantops provider;
+	// when set, .terraform.lock.hcl is written from it.
+	MirrorDir string
+}
+
+// Result describes a rendered workspace.
+type Result struct {
+	// Hash identifies the rendered module and lock file (not the
+	// variables): equal hashes mean `terraform init` can be skipped.
+	Hash string
+	// PreviousHash is the hash the directory held before (empty if none).
+	PreviousHash string
+}
+
+// Render writes the workspace. Files of the template replace the module
+// files in Dir; Terraform's own .terraform directory is kept so a later
+// init can be skipped when the module did not change.
+func Render(o Options) (Result, error) {
+	var res Result
+	if o.Tenant.Tier == "" || strings.ContainsAny(o.Tenant.Tier, `/\`) || strings.HasPrefix(o.Tenant.Tier, ".") {
+		return res, fmt.Errorf("invalid tier %q", o.Tenant.Tier)
+	}
+	files, err := tierFiles(o.TemplatesDir, o.Tenant.Tier, 0)
+	if err != nil {
+		return res, err
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return res, err
+	}
+	if b, err := os.ReadFile(filepath.Join(o.Dir, hashFile)); err == nil {
+		res.PreviousHash = strings.TrimSpace(string(b))
+	}
+	// Remove module files a previous (other) tier left behind.
+	old, _ := filepath.Glob(filepath.Join(o.Dir, "*.tf"))
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			return res, err
+		}
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "tier %s\x00", o.Tenant.Tier)
+	declared := map[string]bool{}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b, err := os.ReadFile(files[name])
+		if err != nil {
+			return res, err
+		}
+		if err := os.WriteFile(filepath.Join(o.Dir, name), b, 0o600); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+		h.Write(b)
+		for _, v := range variableNames(string(b)) {
+			declared[v] = true
+		}
+	}
+	if o.MirrorDir != "" {
+		lock, err := LockFile(o.MirrorDir)
+		if err != nil {
+			return res, err
+		}
+		if err := os.WriteFile(filepath.Join(o.Dir, ".terraform.lock.hcl"), []byte(lock), 0o600); err != nil {
+			return res, err
+		}
+		io.WriteString(h, lock)
+	}
+	if err := writeJSON(filepath.Join(o.Dir, TenantVarsFile), TenantVars(o.Tenant, o.DirectoryEnabled, declared)); err != nil {
+		return res, err
+	}
+	platform := map[string]any{}
+	for k, v := range o.Platform {
+		if declared[k] {
+			platform[k] = v
+		}
+	}
+	if err := writeJSON(filepath.Join(o.Dir, PlatformVarsFile), platform); err != nil {
+		return res, err
+	}
+	res.Hash = hex.EncodeToString(h.Sum(nil))
+	return res, nil
+}
+
+// tierFiles maps file name to path for a tier's module: the files of the
+// tier it extends (named in its "extends" file) first, then its own, which
+// replace same-named ones.
+func tierFiles(templatesDir, tier string, depth int) (map[string]string, error) {
+	if depth > 4 {
+		return nil, fmt.Errorf("tier %q: extends chain too long", tier)
+	}
+	src := filepath.Join(templatesDir, tier)
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return nil, fmt.Errorf("tier %q: %w", tier, err)
+	}
+	out := map[string]string{}
+	if b, err := os.ReadFile(filepath.Join(src, "extends")); err == nil {
+		base := strings.TrimSpace(string(b))
+		if base == "" || strings.ContainsAny(base, `/\`) || strings.HasPrefix(base, ".") {
+			return nil, fmt.Errorf("tier %q: invalid extends %q", tier, base)
+		}
+		if out, err = tierFiles(templatesDir, base, depth+1); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".tf") {
+			out[e.Name()] = filepath.Join(src, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// MarkInitialized records that `terraform init` succeeded for hash.
+func MarkInitialized(dir, hash string) error {
+	return os.WriteFile(filepath.Join(dir, hashFile), []byte(hash+"\n"), 0o600)
+}
+
+// NeedsInit reports whether dir must be (re)initialised for res.
+func NeedsInit(dir string, res Result) bool {
+	if res.PreviousHash == "" || res.PreviousHash != res.Hash {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(dir, ".terraform", "terraform.tfstate"))
+	return err != nil
+}
+
+// TenantVars maps the spec onto the template's variables. Only variables
+// the module declares are included, so a tier may ignore parts of the spec.
+func TenantVars(t spec.Tenant, directoryEnabled bool, declared map[string]bool) map[string]any {
+	admins := make([]map[string]any, 0, len(t.Admins))
+	for _, a := range t.Admins {
+		admins = append(admins, map[string]any{
+			"username": a.Username, "email": a.Email, "given_name": a.GivenName, "family_name": a.FamilyName,
+		})
+	}
+	var idp any
+	if t.SSO.IdP != nil {
+		alias := t.SSO.IdP.Alias
+		if alias == "" {
+			alias = "customer"
+		}
+		idp = map[string]any{
+			"type": t.SSO.IdP.Type, "alias": alias, "issuer": t.SSO.IdP.Issuer,
+			"authorization_url": t.SSO.IdP.AuthorizationURL, "token_url": t.SSO.IdP.TokenURL,
+			"client_id": t.SSO.IdP.ClientID, "client_secret": t.SSO.IdP.ClientSecret,
+			"sso_url": t.SSO.IdP.SSOURL, "entity_id": t.SSO.IdP.EntityID,
+		}
+	}
+	var dr any
+	if t.DR != nil {
+		dr = map[string]any{"rpo_seconds": t.DR.RPOSeconds, "journal_hours": t.DR.JournalHours, "priority": t.DR.Priority}
+	}
+	all := map[string]any{
+		"tenant_id":    t.ID,
+		"display_name": t.DisplayName,
+		"quotas": map[string]any{
+			"cpu_mhz": t.Quotas.CPUMHz, "memory_mb": t.Quotas.MemoryMB,
+			"storage_mb": t.Quotas.StorageMB, "vm_quota": t.Quotas.VMQuota,
+		},
+		"mfa":               t.SSO.MFA,
+		"idp":               idp,
+		"admins":            admins,
+		"dr":                dr,
+		"directory_enabled": directoryEnabled,
+	}
+	out := map[string]any{}
+	for k, v := range all {
+		if declared == nil || declared[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// variableNames finds `variable "name"` declarations. The templates are
+// ours and formatted by terraform fmt, so a line scan is enough.
+func variableNames(src string) []string {
+	var out []string
+	for _, line := range strings.Split(src, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "variable ") {
+			continue
+		}
+		rest := strings.TrimSpace(strings.TrimPrefix(line, "variable "))
+		if len(rest) > 1 && rest[0] == '"' {
+			if end := strings.IndexByte(rest[1:], '"'); end > 0 {
+				out = append(out, rest[1:1+end])
+			}
+		}
+	}
+	return out
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o600)
+}
+
+// ProviderDir returns the newest version directory of the tenantops
+// provider for this platform in mirrorDir, and that version.
+func ProviderDir(mirrorDir string) (dir, version string, err error) {
+	base := filepath.Join(mirrorDir, filepath.FromSlash(ProviderAddress))
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return "", "", fmt.Errorf("provider mirror %s: %w", mirrorDir, err)
+	}
+	platform := runtime.GOOS + "_" + runtime.GOARCH
+	for i := len(entries) - 1; i >= 0; i-- {
+		d := filepath.Join(base, entries[i].Name(), platform)
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d, entries[i].Name(), nil
+		}
+	}
+	return "", "", errors.New("provider mirror " + mirrorDir + " holds no tenantops provider for " + platform)
+}
+
+// LockFile returns a .terraform.lock.hcl pinning the provider in mirrorDir
+// by its h1 hash (the hash Terraform computes over an unpacked package).
+func LockFile(mirrorDir string) (string, error) {
+	dir, version, err := ProviderDir(mirrorDir)
+	if err != nil {
+		return "", err
+	}
+	h1, err := dirhash.HashDir(dir, "", dirhash.Hash1)
+	if err != nil {
+		return "", fmt.Errorf("hash provider: %w", err)
+	}
+	return fmt.Sprintf(`# This file is maintained automatically by "terraform init".
+# Manual edits may be lost in future updates.
+
+provider %q {
+  version = %q
+  hashes = [
+    %q,
+  ]
+}
+`, ProviderAddress, version, h1), nil
+}
+
+// CLIConfig returns a Terraform CLI configuration whose only source for the
+// tenantops provider is the read-only mirrorDir; every other provider is
+// refused (nothing is downloaded at run time).
+func CLIConfig(mirrorDir string) string {
+	return fmt.Sprintf(`disable_checkpoint = true
+
+provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = [%q]
+  }
+}
+`, mirrorDir, ProviderAddress)
+}
+
+// WriteCLIConfig writes CLIConfig(mirrorDir) to path.
+func WriteCLIConfig(path, mirrorDir string) error {
+	return os.WriteFile(path, []byte(CLIConfig(mirrorDir)), 0o600)
+}
