@@ -1,0 +1,135 @@
+package provider
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+// A resource whose backend block is absent fails with a diagnostic naming
+// that block, for every backend.
+func TestAccProviderMissingBlock(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ block, config string }{
+		{"vcd", `data "tenantops_provider_vdc" "p" { name = "pvdc-1" }`},
+		{"keycloak", `resource "tenantops_sso_realm" "r" { realm = "acme" }`},
+		{"directory", `resource "tenantops_directory_ou" "o" {
+  name      = "acme"
+  path = "DC=test,DC=local"
+}`},
+		{"scim", `resource "tenantops_scim_group" "g" { display_name = "admins" }`},
+		{"zerto", `data "tenantops_dr_site" "s" { name = "site-recovery" }`},
+	}
+	for _, c := range cases {
+		t.Run(c.block, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders,
+				Steps: []resource.TestStep{{
+					Config:      `provider "tenantops" {}` + "\n" + c.config,
+					ExpectError: regexp.MustCompile(`no "` + c.block + `"\s+block`),
+				}},
+			})
+		})
+	}
+}
+
+// Every attribute falls back to TENANTOPS_<BLOCK>_<ATTRIBUTE>; a backend
+// configured only through the environment works.
+func TestAccProviderEnvironmentFallback(t *testing.T) {
+	s := startVCDSim(t)
+	t.Setenv("TENANTOPS_VCD_URL", s.URL)
+	t.Setenv("TENANTOPS_VCD_USER", "admin")
+	t.Setenv("TENANTOPS_VCD_PASSWORD", "admin-password")
+	t.Setenv("TENANTOPS_VCD_CA_PEM", s.CAPEM)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `data "tenantops_provider_vdc" "p" { name = "pvdc-1" }`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.tenantops_provider_vdc.p", tfjsonpath.New("name"), knownvalue.StringExact("pvdc-1")),
+			},
+		}},
+	})
+}
+
+// HCL wins over the environment: a user set in HCL replaces the one from
+// TENANTOPS_VCD_USER, so the login fails for that user.
+func TestAccProviderHCLOverridesEnvironment(t *testing.T) {
+	s := startVCDSim(t)
+	t.Setenv("TENANTOPS_VCD_URL", s.URL)
+	t.Setenv("TENANTOPS_VCD_USER", "admin")
+	t.Setenv("TENANTOPS_VCD_PASSWORD", "admin-password")
+	t.Setenv("TENANTOPS_VCD_CA_PEM", s.CAPEM)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `
+provider "tenantops" {
+  vcd {
+    user = "nobody"
+  }
+}
+data "tenantops_provider_vdc" "p" { name = "pvdc-1" }
+`,
+			ExpectError: regexp.MustCompile(`login to 127\.0\.0\.1:\d+ failed`),
+		}},
+	})
+}
+
+// TLS is verified by default: a backend with a private certificate and no
+// ca_pem/ca_file is refused.
+func TestAccProviderTLSVerifiedByDefault(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `
+provider "tenantops" {
+  vcd {
+    url      = "` + s.URL + `"
+    user     = "admin"
+    password = "admin-password"
+  }
+}
+data "tenantops_provider_vdc" "p" { name = "pvdc-1" }
+`,
+			ExpectError: regexp.MustCompile(`certificate`),
+		}},
+	})
+}
+
+// Incomplete blocks are rejected at configuration time, naming the attribute.
+func TestAccProviderIncompleteBlock(t *testing.T) {
+	t.Parallel()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: `
+provider "tenantops" {
+  vcd { user = "admin" }
+}
+data "tenantops_provider_vdc" "p" { name = "pvdc-1" }
+`,
+				ExpectError: regexp.MustCompile(`Missing vcd\.url`),
+			},
+			{
+				Config: `
+provider "tenantops" {
+  zerto {
+    url       = "https://zvm.example.com"
+    auth_mode = "kerberos"
+  }
+}
+data "tenantops_dr_site" "s" { name = "site-recovery" }
+`,
+				ExpectError: regexp.MustCompile(`Invalid Zerto auth_mode`),
+			},
+		},
+	})
+}
