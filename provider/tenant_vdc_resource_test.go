@@ -48,7 +48,9 @@ func TestAccTenantVDC_lifecycle(t *testing.T) {
 	s := startVCDSim(t)
 	const addr = "tenantops_tenant_vdc.v"
 	var vdcID string
-	twoProfiles := `{ name = "gold", limit_mb = 20480 }, { name = "silver", limit_mb = 4096, default = true }`
+	// Listed in another order than Cloud Director returns them (gold first):
+	// the state keeps the configured order, so the plan stays empty.
+	twoProfiles := `{ name = "silver", limit_mb = 4096, default = true }, { name = "gold", limit_mb = 20480 }`
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             vcdInventoryIs(s),
@@ -79,8 +81,9 @@ func TestAccTenantVDC_lifecycle(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("cpu_limit_mhz"), knownvalue.Int64Exact(8000)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(1).AtMapKey("default"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(0).AtMapKey("limit_mb"), knownvalue.Int64Exact(20480)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(0).AtMapKey("default"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(1).AtMapKey("limit_mb"), knownvalue.Int64Exact(20480)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(1).AtMapKey("default"), knownvalue.Bool(false)),
 				},
 				Check: func(st *terraform.State) error {
 					if got := st.RootModule().Resources[addr].Primary.ID; got != vdcID {

@@ -113,7 +113,7 @@ func (c *Client) Dial() (*ldap.Conn, error) {
 	if c.cfg.StartTLS {
 		if err := conn.StartTLS(c.tlsCfg); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("Active Directory: StartTLS: %w", err)
+			return nil, wrap(err)
 		}
 	}
 	conn.SetTimeout(c.cfg.Timeout)
@@ -205,11 +205,10 @@ func wrap(err error) error {
 	}
 	var le *ldap.Error
 	if !errors.As(err, &le) {
-		if strings.HasPrefix(err.Error(), "Active Directory") || errors.Is(err, context.Canceled) ||
-			errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrNotEncrypted) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return err
 		}
-		return fmt.Errorf("Active Directory: %w", err)
+		return &Error{Message: err.Error(), cause: err}
 	}
 	msg := ldap.LDAPResultCodeMap[le.ResultCode]
 	if le.Err != nil && le.Err.Error() != "" {
@@ -230,14 +229,19 @@ func wrap(err error) error {
 	return &Error{Code: le.ResultCode, Message: msg}
 }
 
-// Error is an LDAP result from the server.
+// Error is a directory failure: an LDAP result from the server (Code > 0)
+// or a connection problem, worded for a diagnostic.
 type Error struct {
 	Code     uint16
 	Message  string
 	sentinel error
+	cause    error
 }
 
 func (e *Error) Error() string { return "Active Directory: " + e.Message }
+
+// Unwrap returns the underlying non-LDAP error, if any.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Is matches the package's sentinel errors.
 func (e *Error) Is(target error) bool { return e.sentinel != nil && target == e.sentinel }

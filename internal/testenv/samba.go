@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,6 +36,8 @@ type Samba struct {
 	BindPassword string
 	CAPEM        string // PEM of the CA that signed the DC's certificate
 	CAFile       string // the same CA as a file
+
+	baseline map[string]bool // lower-cased DNs present right after start-up
 
 	dir   string
 	cmd   *exec.Cmd
@@ -92,6 +95,10 @@ func StartSamba() (*Samba, error) {
 	if err := s.start(); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.baseline, err = s.dns(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("samba: listing the provisioned domain: %w", err)
 	}
 	logf("samba: DC %s ready at %s after %s", s.URL, time.Now().UTC().Format(time.RFC3339),
 		time.Since(start).Round(time.Millisecond))
@@ -190,8 +197,55 @@ func (s *Samba) waitReady(limit time.Duration) error {
 	return fmt.Errorf("samba did not answer an LDAPS bind within %s (last error: %v):\n%s", limit, last, tail(out))
 }
 
-// TLSConfig trusts the DC's CA (only).
+// Inventory lists every object added to the domain since the DC started
+// (sorted DNs), so tests can assert that nothing was left behind, the same
+// way they ask the simulators. A failure to list is reported as an entry.
+func (s *Samba) Inventory() []string {
+	all, err := s.dns()
+	if err != nil {
+		return []string{"inventory failed: " + err.Error()}
+	}
+	var out []string
+	for dn := range all {
+		if !s.baseline[dn] {
+			out = append(out, dn)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// dns returns the lower-cased DNs of every object in the domain partition.
+func (s *Samba) dns() (map[string]bool, error) {
+	cfg, err := s.TLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	c, err := ldap.DialURL(s.URL, ldap.DialWithTLSConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if err := c.Bind(s.BindDN, s.BindPassword); err != nil {
+		return nil, err
+	}
+	res, err := c.SearchWithPaging(ldap.NewSearchRequest(s.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		0, 0, false, "(objectClass=*)", []string{"1.1"}, nil), 500)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(res.Entries))
+	for _, e := range res.Entries {
+		out[strings.ToLower(e.DN)] = true
+	}
+	return out, nil
+}
+
+// TLSConfig trusts the DC's CA only (or the system pool when no CA is known).
 func (s *Samba) TLSConfig() (*tls.Config, error) {
+	if s.CAPEM == "" { // an external directory with a publicly trusted certificate
+		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
+	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM([]byte(s.CAPEM)) {
 		return nil, errors.New("samba: no CA certificate")
@@ -419,6 +473,12 @@ func sambaFromEnv(u string) (*Samba, error) {
 			return nil, fmt.Errorf("TENANTOPS_TEST_LDAP_CA_FILE: %w", err)
 		}
 		s.CAPEM = string(b)
+	}
+	// Best effort: an unreachable directory fails in the tests themselves.
+	if base, err := s.dns(); err == nil {
+		s.baseline = base
+	} else {
+		logf("samba: %s: no inventory baseline: %v", u, err)
 	}
 	return s, nil
 }

@@ -36,6 +36,17 @@ func TestSambaStarts(t *testing.T) {
 	if len(res.Entries) != 1 || len(res.Entries[0].GetRawAttributeValue("objectGUID")) != 16 {
 		t.Fatalf("unexpected domain entry: %+v", res.Entries)
 	}
+	if inv := s.Inventory(); len(inv) != 0 {
+		t.Fatalf("fresh domain has an inventory: %q", inv)
+	}
+	add := ldap.NewAddRequest("OU=inventory-probe,"+s.BaseDN, nil)
+	add.Attribute("objectClass", []string{"organizationalUnit"})
+	if err := c.Add(add); err != nil {
+		t.Fatal(err)
+	}
+	if inv := s.Inventory(); len(inv) != 1 || inv[0] != "ou=inventory-probe,dc=test,dc=local" {
+		t.Fatalf("inventory after adding an OU: %q", inv)
+	}
 	if err := c.Bind(s.BindDN, "wrong"); err == nil {
 		t.Fatal("bind with a wrong password succeeded")
 	}

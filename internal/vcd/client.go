@@ -209,6 +209,7 @@ func (c *Client) wait(ctx context.Context, cli *govcd.VCDClient, t *types.Task) 
 	task := govcd.NewTask(&cli.Client)
 	task.Task = t
 	op := t.OperationName
+	failures := 0
 	for {
 		switch task.Task.Status {
 		case "success", "aborted":
@@ -227,7 +228,13 @@ func (c *Client) wait(ctx context.Context, cli *govcd.VCDClient, t *types.Task) 
 			if ctx.Err() != nil {
 				return fmt.Errorf("timed out waiting for task %s (%s) to finish: %w", op, t.HREF, ctx.Err())
 			}
-			return classify(err)
+			// A poll is a read: ride out a few dropped connections or 5xx
+			// answers rather than lose track of a task that is still running.
+			if failures++; failures > maxPollFailures || !transient(err) {
+				return classify(err)
+			}
+		} else {
+			failures = 0
 		}
 		if task.Task.Status == "success" || task.Task.Status == "error" || task.Task.Status == "aborted" {
 			continue
@@ -237,6 +244,19 @@ func (c *Client) wait(ctx context.Context, cli *govcd.VCDClient, t *types.Task) 
 		case <-time.After(c.poll):
 		}
 	}
+}
+
+// maxPollFailures is how many task polls in a row may fail transiently.
+const maxPollFailures = 3
+
+// transient reports whether err looks like a dropped connection or a 5xx
+// answer rather than Cloud Director rejecting the request.
+func transient(err error) bool {
+	var e *Error
+	if errors.As(classify(err), &e) && e.Status != 0 {
+		return e.Status >= 500
+	}
+	return !errors.Is(classify(err), ErrNotFound)
 }
 
 // do sends a request govcd has no async helper for and decodes the Task it

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/sim/fault"
 	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
 	"github.com/tenantops/tenantops/internal/tlsutil"
 	"github.com/tenantops/tenantops/internal/vcd"
@@ -107,5 +108,31 @@ func TestClientTaskTimeoutAndFailure(t *testing.T) {
 	if _, err := c.CreateOrg(ctx, vcd.Org{Name: "slow", FullName: "dup"}); err == nil || !strings.Contains(err.Error(), "already exists") ||
 		strings.Contains(err.Error(), "API Error") {
 		t.Fatalf("duplicate: %v", err)
+	}
+}
+
+func TestClientRidesOutTransientPollFailures(t *testing.T) {
+	t.Parallel()
+	s, c := setup(t)
+	ctx := context.Background()
+	s.SetTaskDuration(simvcd.OpOrgCreate, 200*time.Millisecond)
+	s.Faults.Add(fault.Rule{Method: "GET", Path: `^/api/task/`, Kind: fault.Reset, Times: 2})
+	s.Faults.Add(fault.Rule{Method: "GET", Path: `^/api/task/`, Kind: fault.Status, Status: 503, After: 2, Times: 1,
+		ContentType: "application/vnd.vmware.vcloud.error+xml",
+		Body:        `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="503" minorErrorCode="SERVICE_UNAVAILABLE" message="cell restarting"/>`})
+	if _, err := c.CreateOrg(ctx, vcd.Org{Name: "bumpy", FullName: "Bumpy"}); err != nil {
+		t.Fatalf("CreateOrg across transient poll failures: %v", err)
+	}
+	// A 4xx on a poll is not retried.
+	s.SetTaskDuration(simvcd.OpOrgUpdate, time.Second)
+	s.Faults.Add(fault.Rule{Method: "GET", Path: `^/api/task/`, Kind: fault.Status, Status: 403, Times: 1,
+		ContentType: "application/vnd.vmware.vcloud.error+xml",
+		Body:        `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="403" minorErrorCode="ACCESS_TO_RESOURCE_IS_FORBIDDEN" message="no rights"/>`})
+	o, err := c.GetOrgByName(ctx, "bumpy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpdateOrg(ctx, o.ID, vcd.Org{Name: "bumpy", FullName: "Bumpy 2"}); err == nil || !strings.Contains(err.Error(), "no rights") {
+		t.Fatalf("403 on poll: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -219,11 +220,7 @@ func (s *Server) sortedOrgs() []*org {
 	for _, o := range s.orgs {
 		out = append(out, o)
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].name < out[j-1].name; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 
@@ -569,7 +566,7 @@ func (s *Server) putOIDC(w http.ResponseWriter, r *http.Request, id string) {
 		missing = append(missing, "OAuthKeyConfigurations")
 	}
 	if len(missing) > 0 {
-		sortStrings(missing)
+		sort.Strings(missing)
 		xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Invalid OpenID Connect settings: missing %s.", strings.Join(missing, ", "))
 		return
 	}
@@ -632,12 +629,4 @@ func (s *Server) oidcProviderConfig(w http.ResponseWriter, r *http.Request, id s
 		"token_endpoint": settings.AccessTokenEndpoint, "userinfo_endpoint": settings.UserInfoEndpoint, "jwks_uri": settings.JwksUri})
 	out := types.OpenIdProviderConfiguration{Xmlns: types.XMLNamespaceVCloud, OrgOAuthSettings: settings, ProviderConfigResponse: string(doc)}
 	writeXML(w, http.StatusOK, mimeOIDCConfig, "OpenIdProviderConfiguration", "", out)
-}
-
-func sortStrings(a []string) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
 }
