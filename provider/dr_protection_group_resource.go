@@ -160,6 +160,18 @@ func (r *DRProtectionGroupResource) Create(ctx context.Context, req resource.Cre
 		return
 	}
 
+	// Refuse to create a namesake: after a lost answer the VPG is found by
+	// name, and that must never pick up somebody else's VPG.
+	if v, err := c.VpgByName(ctx, name); err == nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create DR protection group %q", name),
+			fmt.Sprintf("Zerto already has a VPG named %q (identifier %s). Import it with "+
+				"`terraform import tenantops_dr_protection_group.<name> %s` or choose another name.", name, v.ID(), name))
+		return
+	} else if !zerto.IsNotFound(err) {
+		resp.Diagnostics.Append(drDiag("create", name, err))
+		return
+	}
+
 	vpgID, err := c.CommitNew(ctx, settings)
 	var taskErr *zerto.TaskError
 	if vpgID == "" && err != nil && !errors.As(err, &taskErr) {
@@ -182,7 +194,7 @@ func (r *DRProtectionGroupResource) Create(ctx context.Context, req resource.Cre
 		return
 	}
 
-	v, err := c.Vpg(ctx, vpgID)
+	v, err := c.WaitVpgStatus(ctx, vpgID, zerto.VpgMeetingSLA)
 	if err != nil {
 		resp.Diagnostics.Append(drWaitDiag("create", name, timeout, err))
 		return
@@ -311,14 +323,20 @@ func (r *DRProtectionGroupResource) ImportState(ctx context.Context, req resourc
 	}
 	id := req.ID
 	if _, err := c.Vpg(ctx, id); err != nil {
-		if !zerto.IsNotFound(err) {
+		// A name is no identifier: a ZVM answers 404, or 400 for a malformed GUID.
+		var ae *zerto.APIError
+		if !errors.As(err, &ae) || (ae.StatusCode != 404 && ae.StatusCode != 400) {
 			resp.Diagnostics.Append(drDiag("import", req.ID, err))
 			return
 		}
 		v, err := c.VpgByName(ctx, req.ID)
-		if err != nil {
+		if zerto.IsNotFound(err) {
 			resp.Diagnostics.AddError(fmt.Sprintf("Unable to import DR protection group %q", req.ID),
-				"Zerto has no VPG with that name or identifier: "+err.Error())
+				"Zerto has no VPG with that name or identifier. Import by VPG name or VPG identifier.")
+			return
+		}
+		if err != nil {
+			resp.Diagnostics.Append(drDiag("import", req.ID, err))
 			return
 		}
 		id = v.ID()

@@ -204,6 +204,12 @@ func TestAccDRProtectionGroup_lifecycle(t *testing.T) {
 				ImportStateVerify: true,
 			},
 			{
+				ResourceName:  drAddr,
+				ImportState:   true,
+				ImportStateId: "no-such-vpg",
+				ExpectError:   regexp.MustCompile(`Zerto has no VPG with that name or identifier`),
+			},
+			{
 				// Reads discard their settings copies too.
 				Config:   prov + updated.hcl(),
 				PlanOnly: true,
@@ -313,6 +319,11 @@ func TestAccDRProtectionGroup_failedCommitLeavesNothing(t *testing.T) {
 				Check:  resource.TestCheckResourceAttr(drAddr, "status", "MeetingSLA"),
 			},
 			{
+				// A second resource with the same VPG name is refused, not adopted.
+				Config:      prov + ok.hcl() + strings.Replace(ok.hcl(), `"pg"`, `"twin"`, 1),
+				ExpectError: regexp.MustCompile(`(?s)Zerto already has a VPG named "initech-dr"`),
+			},
+			{
 				// An edit whose commit task fails leaves the VPG as it was.
 				Config:      prov + full.hcl(),
 				ExpectError: regexp.MustCompile(`(?s)Unable to update DR protection group "initech-dr".*Insufficient storage`),
@@ -373,6 +384,61 @@ func TestAccDRProtectionGroup_createTimeoutTaintsAndCleansUp(t *testing.T) {
 						return nil
 					},
 				),
+			},
+		},
+	})
+}
+
+func TestAccDRProtectionGroup_createTimeoutThenDestroy(t *testing.T) {
+	t.Parallel()
+	sim := startZertoSim(t, zertosim.Options{InitialSync: 30 * time.Second})
+	slow := drPG{name: "hooli-dr", extra: "  timeouts {\n    create = \"2s\"\n  }"}
+
+	// The only way the still-initializing VPG can leave Zerto is a destroy
+	// that found its id in state.
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             checkZertoEmpty(sim),
+		Steps: []resource.TestStep{{
+			Config:      testAccZertoProvider(sim, false) + slow.hcl(),
+			ExpectError: regexp.MustCompile(`(?s)Timed out trying to create DR protection group "hooli-dr"`),
+		}},
+	})
+}
+
+func TestAccDRProtectionGroup_deleteTimeout(t *testing.T) {
+	t.Parallel()
+	sim := startZertoSim(t, zertosim.Options{})
+	prov := testAccZertoProvider(sim, false)
+	pg := drPG{name: "stark-dr", extra: "  timeouts {\n    delete = \"1s\"\n  }"}
+	var removeFault func()
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             checkZertoEmpty(sim),
+		Steps: []resource.TestStep{
+			{Config: prov + pg.hcl()},
+			{
+				// The ZVM stops answering deletes: the delete timeout ends the wait.
+				PreConfig: func() {
+					removeFault = sim.Faults.Add(fault.Rule{Method: "DELETE", Path: `^/v1/vpgs/`, Kind: fault.Hang, Delay: 3 * time.Second})
+				},
+				Config:      prov + pg.hcl(),
+				Destroy:     true,
+				ExpectError: regexp.MustCompile(`(?s)Timed out trying to delete DR protection group "stark-dr".*delete\s+timeout \(1s\)`),
+			},
+			{
+				PreConfig: func() { removeFault() },
+				Config:    prov + pg.hcl(),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkSimVpg(sim, "stark-dr", func(v zertosim.VpgInfo) error {
+					if v.Status != "MeetingSLA" {
+						return fmt.Errorf("VPG is %s after an unanswered delete", v.Status)
+					}
+					return nil
+				}),
 			},
 		},
 	})

@@ -382,3 +382,28 @@ func TestVappAndVmProtection(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestConcurrentCommits(t *testing.T) {
+	s := startSim(t, zertosim.Options{TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond})
+	c := newClient(t, s, zerto.AuthKeycloak)
+	base := settings(t, c, "", zertosim.RecoveryVdc)
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			v := base
+			b := *base.Basic
+			b.Name = "par-" + string(rune('a'+i))
+			v.Basic = &b
+			_, err := c.CommitNew(context.Background(), v)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if inv := s.Inventory(); len(inv) != 4 {
+		t.Fatalf("inventory = %v", inv)
+	}
+}

@@ -1,10 +1,12 @@
 package zerto
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 )
@@ -244,9 +246,24 @@ func (s *Server) sessionDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 // authed guards a /v1 handler: a live bearer token or x-zerto-session. It
-// also takes the lock and brings tasks up to date for the handler.
+// also takes the lock and brings tasks up to date for the handler. Network
+// I/O stays outside the lock: the body is read before, the answer written after.
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return func(out http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		defer func() {
+			for k, v := range rec.Header() {
+				out.Header()[k] = v
+			}
+			out.WriteHeader(rec.Code)
+			_, _ = out.Write(rec.Body.Bytes())
+		}()
+		var w http.ResponseWriter = rec
 		now := time.Now()
 		s.mu.Lock()
 		ok := false
