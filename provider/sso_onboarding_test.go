@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
 )
 
 // TestAccSSO_onboarding is examples/onboarding against both simulators: the
@@ -20,13 +21,18 @@ import (
 // settings pointing at the realm's issuer with the client's secret.
 func TestAccSSO_onboarding(t *testing.T) {
 	t.Parallel()
-	v, k := startVCDSim(t), startKeycloakSim(t)
+	k := startKeycloakSim(t)
+	v, err := simvcd.Start(simvcd.Options{User: "vcd-admin", Password: "vcd-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
 	config := fmt.Sprintf(`
 provider "tenantops" {
   vcd {
     url      = %q
-    user     = "admin"
-    password = "admin-password"
+    user     = "vcd-admin"
+    password = "vcd-password"
     ca_pem   = <<EOT
 %sEOT
   }
@@ -38,7 +44,12 @@ provider "tenantops" {
 %sEOT
   }
 }
-`, v.URL, v.CAPEM, k.URL, k.ClientID, k.ClientSecret, k.CAPEM) + testAccTenantHCL + `
+`, v.URL, v.CAPEM, k.URL, k.ClientID, k.ClientSecret, k.CAPEM) + `
+resource "tenantops_tenant" "t" {
+  name      = "acme"
+  full_name = "Acme Corp"
+}
+
 data "tenantops_provider_vdc" "p" {
   name = "pvdc-1"
 }
@@ -101,4 +112,3 @@ resource "tenantops_tenant_sso" "oidc" {
 		}},
 	})
 }
-

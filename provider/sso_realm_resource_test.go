@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -131,5 +132,29 @@ func TestAccSSORealm_backendFault(t *testing.T) {
 				ExpectError: regexp.MustCompile(`Unable to set MFA "otp" on realm "beta"(.|\n)*flow store unavailable`),
 			},
 		},
+	})
+}
+
+func TestAccSSORealm_transientFaults(t *testing.T) {
+	t.Parallel()
+	s := startKeycloakSim(t)
+	// A slow, flaky Keycloak: idempotent calls are retried, so the apply
+	// succeeds and leaves exactly one realm.
+	s.Faults.Add(fault.Rule{Method: "GET", Path: `/admin/realms/gamma$`, Kind: fault.Status, Status: 503, Times: 2,
+		ContentType: "application/json", Body: `{"error":"service unavailable"}`})
+	s.Faults.Add(fault.Rule{Method: "PUT", Path: `/flows/browser/executions$`, Kind: fault.Reset, Times: 1})
+	// The first matching rule wins: latency for everything else.
+	s.Faults.Add(fault.Rule{Path: `/admin/`, Kind: fault.Latency, Delay: 20 * time.Millisecond})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             kcNothingLeft(s),
+		Steps: []resource.TestStep{{
+			Config:           testAccSSORealmConfig(s, "gamma", "otp", 6),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			Check: resource.ComposeTestCheckFunc(
+				kcCheck(mfaState(s, "gamma", "REQUIRED", "REQUIRED", "", true, false)),
+				kcCheck(func() error { return kcExpectEq("inventory", fmt.Sprint(s.Inventory()), "[realm/gamma]") }),
+			),
+		}},
 	})
 }

@@ -193,3 +193,25 @@ func TestEnsureRealm(t *testing.T) {
 		t.Fatalf("inventory = %v", inv)
 	}
 }
+
+func TestFindLDAPFederationIgnoresMappersOfTheSameName(t *testing.T) {
+	_, c := newTestClient(t, kcsim.Options{}, Config{ClientID: "tenantops", ClientSecret: "sim-secret"})
+	ctx := context.Background()
+	if err := c.CreateRealm(ctx, Realm{Name: "acme", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Keycloak names one of the provider's default mappers "email" too.
+	id, err := c.CreateLDAPFederation(ctx, "acme", LDAPFederation{Name: "email", Enabled: true, Vendor: "ad",
+		ConnectionURL: "ldaps://dc1.example.com", BindDN: "CN=svc", BindCredential: "pw", UsersDN: "OU=Users",
+		EditMode: "READ_ONLY", UUIDAttribute: "objectGUID", FullSyncPeriod: -1, ChangedSyncPeriod: 3600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.FindLDAPFederation(ctx, "acme", "email")
+	if err != nil || got.ID != id || got.BindCredential != "" || got.FullSyncPeriod != -1 || got.ChangedSyncPeriod != 3600 {
+		t.Fatalf("FindLDAPFederation = %+v, %v", got, err)
+	}
+	if _, err := c.FindLDAPFederation(ctx, "acme", "nope"); !IsNotFound(err) {
+		t.Fatalf("missing federation: %v", err)
+	}
+}

@@ -361,9 +361,14 @@ func TestFidelityComponents(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("GetComponentsWithParams = %d, %v", len(list), err)
 	}
+	// Keycloak adds six attribute mappers under a new LDAP provider.
 	all, err := gc.GetComponents(ctx, tok, "acme")
-	if err != nil || len(all) != 1 {
+	if err != nil || len(all) != 7 {
 		t.Fatalf("GetComponents = %d, %v", len(all), err)
+	}
+	mappers, err := gc.GetComponentsWithParams(ctx, tok, "acme", gocloak.GetComponentsParams{ParentID: gocloak.StringP(id)})
+	if err != nil || len(mappers) != 6 || gocloak.PString(mappers[0].ProviderType) != "org.keycloak.storage.ldap.mappers.LDAPStorageMapper" {
+		t.Fatalf("mappers = %d, %v", len(mappers), err)
 	}
 	(*got.ComponentConfig)["editMode"] = []string{"WRITABLE"}
 	if err := gc.UpdateComponent(ctx, tok, "acme", *got); err != nil {
@@ -373,11 +378,15 @@ func TestFidelityComponents(t *testing.T) {
 	if stored["bindCredential"].([]any)[0] != "p4ss" || stored["editMode"].([]any)[0] != "WRITABLE" {
 		t.Fatalf("component update: %v", stored)
 	}
-	if inv := strings.Join(s.Inventory(), ","); inv != "component/acme/ldap/ad,realm/acme" {
-		t.Fatalf("Inventory = %s", inv)
+	if inv := s.Inventory(); len(inv) != 8 || inv[0] != "component/acme/ldap/ad" || inv[7] != "realm/acme" {
+		t.Fatalf("Inventory = %v", inv)
 	}
+	// Deleting the provider deletes its mappers.
 	if err := gc.DeleteComponent(ctx, tok, "acme", id); err != nil {
 		t.Fatal(err)
+	}
+	if inv := strings.Join(s.Inventory(), ","); inv != "realm/acme" {
+		t.Fatalf("Inventory after delete = %s", inv)
 	}
 	if _, err := gc.GetComponent(ctx, tok, "acme", id); apiCode(t, err) != 404 {
 		t.Fatalf("deleted component: %v", err)

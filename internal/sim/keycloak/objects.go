@@ -360,6 +360,9 @@ func (s *Server) components(w http.ResponseWriter, req *http.Request, r *realm, 
 				rep["id"] = newID()
 			}
 			r.components = append(r.components, rep)
+			if str(rep["providerId"]) == "ldap" {
+				r.components = append(r.components, ldapDefaultMappers(rep)...)
+			}
 			created(w, req, str(rep["id"]))
 		default:
 			methodNotAllowed(w)
@@ -403,8 +406,56 @@ func (s *Server) components(w http.ResponseWriter, req *http.Request, r *realm, 
 		noContent(w)
 	case http.MethodDelete:
 		r.components = append(r.components[:idx], r.components[idx+1:]...)
+		r.deleteChildren(str(c["id"]))
 		noContent(w)
 	default:
 		methodNotAllowed(w)
+	}
+}
+
+// ldapMapperType is the component type of LDAP attribute mappers.
+const ldapMapperType = "org.keycloak.storage.ldap.mappers.LDAPStorageMapper"
+
+// ldapDefaultMappers are the mappers Keycloak adds under a new LDAP provider.
+func ldapDefaultMappers(ldap map[string]any) []map[string]any {
+	cfg, _ := ldap["config"].(map[string]any)
+	username := first(cfg, "usernameLDAPAttribute")
+	if username == "" {
+		username = "cn"
+	}
+	mapper := func(name, provider string, config map[string]any) map[string]any {
+		return map[string]any{"id": newID(), "name": name, "providerId": provider, "providerType": ldapMapperType,
+			"parentId": ldap["id"], "config": config}
+	}
+	attr := func(name, user, ldapAttr string) map[string]any {
+		return mapper(name, "user-attribute-ldap-mapper", map[string]any{"user.model.attribute": []any{user},
+			"ldap.attribute": []any{ldapAttr}, "read.only": []any{"true"}, "always.read.value.from.ldap": []any{"false"},
+			"is.mandatory.in.ldap": []any{"false"}})
+	}
+	return []map[string]any{
+		attr("username", "username", username),
+		attr("email", "email", "mail"),
+		attr("first name", "firstName", "givenName"),
+		attr("last name", "lastName", "sn"),
+		attr("creation date", "createTimestamp", "whenCreated"),
+		attr("modify date", "modifyTimestamp", "whenChanged"),
+	}
+}
+
+// deleteChildren removes the components under parent, recursively, as
+// Keycloak does when a provider is deleted.
+func (r *realm) deleteChildren(parent string) {
+	kept := r.components[:0]
+	var removed []string
+	for _, c := range r.components {
+		if str(c["parentId"]) == parent {
+			removed = append(removed, str(c["id"]))
+			continue
+		}
+		kept = append(kept, c)
+	}
+	r.components = kept
+	for _, id := range removed {
+		r.deleteChildren(id)
 	}
 }

@@ -10,13 +10,8 @@ import (
 )
 
 func (s *Server) route(w http.ResponseWriter, req *http.Request) {
-	p := strings.Trim(req.URL.Path, "/")
-	seg := strings.Split(p, "/")
-	for i := range seg {
-		if u, err := url.PathUnescape(seg[i]); err == nil {
-			seg[i] = u
-		}
-	}
+	// URL.Path is already decoded: "Browser - Conditional OTP" arrives whole.
+	seg := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
 	switch {
 	case len(seg) == 5 && seg[0] == "realms" && seg[2] == "protocol" && seg[3] == "openid-connect" && seg[4] == "token":
 		s.token(w, req, seg[1])

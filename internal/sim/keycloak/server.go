@@ -189,9 +189,23 @@ func (s *Server) DeleteIdentityProvider(realmName, alias string) bool {
 	return s.remove(realmName, func(r *realm) *[]map[string]any { return &r.idps }, "alias", alias)
 }
 
-// DeleteComponent removes a component (by name) out of band.
+// DeleteComponent removes a top-level component (by name, with its
+// children) out of band.
 func (s *Server) DeleteComponent(realmName, name string) bool {
-	return s.remove(realmName, func(r *realm) *[]map[string]any { return &r.components }, "name", name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return false
+	}
+	for i, c := range r.components {
+		if str(c["name"]) == name && str(c["parentId"]) == str(r.rep["id"]) {
+			r.components = append(r.components[:i], r.components[i+1:]...)
+			r.deleteChildren(str(c["id"]))
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) remove(realmName string, list func(*realm) *[]map[string]any, key, val string) bool {
@@ -278,7 +292,18 @@ func (s *Server) DefaultAction(realmName, alias string) bool {
 
 // Component returns a copy of a component (unmasked) by name, or nil.
 func (s *Server) Component(realmName, name string) map[string]any {
-	return s.object(realmName, func(r *realm) []map[string]any { return r.components }, "name", name)
+	return s.object(realmName, func(r *realm) []map[string]any { return topLevel(r) }, "name", name)
+}
+
+// topLevel lists the components whose parent is the realm itself.
+func topLevel(r *realm) []map[string]any {
+	var out []map[string]any
+	for _, c := range r.components {
+		if str(c["parentId"]) == str(r.rep["id"]) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // IdentityProvider returns a copy of an identity provider (unmasked), or nil.
@@ -383,7 +408,7 @@ func (s *Server) PatchComponentConfig(realmName, name, key, value string) bool {
 	if r == nil {
 		return false
 	}
-	c, _ := find(r.components, "name", name)
+	c, _ := find(topLevel(r), "name", name)
 	if c == nil {
 		return false
 	}
