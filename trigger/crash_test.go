@@ -201,14 +201,19 @@ func TestE2EGracefulShutdownFinishesRunningWork(t *testing.T) {
 	tr.cancel = nil
 	// Intake now refuses (the CRM will retry); health still answers.
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		body := event("evt-term-2", "customer.created", "hotel", nil)
+	refused := ""
+	for i := 0; ; i++ {
+		// Run stops intake asynchronously: a delivery just before may
+		// still be accepted, so each try has its own event id.
+		id := fmt.Sprintf("evt-term-2-%d", i)
+		body := event(id, "customer.created", fmt.Sprintf("hotel-%d", i), nil)
 		req, _ := http.NewRequest(http.MethodPost, tr.url+"/v1/webhooks/crm", bytesReader(body))
 		req.Header.Set("X-Tenantops-Signature", signHeader(body))
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusServiceUnavailable {
+				refused = id
 				break
 			}
 		}
@@ -230,7 +235,7 @@ func TestE2EGracefulShutdownFinishesRunningWork(t *testing.T) {
 		t.Fatalf("run %s (%v): the apply in flight must finish before shutdown", run.State, err)
 	}
 	var events int
-	_ = tr.pool.QueryRow(context.Background(), `SELECT count(*) FROM events WHERE event_id = 'evt-term-2'`).Scan(&events)
+	_ = tr.pool.QueryRow(context.Background(), `SELECT count(*) FROM events WHERE event_id = $1`, refused).Scan(&events)
 	if events != 0 {
 		t.Fatal("a refused webhook was recorded")
 	}

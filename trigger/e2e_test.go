@@ -263,7 +263,6 @@ func apiPost(t *testing.T, base, path string, v any) {
 	}
 }
 
-
 // When the compensation fails too, the run ends COMPENSATION_FAILED with
 // both errors kept, visible in the API, the metrics and the callback.
 func TestE2ECompensationFailureIsReported(t *testing.T) {
@@ -308,5 +307,36 @@ func TestE2ECompensationFailureIsReported(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(b), `tenantops_trigger_runs{state="COMPENSATION_FAILED"} 1`) {
 		t.Fatalf("metrics do not show the failed compensation")
+	}
+}
+
+// A transient backend failure (503) is retried within the run, which then
+// completes without any compensation.
+func TestE2ETransientFailureIsRetried(t *testing.T) {
+	t.Parallel()
+	s := startSims(t)
+	crm := startCRM(t)
+	tr := startTrigger(t, testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm))
+	s.zerto.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `^/v1/vpgSettings$`, Kind: fault.Status,
+		Status: http.StatusServiceUnavailable, ContentType: "application/json", Body: `{"Message":"ZVM is starting"}`, Times: 1})
+
+	r := postWebhook(t, tr.url, event("evt-tr-1", "customer.created", "juliet", func(tn map[string]any) {
+		tn["tier"] = "premium-dr"
+		tn["dr"] = map[string]any{"rpo_seconds": 300, "journal_hours": 24, "priority": "Low"}
+	}))
+	run := waitRun(t, tr.url, r.RunID, 2*time.Minute)
+	if run.State != store.StateCompleted || run.Error != "" {
+		t.Fatalf("run ended %s (%q), want COMPLETED after a retry", run.State, run.Error)
+	}
+	if s.zerto.Faults.Fired() != 1 {
+		t.Fatalf("the 503 fired %d times, want 1", s.zerto.Faults.Fired())
+	}
+	for _, st := range run.Steps {
+		if st.Status != "completed" || st.Phase != "apply" {
+			t.Errorf("step %+v: a retried run has no failed or compensated step left", st)
+		}
+	}
+	if inv := s.inventory(); !slices.Contains(inv, "zerto:vpg/juliet-vpg") {
+		t.Fatalf("inventory %v lacks the protection group", inv)
 	}
 }

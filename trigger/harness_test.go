@@ -358,4 +358,6 @@ func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
-func signHeader(body []byte) string { return signature.Sign([]byte(testWebhookSecret), body, time.Now()) }
+func signHeader(body []byte) string {
+	return signature.Sign([]byte(testWebhookSecret), body, time.Now())
+}

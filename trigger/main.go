@@ -5,6 +5,7 @@
 //	tenantops-trigger migrate [flags]   apply the database migrations and exit
 //	tenantops-trigger render  --spec f.json --out dir   write the tenant's Terraform workspace (GitOps)
 //	tenantops-trigger plan    --spec f.json --format markdown|json   summarise the changes a spec makes
+//	tenantops-trigger dev | demo | send                  loopback sandbox with the simulators (trigger/dev)
 //
 // Every flag also reads TENANTOPS_TRIGGER_<FLAG> (dashes as underscores);
 // `tenantops-trigger <command> --help` lists them with their defaults.

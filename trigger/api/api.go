@@ -140,14 +140,18 @@ func (a *API) getRun(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	if run.Steps, err = store.Steps(r.Context(), a.Pool, id); err != nil {
+	steps, err := store.Steps(r.Context(), a.Pool, id)
+	if err != nil {
 		a.fail(w, err)
 		return
 	}
-	if run.Steps == nil {
-		run.Steps = []store.Step{}
-	}
-	writeJSON(w, http.StatusOK, run)
+	writeJSON(w, http.StatusOK, RunView{Run: run, Steps: nonNil(steps)})
+}
+
+// RunView is a run with all its steps (always present, possibly empty).
+type RunView struct {
+	store.Run
+	Steps []store.Step `json:"steps"`
 }
 
 func (a *API) approve(w http.ResponseWriter, r *http.Request) {

@@ -83,7 +83,7 @@ func DemoMain(ctx context.Context, args []string) error {
 	o.register(fs)
 	fs.StringVar(&o.WebhooksDir, "webhooks", defaultPath("examples/webhooks", "examples/webhooks"), "directory of the sample CRM webhooks")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "time limit of the whole demo")
-	verbose := fs.Bool("verbose", false, "stream the trigger's log to stderr (default: a log file)")
+	verbose := fs.Bool("verbose", false, "stream the trigger's log to stderr (default: a temporary file, kept when the demo fails)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: tenantops-trigger demo [flags]\n\n"+
 			"Starts the dev environment in-process, sends a standard and a premium-dr customer, then one\n"+
@@ -103,9 +103,15 @@ func DemoMain(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer f.Close()
 		o.Log, o.LogJSON = f, true
-		fmt.Fprintf(os.Stdout, "trigger log: %s\n", f.Name())
+		err = RunDemo(ctx, o)
+		f.Close()
+		if err == nil {
+			os.Remove(f.Name())
+		} else {
+			fmt.Fprintf(os.Stderr, "the trigger's log is in %s\n", f.Name())
+		}
+		return err
 	}
 	return RunDemo(ctx, o)
 }
@@ -116,6 +122,7 @@ type demoRun struct {
 	tenant   string
 	eventID  string
 	runID    int64
+	body     []byte
 	sentAt   time.Time
 	final    store.Run
 	states   []string
@@ -202,6 +209,7 @@ func RunDemo(ctx context.Context, o DemoOptions) error {
 			}
 			runs = append(runs, r)
 			all = append(all, r)
+			r.body = body
 			r.sentAt = time.Now()
 			if err := d.send(ctx, r, body); err != nil {
 				r.err = err
@@ -223,6 +231,11 @@ func RunDemo(ctx context.Context, o DemoOptions) error {
 			remove()
 		}
 	}
+	// A CRM retries deliveries: the same event must map to the same run.
+	var redelivery error
+	if len(all) > 0 && all[0].err == nil {
+		redelivery = d.redeliver(ctx, all[0])
+	}
 	// Callbacks go through the outbox after the final state: wait for them.
 	for _, r := range all {
 		if r.err != nil {
@@ -235,7 +248,27 @@ func RunDemo(ctx context.Context, o DemoOptions) error {
 			r.callback = &cb
 		}
 	}
-	return d.summary(all)
+	return d.summary(all, redelivery)
+}
+
+// redeliver sends r's webhook again and expects the original run back.
+func (d *demo) redeliver(ctx context.Context, r *demoRun) error {
+	del, err := d.e.CRM.Send(ctx, nil, d.e.WebhookURL(), r.body)
+	if err != nil {
+		return fmt.Errorf("redelivery of %s: %w", r.eventID, err)
+	}
+	var resp struct {
+		RunID     int64 `json:"run_id"`
+		Duplicate bool  `json:"duplicate"`
+	}
+	_ = json.Unmarshal(del.Response, &resp)
+	if del.Status != http.StatusOK || !resp.Duplicate || resp.RunID != r.runID {
+		d.printf(r.tenant, "CRM redelivered webhook %s -> %d %s", r.eventID, del.Status, strings.TrimSpace(string(del.Response)))
+		return fmt.Errorf("redelivery of %s answered %d run %d (duplicate %v), want 200 and run %d",
+			r.eventID, del.Status, resp.RunID, resp.Duplicate, r.runID)
+	}
+	d.printf(r.tenant, "CRM redelivered webhook %s -> 200 duplicate, same run %d (no second run)", r.eventID, r.runID)
+	return nil
 }
 
 func (d *demo) send(ctx context.Context, r *demoRun, body []byte) error {
@@ -401,9 +434,12 @@ func (d *demo) printfAt(at time.Time, tenant, format string, a ...any) {
 
 // summary prints the outcome of every customer and checks the
 // expectations; the returned error lists the ones that failed.
-func (d *demo) summary(runs []*demoRun) error {
+func (d *demo) summary(runs []*demoRun, redelivery error) error {
 	var problems []string
 	fail := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	if redelivery != nil {
+		fail("%v", redelivery)
+	}
 	inv := d.e.Inventories()
 	backends := make([]string, 0, len(inv))
 	for k := range inv {

@@ -20,20 +20,14 @@ func TestDemoSmoke(t *testing.T) {
 		t.Skip("starts PostgreSQL and runs Terraform")
 	}
 	t.Parallel()
-	var out bytes.Buffer
-	err := RunDemo(context.Background(), DemoOptions{
-		Options:     Options{TerraformBin: terraformBin(t), ProviderMirror: sharedMirror(t), Directory: DirectoryOff},
-		WebhooksDir: filepath.Join(testenv.RepoRoot(), "examples", "webhooks"),
-		Out:         &out,
-	})
+	text, err := runDemo(t, nil)
 	if err != nil {
-		t.Fatalf("demo failed: %v\n%s", err, out.String())
+		t.Fatalf("demo failed: %v\n%s", err, text)
 	}
-	text := out.String()
 	for _, want := range []string{
 		"DEMO OK", "2 tenant(s) created, 1 rolled back",
 		"run 3 APPLYING -> FAILED", "FAILED -> COMPENSATING", "COMPENSATING -> ROLLED_BACK",
-		"[rollback]", "tenantops_dr_protection_group.this",
+		"[rollback]", "tenantops_dr_protection_group.this", "200 duplicate, same run 1",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -51,19 +45,26 @@ func TestDemoFailsWhenExpectationsAreNotMet(t *testing.T) {
 		t.Skip("starts PostgreSQL and runs Terraform")
 	}
 	t.Parallel()
+	text, err := runDemo(t, [][]DemoCase{{{File: "standard.json", Want: store.StateRolledBack}}})
+	if err == nil {
+		t.Fatalf("demo reported success for an expectation that cannot hold:\n%s", text)
+	}
+	for _, want := range []string{"acme: run 1 ended COMPLETED, expected ROLLED_BACK", "left behind", "DEMO FAILED"} {
+		if !strings.Contains(err.Error()+text, want) {
+			t.Errorf("failure report lacks %q: %v", want, err)
+		}
+	}
+}
+
+// runDemo runs the demo without Samba and returns its output.
+func runDemo(t *testing.T, cases [][]DemoCase) (string, error) {
+	t.Helper()
 	var out bytes.Buffer
 	err := RunDemo(context.Background(), DemoOptions{
 		Options:     Options{TerraformBin: terraformBin(t), ProviderMirror: sharedMirror(t), Directory: DirectoryOff},
 		WebhooksDir: filepath.Join(testenv.RepoRoot(), "examples", "webhooks"),
 		Out:         &out,
-		Cases:       [][]DemoCase{{{File: "standard.json", Want: store.StateRolledBack}}},
+		Cases:       cases,
 	})
-	if err == nil {
-		t.Fatalf("demo reported success for an expectation that cannot hold:\n%s", out.String())
-	}
-	for _, want := range []string{"acme: run 1 ended COMPLETED, expected ROLLED_BACK", "left behind", "DEMO FAILED"} {
-		if !strings.Contains(err.Error()+out.String(), want) {
-			t.Errorf("failure report lacks %q: %v", want, err)
-		}
-	}
+	return out.String(), err
 }

@@ -167,6 +167,18 @@ func TestDevOnboardsOneTenant(t *testing.T) {
 		}
 	}
 
+	st, err := os.Stat(e.EnvFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("env file %s: %v %v", e.EnvFile, st, err)
+	}
+	envText, _ := os.ReadFile(e.EnvFile)
+	for _, want := range []string{"export TENANTOPS_VCD_URL='" + e.VCD.URL + "'", "TENANTOPS_TRIGGER_DATABASE_URL=",
+		"TENANTOPS_WEBHOOK_SECRET='" + e.Secret() + "'", "TENANTOPS_ZERTO_CA_PEM='-----BEGIN CERTIFICATE-----"} {
+		if !strings.Contains(string(envText), want) {
+			t.Errorf("env file lacks %q", want)
+		}
+	}
+
 	url := e.TriggerURL
 	if err := e.Stop(); err != nil {
 		t.Errorf("stop: %v", err)
@@ -238,7 +250,9 @@ func TestSendSignsTheFile(t *testing.T) {
 func TestSampleWebhooksAreValid(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "examples", "webhooks", "*.json"))
-	if len(files) < 3 {
+	gitops, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "examples", "gitops", "tenants", "*.json"))
+	files = append(files, gitops...)
+	if len(files) < 4 {
 		t.Fatalf("expected the sample webhooks, found %v", files)
 	}
 	tiers, err := workspace.Tiers(filepath.Join(testenv.RepoRoot(), "templates", "tenants"))

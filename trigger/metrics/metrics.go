@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/tenantops/tenantops/trigger/store"
 )
@@ -36,7 +37,7 @@ func New(db store.DB) *Metrics {
 		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(m.RunsFinished, m.RunDuration, m.Callbacks,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.Registry.MustRegister(&dbCollector{db: db})
 	}

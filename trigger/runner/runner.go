@@ -104,6 +104,14 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger, m *metrics.Metrics) (
 	if err := os.MkdirAll(cfg.WorkDir, 0o700); err != nil {
 		return nil, err
 	}
+	// Scratch files of Terraform and the wrapper; a crash may leave some.
+	tmp := filepath.Join(cfg.WorkDir, "tmp")
+	if err := os.RemoveAll(tmp); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, err
+	}
 	if cfg.Detach {
 		w, err := writeWrapper(cfg.WorkDir)
 		if err != nil {
@@ -148,8 +156,7 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 		}
 		return err
 	}
-	if store.Terminal(run.State) || run.State == store.StateAwaitingApproval ||
-		(run.State == store.StateFailed && run.Kind == store.KindOffboard) {
+	if settled(run) {
 		return nil
 	}
 	log := r.Log.With("tenant", run.Tenant, "run", run.ID, "kind", run.Kind)
@@ -174,7 +181,7 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 	if run, err = store.GetRun(ctx, r.Pool, run.ID); err != nil {
 		return err
 	}
-	if store.Terminal(run.State) || run.State == store.StateAwaitingApproval {
+	if settled(run) {
 		return nil
 	}
 	if older, err := store.OlderActiveRun(ctx, r.Pool, run); err != nil {
@@ -195,12 +202,27 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 		return err
 	}
 	log.Info("run started", "state", run.State, "attempt", job.Attempt)
-	switch run.State {
-	case store.StateFailed, store.StateCompensating:
+	switch {
+	case run.State == store.StateFailed || run.State == store.StateCompensating:
 		return r.compensate(ctx, log, run, run.Error)
+	case job.Attempt > 1 && job.Attempt >= job.MaxAttempts && (run.Kind == store.KindOnboard || run.Kind == store.KindUpdate):
+		// Every earlier attempt was interrupted (timeouts, crashes): spend
+		// the last one on the compensation rather than leave the run open.
+		msg := fmt.Sprintf("gave up after %d attempts; last error: %s", job.Attempt-1, run.Error)
+		if err := store.SetState(ctx, r.Pool, run.ID, store.StateFailed, msg); err != nil {
+			return err
+		}
+		return r.compensate(ctx, log, run, msg)
 	default:
 		return r.forward(ctx, log, job, run)
 	}
+}
+
+// settled reports whether a run needs no work now: it is final, or it
+// waits for an approval (which enqueues a new job).
+func settled(run store.Run) bool {
+	return store.Terminal(run.State) || run.State == store.StateAwaitingApproval ||
+		(run.State == store.StateFailed && run.Kind == store.KindOffboard)
 }
 
 // forward plans and applies the run's revision.
@@ -235,7 +257,9 @@ func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[A
 	case ctx.Err() != nil:
 		// Shutdown or job timeout: leave the persisted state as is; the
 		// job is retried and resumes from it.
-		return fmt.Errorf("run %d interrupted: %w", run.ID, ctx.Err())
+		err := fmt.Errorf("run %d interrupted: %w", run.ID, ctx.Err())
+		_ = store.SetError(context.WithoutCancel(ctx), r.Pool, run.ID, err.Error())
+		return err
 	}
 	msg := lastErr.Error()
 	log.Error("run failed", "error", msg)
@@ -270,36 +294,55 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 		return nil, err
 	}
 	planFile := fmt.Sprintf("run-%d-%s.tfplan", run.ID, phase)
-	defer os.Remove(filepath.Join(dir, planFile))
-	sink := r.sink(ctx, run.ID, phase)
-	tf.SetStdout(nil)
-	changes, err := tf.Plan(ctx, tfexec.Out(planFile), tfexec.Destroy(destroy), tfexec.LockTimeout(r.lockTimeout()),
-		tfexec.Parallelism(r.Cfg.Parallelism))
-	if err != nil {
-		return nil, r.tfError("plan", err, nil)
-	}
-	summary, err := r.summary(ctx, tf, planFile)
-	if err == nil && phase == "apply" {
-		_ = store.SetPlanSummary(ctx, r.Pool, run.ID, summary)
-	}
-	if run.Kind == store.KindDrift {
-		return map[string]any{"drift": changes, "changes": summary}, nil
-	}
-	if phase == "apply" && run.ApprovalRequired && run.ApprovedAt == nil {
-		if err := store.SetState(ctx, r.Pool, run.ID, store.StateAwaitingApproval, ""); err != nil {
-			return nil, err
+	planPath := filepath.Join(dir, planFile)
+	keepPlan := false
+	defer func() {
+		if !keepPlan {
+			os.Remove(planPath)
 		}
-		return nil, errAwaitingApproval
+	}()
+	sink := r.sink(ctx, run.ID, phase)
+	// An approved run applies the very plan that was approved, unless that
+	// plan is gone (another replica, a retry after a failure): then it plans
+	// again, and Terraform refuses a saved plan whose state moved on.
+	approvedPlan := phase == "apply" && run.ApprovalRequired && run.ApprovedAt != nil && fileExists(planPath)
+	if !approvedPlan {
+		changes, err := tf.Plan(ctx, tfexec.Out(planFile), tfexec.Destroy(destroy), tfexec.LockTimeout(r.lockTimeout()),
+			tfexec.Parallelism(r.Cfg.Parallelism))
+		if err != nil {
+			return nil, r.tfError("plan", err, nil)
+		}
+		summary, err := r.summary(ctx, tf, planFile)
+		if err == nil && phase == "apply" {
+			_ = store.SetPlanSummary(ctx, r.Pool, run.ID, summary)
+		}
+		if run.Kind == store.KindDrift {
+			return map[string]any{"drift": changes, "changes": summary}, nil
+		}
+		if phase == "apply" && run.ApprovalRequired && run.ApprovedAt == nil {
+			if err := store.SetState(ctx, r.Pool, run.ID, store.StateAwaitingApproval, ""); err != nil {
+				return nil, err
+			}
+			keepPlan = true
+			return nil, errAwaitingApproval
+		}
 	}
 	if phase == "apply" {
 		if err := store.SetState(ctx, r.Pool, run.ID, store.StateApplying, ""); err != nil {
 			return nil, err
 		}
 	}
-	log.Info("applying", "changes", changes, "phase", phase)
+	log.Info("applying", "phase", phase, "approved_plan", approvedPlan)
 	err = tf.ApplyJSON(ctx, sink, tfexec.DirOrPlan(planFile), tfexec.LockTimeout(r.lockTimeout()),
 		tfexec.Parallelism(r.Cfg.Parallelism))
 	sink.flush()
+	if err != nil && approvedPlan && strings.Contains(err.Error()+sink.errorText(), "Saved plan is stale") {
+		// The state changed since the approval: plan again (the approval
+		// covered the intent, the run's revision, not a byte-exact plan).
+		os.Remove(planPath)
+		log.Warn("approved plan is stale, planning again")
+		return r.planApply(ctx, log, run, t, phase, destroy)
+	}
 	if err != nil {
 		return nil, r.tfError("apply", err, sink)
 	}
@@ -520,7 +563,7 @@ func (r *Runner) env() map[string]string {
 	env := map[string]string{
 		"PATH":                    os.Getenv("PATH"),
 		"HOME":                    r.Cfg.WorkDir,
-		"TMPDIR":                  os.TempDir(),
+		"TMPDIR":                  filepath.Join(r.Cfg.WorkDir, "tmp"),
 		"TF_CLI_CONFIG_FILE":      r.Cfg.CLIConfigFile,
 		"CHECKPOINT_DISABLE":      "1",
 		"PG_CONN_STR":             r.Cfg.DatabaseURL,
@@ -625,6 +668,11 @@ func (r *Runner) outputs(ctx context.Context, tf *tfexec.Terraform) (map[string]
 		}
 	}
 	return res, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // PlanOnly renders t into cfg.WorkDir and plans it without recording

@@ -155,11 +155,15 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	secret(&c.DatabaseURL, "database-url", "PostgreSQL URL; also Terraform's pg state backend (required)")
 	boolean(&c.MigrateOnStart, "migrate", false, "apply database migrations at start")
 	secret(&c.APIToken, "api-token", "bearer token required by the API (required)")
-	fs.Func("webhook-secret", "HMAC secret verifying CRM webhooks; repeat or comma-separate for rotation (required) (env "+envName("webhook-secret")+")", func(s string) error {
+	c.WebhookSecrets = splitList(os.Getenv(envName("webhook-secret")))
+	fromFlags := false
+	fs.Func("webhook-secret", "HMAC secret verifying CRM webhooks; repeat or comma-separate for rotation; flags replace the environment's (required) (env "+envName("webhook-secret")+")", func(s string) error {
+		if !fromFlags {
+			c.WebhookSecrets, fromFlags = nil, true
+		}
 		c.WebhookSecrets = append(c.WebhookSecrets, splitList(s)...)
 		return nil
 	})
-	c.WebhookSecrets = splitList(os.Getenv(envName("webhook-secret")))
 	dur(&c.WebhookTolerance, "webhook-tolerance", d.WebhookTolerance, "allowed clock skew of webhook signatures")
 	str(&c.CallbackURL, "callback-url", "", "CRM URL receiving signed run outcomes (empty: outcomes stay in the outbox)")
 	secret(&c.CallbackSecret, "callback-secret", "HMAC secret signing callbacks (required with --callback-url)")

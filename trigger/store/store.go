@@ -369,15 +369,24 @@ func Steps(ctx context.Context, db DB, runID int64) ([]Step, error) {
 	return out, rows.Err()
 }
 
-// SetState moves a run to state, recording errText (kept when empty) and
-// stamping started/finished times.
+// SetState moves a run to state, recording errText (an earlier error is
+// kept when errText is empty, and cleared on COMPLETED) and stamping
+// started/finished times.
 func SetState(ctx context.Context, db DB, id int64, state, errText string) error {
-	_, err := db.Exec(ctx, `UPDATE runs SET state = $2, error = CASE WHEN $3 = '' THEN error ELSE $3 END,
+	_, err := db.Exec(ctx, `UPDATE runs SET state = $2,
+		error = CASE WHEN $3 <> '' THEN $3 WHEN $2 = 'COMPLETED' THEN NULL ELSE error END,
 		updated_at = now(),
 		started_at = CASE WHEN started_at IS NULL AND $2 <> 'PENDING' THEN now() ELSE started_at END,
 		finished_at = CASE WHEN $2 IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED') OR ($2 = 'FAILED' AND kind = 'offboard')
 			THEN now() ELSE NULL END
 		WHERE id = $1`, id, state, errText)
+	return err
+}
+
+// SetError records an error on a run without changing its state (an
+// attempt interrupted by a timeout or shutdown).
+func SetError(ctx context.Context, db DB, id int64, errText string) error {
+	_, err := db.Exec(ctx, `UPDATE runs SET error = $2, updated_at = now() WHERE id = $1`, id, errText)
 	return err
 }
 

@@ -166,8 +166,8 @@ func (s *Server) CertPool() *x509.CertPool {
 func (s *Server) Sign(body []byte) string { return signature.Sign(s.secret, body, s.now()) }
 
 // Send signs body and POSTs it to url with client (http.DefaultClient when
-// nil). It records the delivery, whatever the answer, and returns it. An
-// error is returned only when no HTTP answer came back.
+// nil). Every delivery that got an HTTP answer, whatever its status, is
+// recorded and returned; an error means no answer came back.
 func (s *Server) Send(ctx context.Context, client *http.Client, url string, body []byte) (Delivery, error) {
 	if client == nil {
 		client = http.DefaultClient

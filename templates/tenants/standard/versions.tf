@@ -7,7 +7,8 @@ terraform {
 
   required_providers {
     tenantops = {
-      source = "tenantops/tenantops"
+      # Fully qualified so Terraform and OpenTofu resolve the same mirror path.
+      source = "registry.terraform.io/tenantops/tenantops"
     }
   }
 

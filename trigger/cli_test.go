@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/trigger/workspace"
+)
+
+// captureStdout runs f with os.Stdout redirected.
+func captureStdout(t *testing.T, f func() error) (string, error) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdout
+	os.Stdout = w
+	done := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- string(b)
+	}()
+	ferr := f()
+	os.Stdout = old
+	w.Close()
+	return <-done, ferr
+}
+
+func TestCLIRenderAndPlanMarkdown(t *testing.T) {
+	mirror, _ := testenv.ProviderMirror(t)
+	templates := filepath.Join(testenv.RepoRoot(), "templates", "tenants")
+	specFile := filepath.Join(testenv.RepoRoot(), "trigger", "testdata", "customer-created.json")
+	common := []string{"--spec", specFile, "--templates", templates, "--provider-mirror", mirror,
+		"--terraform-bin", terraformBin(t), "--directory=false"}
+	t.Setenv("TENANTOPS_TRIGGER_DATABASE_URL", "")
+
+	out := t.TempDir()
+	if err := cmdRender(context.Background(), append(common, "--out", out)); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"versions.tf", "dr.tf", workspace.TenantVarsFile, ".terraform.lock.hcl"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("rendered workspace lacks %s", f)
+		}
+	}
+
+	md, err := captureStdout(t, func() error { return cmdPlan(context.Background(), append(common, "--format", "markdown")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"### Terraform plan for tenant `acme` (tier `premium-dr`)",
+		"**0 to destroy, 0 to replace, 0 to update, 9 to create**",
+		"| create | `tenantops_dr_protection_group.this` |",
+		"| create | `tenantops_sso_oidc_identity_provider.customer[0]` |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "replace-me") {
+		t.Error("the plan summary shows the IdP client secret")
+	}
+	js, err := captureStdout(t, func() error { return cmdPlan(context.Background(), append(common, "--format", "json")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Create int `json:"create"`
+	}
+	if err := json.Unmarshal([]byte(js), &sum); err != nil || sum.Create != 9 {
+		t.Fatalf("json summary %q: %v", js, err)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"event_id":"x","event_type":"customer.created","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"Bad"}}`), 0o600)
+	err = cmdPlan(context.Background(), []string{"--spec", bad, "--templates", templates, "--provider-mirror", mirror})
+	if err == nil || !strings.Contains(err.Error(), "tenant.id") {
+		t.Fatalf("an invalid spec must fail with its field errors: %v", err)
+	}
+	if err := cmdPlan(context.Background(), []string{"--help"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+}

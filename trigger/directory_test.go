@@ -1,0 +1,70 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/trigger/store"
+)
+
+// The standard tier with its directory part against a real Samba AD domain
+// controller: onboarding creates the tenant's OU and groups, offboarding
+// removes them again.
+func TestE2EDirectoryOnboardingAndOffboarding(t *testing.T) {
+	t.Parallel()
+	dc, err := testenv.StartSamba()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dc.Close)
+	s := startSims(t)
+	crm := startCRM(t)
+	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
+	cfg.DirectoryEnabled = true
+	cfg.Platform = map[string]any{"directory_base_dn": dc.BaseDN}
+	cfg.ProviderEnv["TENANTOPS_DIRECTORY_URL"] = dc.URL
+	cfg.ProviderEnv["TENANTOPS_DIRECTORY_BIND_DN"] = dc.BindDN
+	cfg.ProviderEnv["TENANTOPS_DIRECTORY_BIND_PASSWORD"] = dc.BindPassword
+	cfg.ProviderEnv["TENANTOPS_DIRECTORY_CA_PEM"] = dc.CAPEM
+	tr := startTrigger(t, cfg)
+
+	r := postWebhook(t, tr.url, event("evt-dir-1", "customer.created", "india", nil))
+	run := waitRun(t, tr.url, r.RunID, 3*time.Minute)
+	if run.State != store.StateCompleted {
+		t.Fatalf("onboarding ended %s: %s", run.State, run.Error)
+	}
+	var addrs []string
+	for _, st := range run.Steps {
+		addrs = append(addrs, st.Address)
+	}
+	for _, want := range []string{"tenantops_directory_ou.tenant[0]", "tenantops_directory_group.admins[0]", "tenantops_directory_group.users[0]"} {
+		if !slices.Contains(addrs, want) {
+			t.Errorf("steps %v lack %s", addrs, want)
+		}
+	}
+	inv := strings.ToLower(strings.Join(dc.Inventory(), "\n"))
+	ou := strings.ToLower("OU=india," + dc.BaseDN)
+	for _, want := range []string{ou, "cn=india-admins," + ou, "cn=india-users," + ou} {
+		if !strings.Contains(inv, want) {
+			t.Errorf("directory lacks %s:\n%s", want, inv)
+		}
+	}
+	if !strings.Contains(string(run.Outputs), `"directory_ou_dn"`) {
+		t.Errorf("outputs %s lack the OU", run.Outputs)
+	}
+
+	del := []byte(`{"event_id":"evt-dir-2","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"india"}}`)
+	rd := postWebhook(t, tr.url, del)
+	if off := waitRun(t, tr.url, rd.RunID, 3*time.Minute); off.State != store.StateCompleted {
+		t.Fatalf("offboarding ended %s: %s", off.State, off.Error)
+	}
+	if left := dc.Inventory(); len(left) != 0 {
+		t.Fatalf("directory objects left after offboarding: %v", left)
+	}
+	if left := s.inventory(); len(left) != 0 {
+		t.Fatalf("objects left after offboarding: %v", left)
+	}
+}
