@@ -551,12 +551,62 @@ func (r *Runner) prepare(ctx context.Context, t spec.Tenant) (*tfexec.Terraform,
 	}
 	if cur != t.ID {
 		if err := tf.WorkspaceSelect(ctx, t.ID); err != nil {
-			if err := tf.WorkspaceNew(ctx, t.ID, tfexec.LockTimeout(r.lockTimeout())); err != nil {
+			if err := r.newWorkspace(ctx, tf, t.ID); err != nil {
 				return nil, "", r.tfError("workspace new", err, nil)
 			}
 		}
 	}
 	return tf, dir, nil
+}
+
+// workspaceCreateLockClass is the first key of the two-int4 advisory key (LockClass+1, 0) that
+// serializes `terraform workspace new` across this replica's workers and
+// other replicas.
+const workspaceCreateLockClass = LockClass + 1
+
+// pgCreationLocked matches the pg backend's answer when its global
+// workspace-creation lock is held by another Terraform process.
+var pgCreationLocked = regexp.MustCompile(`locked for workspace creation`)
+
+// newWorkspace creates the tenant's Terraform workspace. The pg backend
+// takes its global creation lock exactly once, without -lock-timeout
+// (hashicorp/terraform#33217), and every other state lock touches that key
+// briefly, so concurrent onboardings would fail at random. We serialize our
+// own creations with an advisory lock and retry the remaining collisions
+// until the lock timeout.
+func (r *Runner) newWorkspace(ctx context.Context, tf *tfexec.Terraform, name string) error {
+	conn, err := r.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, 0)`, workspaceCreateLockClass); err != nil {
+		return fmt.Errorf("workspace creation lock: %w", err)
+	}
+	defer func() {
+		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, 0)`, workspaceCreateLockClass)
+	}()
+	deadline := time.Now().Add(r.Cfg.LockTimeout)
+	wait := 50 * time.Millisecond
+	for {
+		err := tf.WorkspaceNew(ctx, name, tfexec.LockTimeout(r.lockTimeout()))
+		if err == nil || !pgCreationLocked.MatchString(err.Error()) || time.Now().After(deadline) {
+			return err
+		}
+		// The workspace may have been created after all (by a retry that
+		// lost its answer): selecting it settles that.
+		if tf.WorkspaceSelect(ctx, name) == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		if wait < time.Second {
+			wait *= 2
+		}
+	}
 }
 
 func (r *Runner) env() map[string]string {
