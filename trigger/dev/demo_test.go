@@ -16,9 +16,6 @@ import (
 // fault, nothing of it is left in any simulator, and the CRM gets a
 // verified callback for each.
 func TestDemoSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL and runs Terraform")
-	}
 	t.Parallel()
 	text, err := runDemo(t, nil)
 	if err != nil {
@@ -41,9 +38,6 @@ func TestDemoSmoke(t *testing.T) {
 // TestDemoFailsWhenExpectationsAreNotMet: expecting a rollback that never
 // happens must make the demo fail, naming the tenant and the leftovers.
 func TestDemoFailsWhenExpectationsAreNotMet(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL and runs Terraform")
-	}
 	t.Parallel()
 	text, err := runDemo(t, [][]DemoCase{{{File: "standard.json", Want: store.StateRolledBack}}})
 	if err == nil {

@@ -80,9 +80,6 @@ func terraformBin(t *testing.T) string {
 // a verified callback at the CRM; a redelivery must not start a second run;
 // after Stop nothing keeps listening.
 func TestDevOnboardsOneTenant(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL and runs Terraform")
-	}
 	start := time.Now()
 	t.Parallel()
 	mirror := sharedMirror(t)
