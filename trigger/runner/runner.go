@@ -575,6 +575,10 @@ var pgCreationLocked = regexp.MustCompile(`locked for workspace creation`)
 // own creations with an advisory lock and retry the remaining collisions
 // until the lock timeout.
 func (r *Runner) newWorkspace(ctx context.Context, tf *tfexec.Terraform, name string) error {
+	if r.Cfg.LocalBackend || r.Pool == nil {
+		// A local backend (plan-only runs) has no creation lock to share.
+		return tf.WorkspaceNew(ctx, name, tfexec.LockTimeout(r.lockTimeout()))
+	}
 	conn, err := r.Pool.Acquire(ctx)
 	if err != nil {
 		return err
