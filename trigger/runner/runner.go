@@ -666,7 +666,7 @@ func (r *Runner) redact(s string) string {
 
 // transientRe matches failures worth retrying as they are: timeouts, 5xx,
 // refused or reset connections, throttling, a busy state lock.
-var transientRe = regexp.MustCompile(`(?i)(i/o timeout|Client\.Timeout|timed out|deadline exceeded|connection refused|connection reset|` +
+var transientRe = regexp.MustCompile(`(?i)(i/o timeout|Client\.Timeout|timed out|deadline exceeded|connection refused|connection reset|use of closed network connection|server closed the connection|` +
 	`broken pipe|\bEOF\b|temporar|unavailable|too many requests|\b429\b|\b50[234]\b|status 5\d\d|internal server error|` +
 	`bad gateway|error acquiring the state lock)`)
 

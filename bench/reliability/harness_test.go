@@ -1,0 +1,528 @@
+package reliability
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantops/tenantops/internal/signature"
+	"github.com/tenantops/tenantops/internal/sim/fault"
+	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
+	scimsim "github.com/tenantops/tenantops/internal/sim/scim"
+	vcdsim "github.com/tenantops/tenantops/internal/sim/vcd"
+	zertosim "github.com/tenantops/tenantops/internal/sim/zerto"
+	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/server"
+	"github.com/tenantops/tenantops/trigger/store"
+)
+
+// Known values for every credential and key, so the secrets scan can look
+// for them. Each is distinctive enough that a hit is never a coincidence.
+const (
+	secretVCDPassword    = "vcd-pw-Qx7Lr2m9Zt4kWq"
+	secretKeycloakClient = "kc-secret-Hf3Wn8Pq1Ys6"
+	secretZertoClient    = "zerto-secret-Bv5Jc0Xe7Ru2"
+	secretZertoPassword  = "zerto-pw-Gd4Rk8Sm1Nv3"
+	secretSCIMToken      = "scim-token-Mk4Td9Gw2Lh8"
+	secretWebhook        = "webhook-secret-Np6Za1Qr3Vx5"
+	secretCallback       = "callback-secret-Ue8Ko2Fy7Sb4"
+	secretAPIToken       = "api-token-Wd3Hj6Lm9Cq1Ra"
+	secretIdPClient      = "idp-client-secret-Te5Ng8Pv2Ky7"
+	secretKeycloakAdmin  = "kc-admin-pw-Za9Xc3Vb6Nm1"
+)
+
+func allSecrets() map[string]string {
+	return map[string]string{
+		"vcd password": secretVCDPassword, "keycloak client secret": secretKeycloakClient,
+		"zerto client secret": secretZertoClient, "zerto password": secretZertoPassword,
+		"scim token": secretSCIMToken, "webhook secret": secretWebhook, "callback secret": secretCallback,
+		"api token": secretAPIToken, "idp client secret": secretIdPClient, "keycloak admin password": secretKeycloakAdmin,
+	}
+}
+
+func TestMain(m *testing.M) {
+	start := time.Now()
+	code := m.Run()
+	tally.print(os.Stdout, time.Since(start))
+	testenv.StopPostgres()
+	testenv.RemoveProviderMirror()
+	if triggerBin != "" {
+		os.RemoveAll(filepath.Dir(triggerBin))
+	}
+	os.Exit(code)
+}
+
+// full reports whether the long campaign was asked for.
+func full() bool { return os.Getenv("TENANTOPS_RELIABILITY") == "full" }
+
+func terraformBin(t testing.TB) string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	p := filepath.Join(testenv.RepoRoot(), "bin", "terraform")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("terraform binary not found at %s (run `make tools` or set TF_ACC_TERRAFORM_PATH)", p)
+	}
+	return p
+}
+
+// syncBuffer collects the trigger's log.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// crmSink is the CRM's callback endpoint: it verifies signatures, records
+// every accepted callback, and can be broken with its Faults.
+type crmSink struct {
+	srv    *httptest.Server
+	Faults *fault.Injector
+	mu     sync.Mutex
+	got    []callback.Payload
+	raw    [][]byte
+	bad    int
+}
+
+func startCRM(t testing.TB) *crmSink {
+	c := &crmSink{Faults: &fault.Injector{}}
+	c.srv = httptest.NewServer(c.Faults.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if err := signature.Verify(r.Header.Get(signature.Header), body, time.Now(), time.Minute, []byte(secretCallback)); err != nil {
+			c.bad++
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		var p callback.Payload
+		if err := json.Unmarshal(body, &p); err != nil {
+			c.bad++
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		c.got = append(c.got, p)
+		c.raw = append(c.raw, body)
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+// forRun returns every accepted callback of a run.
+func (c *crmSink) forRun(id int64) []callback.Payload {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []callback.Payload
+	for _, p := range c.got {
+		if p.RunID == id {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// waitFor waits until the run's callback arrived, then a little longer so
+// a duplicate delivery would be seen too.
+func (c *crmSink) waitFor(id int64, timeout time.Duration) []callback.Payload {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if got := c.forRun(id); len(got) > 0 {
+			time.Sleep(500 * time.Millisecond)
+			return c.forRun(id)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil
+}
+
+func (c *crmSink) bodies() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return string(bytes.Join(c.raw, []byte("\n")))
+}
+
+// sims are the HTTP backends, started with the known secrets.
+type sims struct {
+	vcd   *vcdsim.Server
+	kc    *kcsim.Server
+	zerto *zertosim.Server
+	scim  *scimsim.Server
+}
+
+func startSims(t testing.TB) *sims {
+	t.Helper()
+	s := &sims{}
+	var err error
+	if s.vcd, err = vcdsim.Start(vcdsim.Options{User: "admin", Password: secretVCDPassword}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.vcd.Close)
+	if s.kc, err = kcsim.Start(kcsim.Options{AdminClientID: "tenantops", AdminClientSecret: secretKeycloakClient,
+		AdminPassword: secretKeycloakAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.kc.Close)
+	if s.zerto, err = zertosim.Start(zertosim.Options{ClientID: "tenantops", ClientSecret: secretZertoClient,
+		Password: secretZertoPassword, TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.zerto.Close)
+	if s.scim, err = scimsim.Start(scimsim.Options{Token: secretSCIMToken}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.scim.Close)
+	return s
+}
+
+func (s *sims) providerEnv() map[string]string {
+	return map[string]string{
+		"TENANTOPS_VCD_URL": s.vcd.URL, "TENANTOPS_VCD_USER": "admin", "TENANTOPS_VCD_PASSWORD": secretVCDPassword,
+		"TENANTOPS_VCD_ORG": "System", "TENANTOPS_VCD_CA_PEM": s.vcd.CAPEM,
+		"TENANTOPS_KEYCLOAK_URL": s.kc.URL, "TENANTOPS_KEYCLOAK_REALM": "master", "TENANTOPS_KEYCLOAK_CLIENT_ID": "tenantops",
+		"TENANTOPS_KEYCLOAK_CLIENT_SECRET": secretKeycloakClient, "TENANTOPS_KEYCLOAK_CA_PEM": s.kc.CAPEM,
+		"TENANTOPS_SCIM_URL": s.scim.URL, "TENANTOPS_SCIM_TOKEN": secretSCIMToken, "TENANTOPS_SCIM_CA_PEM": s.scim.CAPEM,
+		"TENANTOPS_ZERTO_URL": s.zerto.URL, "TENANTOPS_ZERTO_CLIENT_ID": "tenantops",
+		"TENANTOPS_ZERTO_CLIENT_SECRET": secretZertoClient, "TENANTOPS_ZERTO_CA_PEM": s.zerto.CAPEM,
+	}
+}
+
+// inventory lists every object every simulator holds, prefixed by system.
+func (s *sims) inventory() []string {
+	var out []string
+	add := func(sys string, list []string) {
+		for _, v := range list {
+			out = append(out, sys+":"+v)
+		}
+	}
+	add("vcd", s.vcd.Inventory())
+	add("keycloak", s.kc.Inventory())
+	add("zerto", s.zerto.Inventory())
+	add("scim", s.scim.Inventory())
+	sort.Strings(out)
+	return out
+}
+
+func (s *sims) clearFaults() {
+	s.vcd.Faults.Clear()
+	s.kc.Faults.Clear()
+	s.zerto.Faults.Clear()
+	s.scim.Faults.Clear()
+}
+
+// owner returns the tenant among tenants that object belongs to: one of
+// its path components is the tenant id, or starts with it followed by '-'
+// or '.' (org/acme, vdc/acme/acme-vdc, user/acme.alice, vpg/acme-vpg).
+func owner(object string, tenants []string) string {
+	_, path, _ := strings.Cut(object, ":")
+	for _, comp := range strings.Split(path, "/")[1:] {
+		for _, t := range tenants {
+			if comp == t || strings.HasPrefix(comp, t+"-") || strings.HasPrefix(comp, t+".") {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// env is one trigger (in process) wired to its own simulators, CRM and
+// database.
+type env struct {
+	t      testing.TB
+	sims   *sims
+	crm    *crmSink
+	cfg    server.Config
+	url    string
+	pool   *pgxpool.Pool
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// config is the trigger configuration the campaign uses: short backoffs
+// so transient faults are retried quickly.
+func config(t testing.TB, dbURL, workDir string, s *sims, crm *crmSink) server.Config {
+	mirror, _ := testenv.ProviderMirror(t)
+	cfg := server.Defaults()
+	cfg.DatabaseURL = dbURL
+	cfg.MigrateOnStart = true
+	cfg.APIToken = secretAPIToken
+	cfg.WebhookSecrets = []string{secretWebhook}
+	cfg.CallbackURL = crm.srv.URL
+	cfg.CallbackSecret = secretCallback
+	cfg.CallbackBackoff = 200 * time.Millisecond
+	cfg.TerraformBin = terraformBin(t)
+	cfg.TemplatesDir = filepath.Join(testenv.RepoRoot(), "templates", "tenants")
+	cfg.WorkDir = workDir
+	cfg.ProviderMirror = mirror
+	cfg.ProviderEnv = s.providerEnv()
+	cfg.DirectoryEnabled = false
+	cfg.Workers = 2
+	cfg.Parallelism = 4
+	cfg.LockTimeout = 60 * time.Second
+	cfg.JobTimeout = 3 * time.Minute
+	cfg.Retries = 3 // the service default
+	cfg.RetryBackoff = 300 * time.Millisecond
+	cfg.ShutdownTimeout = 20 * time.Second
+	cfg.PollInterval = 100 * time.Millisecond
+	cfg.ResumeAfter = 2 * time.Second
+	return cfg
+}
+
+func startEnv(t testing.TB) *env {
+	t.Helper()
+	s := startSims(t)
+	crm := startCRM(t)
+	e := &env{t: t, sims: s, crm: crm, logs: &syncBuffer{}, done: make(chan error, 1)}
+	e.cfg = config(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
+	e.cfg.Logger = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.cfg
+	cfg.Listener = ln
+	e.url = "http://" + ln.Addr().String()
+	started := make(chan struct{})
+	cfg.Started = func(string) { close(started) }
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	go func() { e.done <- server.Run(ctx, cfg) }()
+	select {
+	case <-started:
+	case err := <-e.done:
+		t.Fatalf("trigger did not start: %v", err)
+	case <-time.After(90 * time.Second):
+		t.Fatal("trigger did not start in time")
+	}
+	if e.pool, err = pgxpool.New(context.Background(), e.cfg.DatabaseURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.stop()
+		e.pool.Close()
+		if t.Failed() {
+			t.Logf("trigger log (tail):\n%s", tail(e.logs.String(), 6000))
+		}
+	})
+	return e
+}
+
+func (e *env) stop() {
+	if e.cancel == nil {
+		return
+	}
+	e.cancel()
+	e.cancel = nil
+	select {
+	case err := <-e.done:
+		if err != nil {
+			e.t.Errorf("trigger: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		e.t.Error("trigger did not stop")
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// tenantSpec builds a webhook body; dr selects the premium-dr tier.
+func tenantSpec(eventID, typ, tenant string, dr bool, mutate func(map[string]any)) []byte {
+	tn := map[string]any{
+		"id": tenant, "display_name": "Tenant " + tenant, "tier": "standard",
+		"quotas": map[string]any{"cpu_mhz": 2000, "memory_mb": 4096, "storage_mb": 10240, "vm_quota": 10},
+		"sso":    map[string]any{"mfa": "otp"},
+		"admins": []any{map[string]any{"username": "alice", "email": "alice@" + tenant + ".example", "given_name": "Alice", "family_name": "Admin"}},
+	}
+	if dr {
+		tn["tier"] = "premium-dr"
+		tn["dr"] = map[string]any{"rpo_seconds": 300, "journal_hours": 24, "priority": "Medium"}
+	}
+	if mutate != nil {
+		mutate(tn)
+	}
+	if typ == "customer.deleted" {
+		tn = map[string]any{"id": tenant}
+	}
+	b, _ := json.Marshal(map[string]any{"event_id": eventID, "event_type": typ,
+		"occurred_at": time.Now().UTC().Format(time.RFC3339), "tenant": tn})
+	return b
+}
+
+type hookReply struct {
+	Status    int
+	RunID     int64  `json:"run_id"`
+	Duplicate bool   `json:"duplicate"`
+	Error     string `json:"error"`
+	Raw       string
+}
+
+// postWebhook signs and sends body to base; transport errors come back as
+// status 0.
+func postWebhook(base string, body []byte) hookReply {
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/webhooks/crm", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(signature.Header, signature.Sign([]byte(secretWebhook), body, time.Now()))
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return hookReply{Error: err.Error()}
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var r hookReply
+	_ = json.Unmarshal(raw, &r)
+	r.Status = resp.StatusCode
+	r.Raw = string(raw)
+	return r
+}
+
+// get calls the API with the bearer token and returns the body.
+func get(base, path string) (int, []byte, error) {
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+secretAPIToken)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// waitRun polls the database until the run is terminal; stuck reports that
+// it was not within timeout.
+func waitRun(pool *pgxpool.Pool, id int64, timeout time.Duration) (run store.Run, stuck bool) {
+	deadline := time.Now().Add(timeout)
+	for {
+		r, err := store.GetRun(context.Background(), pool, id)
+		if err == nil {
+			run = r
+			if store.Terminal(r.State) {
+				steps, _ := store.Steps(context.Background(), pool, id)
+				run.Steps = steps
+				return run, false
+			}
+		}
+		if time.Now().After(deadline) {
+			return run, true
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+func (e *env) tenant(id string) store.Tenant {
+	t, _ := store.GetTenant(context.Background(), e.pool, id)
+	return t
+}
+
+// liveTenants are the tenants whose Terraform state (in PostgreSQL, one
+// workspace per tenant) records at least one resource instance: only they
+// may own objects in the systems.
+func (e *env) liveTenants() (live, all []string) {
+	list, err := store.ListTenants(context.Background(), e.pool)
+	if err != nil {
+		e.t.Fatalf("tenants: %v", err)
+	}
+	for _, t := range list {
+		all = append(all, t.ID)
+		if n := stateInstances(e.pool, t.ID); n > 0 {
+			live = append(live, t.ID)
+		}
+	}
+	return live, all
+}
+
+// stateInstances counts the resource instances in a tenant's state.
+func stateInstances(pool *pgxpool.Pool, tenant string) int {
+	var data string
+	if err := pool.QueryRow(context.Background(), `SELECT coalesce(data, '') FROM terraform_remote_state.states
+		WHERE name = $1`, tenant).Scan(&data); err != nil || data == "" {
+		return 0
+	}
+	var st struct {
+		Resources []struct {
+			Mode      string            `json:"mode"`
+			Instances []json.RawMessage `json:"instances"`
+		} `json:"resources"`
+	}
+	if json.Unmarshal([]byte(data), &st) != nil {
+		return 0
+	}
+	n := 0
+	for _, r := range st.Resources {
+		if r.Mode == "managed" {
+			n += len(r.Instances)
+		}
+	}
+	return n
+}
+
+// orphans are objects in the simulators that no tenant's state records:
+// objects of a tenant with an empty (or no) state, and objects no tenant
+// owns at all.
+func (e *env) orphans() []string {
+	live, all := e.liveTenants()
+	var out []string
+	for _, obj := range e.sims.inventory() {
+		if o := owner(obj, all); o == "" || !contains(live, o) {
+			out = append(out, obj)
+		}
+	}
+	return out
+}
+
+// newOrphans are orphans not in known.
+func (e *env) newOrphans(known []string) []string {
+	var out []string
+	for _, o := range e.orphans() {
+		if !contains(known, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func describe(r store.Run) string {
+	return fmt.Sprintf("run %d %s %s (attempts %d): %s", r.ID, r.Kind, r.State, r.Attempts, tail(r.Error, 600))
+}
