@@ -597,11 +597,6 @@ func (r *Runner) newWorkspace(ctx context.Context, tf *tfexec.Terraform, name st
 		if err == nil || !pgCreationLocked.MatchString(err.Error()) || time.Now().After(deadline) {
 			return err
 		}
-		// The workspace may have been created after all (by a retry that
-		// lost its answer): selecting it settles that.
-		if tf.WorkspaceSelect(ctx, name) == nil {
-			return nil
-		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
