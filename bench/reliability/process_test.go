@@ -389,6 +389,9 @@ func TestPostgresRestartLosesNoWebhook(t *testing.T) {
 	if err := e.pool.QueryRow(context.Background(), `SHOW data_directory`).Scan(&dataDir); err != nil {
 		t.Fatal(err)
 	}
+	// A restart can outlast the harness's quick retries on a slow
+	// machine: give the state backend's reconnection room (1+2+4 s).
+	e.cfg.RetryBackoff = time.Second
 	url := startInProcess(t, e.cfg)
 	n := map[bool]int{false: 6, true: 20}[full()]
 	type sent struct {

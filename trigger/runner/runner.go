@@ -660,10 +660,13 @@ func (r *Runner) redact(s string) string {
 }
 
 // transientRe matches failures worth retrying as they are: timeouts, 5xx,
-// refused or reset connections, throttling, a busy state lock.
+// refused or reset connections, throttling, a busy state lock, and a
+// state database that is restarting (SQLSTATE class 57P, "too many
+// clients").
 var transientRe = regexp.MustCompile(`(?i)(i/o timeout|Client\.Timeout|timed out|deadline exceeded|connection refused|connection reset|use of closed network connection|server closed the connection|` +
 	`broken pipe|\bEOF\b|temporar|unavailable|too many requests|\b429\b|\b50[234]\b|status 5\d\d|internal server error|` +
-	`bad gateway|error acquiring the state lock)`)
+	`bad gateway|error acquiring the state lock|database system is (starting up|shutting down|in recovery mode)|` +
+	`terminating connection due to administrator command|too many clients|57P0[1-3])`)
 
 // tfError builds the run's error from Terraform's diagnostics (or its
 // stderr), redacted, marked transient when it looks like one.

@@ -112,13 +112,15 @@ func TestStepSinkRecordsStepsAndRedactsDiagnostics(t *testing.T) {
 func TestTransientClassification(t *testing.T) {
 	r := &Runner{}
 	for text, want := range map[string]bool{
-		"Unable to create tenant: Cloud Director: 503 Service Unavailable": true,
-		"dial tcp 127.0.0.1:1: connect: connection refused":                true,
-		"Error acquiring the state lock":                                   true,
-		"net/http: request canceled (Client.Timeout exceeded)":             true,
-		"SCIM: HTTP 409 Conflict (scimType uniqueness): userName taken":    false,
-		"-lock-timeout option is no longer available":                      false,
-		"Zerto: recovery site license exhausted (HTTP 400)":                false,
+		"Unable to create tenant: Cloud Director: 503 Service Unavailable":          true,
+		"dial tcp 127.0.0.1:1: connect: connection refused":                         true,
+		"Error acquiring the state lock":                                            true,
+		"net/http: request canceled (Client.Timeout exceeded)":                      true,
+		"SCIM: HTTP 409 Conflict (scimType uniqueness): userName taken":             false,
+		"-lock-timeout option is no longer available":                               false,
+		"Zerto: recovery site license exhausted (HTTP 400)":                         false,
+		"Failed to get existing workspaces: pq: the database system is starting up": true,
+		"pq: terminating connection due to administrator command":                   true,
 	} {
 		err := r.tfError("apply", errors.New(text), nil)
 		if got := errors.Is(err, errTransient); got != want {
