@@ -369,15 +369,13 @@ func (c *Client) Edit(ctx context.Context, vpgID string, change func(*VpgSetting
 	}
 	s, err := c.GetVpgSettings(ctx, id)
 	if err != nil {
-		c.discard(id)
-		return err
+		return c.discardAfter(id, err)
 	}
 	change(s)
 	s.VpgIdentifier = vpgID
 	s.VpgSettingsIdentifier = id
 	if err := c.PutVpgSettings(ctx, id, *s); err != nil {
-		c.discard(id)
-		return err
+		return c.discardAfter(id, err)
 	}
 	return c.commitSettings(ctx, id, func(string) {})
 }
@@ -390,8 +388,11 @@ func (c *Client) CurrentSettings(ctx context.Context, vpgID string) (*VpgSetting
 	if err != nil {
 		return nil, err
 	}
-	defer c.discard(id)
-	return c.GetVpgSettings(ctx, id)
+	s, err := c.GetVpgSettings(ctx, id)
+	if derr := c.discard(id); derr != nil {
+		return nil, errors.Join(err, derr)
+	}
+	return s, err
 }
 
 func (c *Client) commit(ctx context.Context, s VpgSettings) (string, error) {
@@ -401,8 +402,7 @@ func (c *Client) commit(ctx context.Context, s VpgSettings) (string, error) {
 	}
 	s.VpgSettingsIdentifier = id
 	if err := c.PutVpgSettings(ctx, id, s); err != nil {
-		c.discard(id)
-		return "", err
+		return "", c.discardAfter(id, err)
 	}
 	var vpgID string
 	err = c.commitSettings(ctx, id, func(v string) { vpgID = v })
@@ -415,8 +415,7 @@ func (c *Client) commitSettings(ctx context.Context, id string, found func(strin
 	taskID, err := c.CommitVpgSettings(ctx, id)
 	if err != nil {
 		// A commit the ZVM refused leaves the settings object behind.
-		c.discard(id)
-		return err
+		return c.discardAfter(id, err)
 	}
 	for {
 		t, err := c.Task(ctx, taskID)
@@ -439,12 +438,48 @@ func (c *Client) commitSettings(ctx context.Context, id string, found func(strin
 }
 
 // discard removes a settings object on a fresh, short context: it runs on
-// error paths where the caller's context may be spent.
-func (c *Client) discard(id string) {
+// error paths where the caller's context may be spent. A ZVM that answers
+// 5xx or drops the connection is asked again (0.2, 0.4, ... s, up to 30 s in
+// all); gone already (e.g. consumed by a commit) is done. What still fails
+// is returned so the caller can name the draft it leaves behind.
+func (c *Client) discard(id string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := c.DeleteVpgSettings(ctx, id)
-	_ = err // already gone (e.g. consumed by a commit) is fine
+	wait := 200 * time.Millisecond
+	for {
+		err := c.DeleteVpgSettings(ctx, id)
+		if err == nil || IsNotFound(err) {
+			return nil
+		}
+		if !retryableDiscard(err) {
+			return fmt.Errorf("discarding VPG settings %s: %w", id, err)
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return fmt.Errorf("discarding VPG settings %s (left behind): %w", id, err)
+		}
+		if wait < 4*time.Second {
+			wait *= 2
+		}
+	}
+}
+
+// retryableDiscard tells a passing fault (5xx, throttling, a transport
+// error) from a refusal that asking again will not change.
+func retryableDiscard(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500 || apiErr.StatusCode == 429
+	}
+	return true
+}
+
+// discardAfter discards settings object id after err and returns err, with
+// the discard's own failure joined to it.
+func (c *Client) discardAfter(id string, err error) error {
+	if derr := c.discard(id); derr != nil {
+		return errors.Join(err, derr)
+	}
+	return err
 }
 
 // Delete starts the deletion of a VPG and waits for its task. A VPG that is

@@ -292,6 +292,31 @@ func TestCommitRefusedDiscardsSettings(t *testing.T) {
 	}
 }
 
+// A ZVM that fails the discard of a refused commit's settings for a while
+// must still be left clean; one that never lets go is named in the error.
+func TestDiscardRetriesUntilTheSettingsAreGone(t *testing.T) {
+	s := startSim(t, zertosim.Options{})
+	c := newClient(t, s, zerto.AuthKeycloak)
+	s.Faults.Add(fault.Rule{Method: "POST", Path: `/commit$`, Kind: fault.Status, Status: 500,
+		ContentType: "application/json", Body: `{"Message":"An error has occurred."}`})
+	s.Faults.Add(fault.Rule{Method: "DELETE", Path: `^/v1/vpgSettings/`, Kind: fault.Status, Status: 503, Times: 2})
+	if _, err := c.CommitNew(context.Background(), settings(t, c, "flaky", zertosim.RecoveryVdc)); err == nil {
+		t.Fatal("a refused commit succeeded")
+	}
+	if inv := s.Inventory(); len(inv) != 0 {
+		t.Fatalf("a discard that failed twice left %v", inv)
+	}
+
+	s.Faults.Clear()
+	s.Faults.Add(fault.Rule{Method: "POST", Path: `/commit$`, Kind: fault.Status, Status: 500})
+	s.Faults.Add(fault.Rule{Method: "DELETE", Path: `^/v1/vpgSettings/`, Kind: fault.Status, Status: 403,
+		ContentType: "application/json", Body: `{"Message":"not allowed"}`})
+	_, err := c.CommitNew(context.Background(), settings(t, c, "stuck", zertosim.RecoveryVdc))
+	if err == nil || !strings.Contains(err.Error(), "discarding VPG settings ") || !strings.Contains(err.Error(), "not allowed") {
+		t.Fatalf("want the commit error joined with the failed discard naming the settings, got %v", err)
+	}
+}
+
 func TestWaitHonoursContext(t *testing.T) {
 	s := startSim(t, zertosim.Options{InitialSync: 30 * time.Second})
 	c := newClient(t, s, zerto.AuthKeycloak)

@@ -22,7 +22,9 @@ const (
 	Status Kind = "status"
 	// Reset closes the connection without an answer.
 	Reset Kind = "reset"
-	// Hang holds the request until the client gives up (or Rule.Delay ends).
+	// Hang holds the request until the client gives up; when Rule.Delay
+	// ends first, the connection is dropped without an answer, as a
+	// server that never replies looks once a proxy in front gives up.
 	Hang Kind = "hang"
 )
 
@@ -151,7 +153,9 @@ func (in *Injector) Wrap(next http.Handler) http.Handler {
 			if d == 0 {
 				d = time.Hour
 			}
-			sleep(req.Context(), d)
+			if sleep(req.Context(), d) {
+				panic(http.ErrAbortHandler)
+			}
 		default:
 			next.ServeHTTP(w, req)
 		}

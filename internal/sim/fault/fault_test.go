@@ -48,6 +48,19 @@ func TestInjector(t *testing.T) {
 		t.Fatalf("latency: got %d after %v", got, time.Since(start))
 	}
 
+	// A hang never answers: the client's own timeout ends it, and a hang
+	// with a Delay drops the connection instead of answering.
+	in.Add(Rule{Path: `^/hang$`, Kind: Hang})
+	impatient := &http.Client{Timeout: 100 * time.Millisecond}
+	if resp, err := impatient.Get(srv.URL + "/hang"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("hang: got %d, want the client's timeout", resp.StatusCode)
+	}
+	in.Add(Rule{Path: `^/hang-then-drop$`, Kind: Hang, Delay: 50 * time.Millisecond})
+	if _, err := get("/hang-then-drop"); err == nil {
+		t.Fatal("hang with a delay: expected a transport error, got an answer")
+	}
+
 	in.Clear()
 	if got, _ := get("/reset"); got != 200 {
 		t.Fatalf("after Clear: got %d", got)
