@@ -104,10 +104,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	tally.add(func(c *counts) { c.faults += e.crm.Faults.Fired() })
 
-	// 3b. (full campaign) A backend echoing the customer's own IdP secret,
+	// 3b. A backend echoing the customer's own IdP secret,
 	// which comes from the spec rather than the trigger's configuration.
 	runIDs := []int64{ok.ID, failed.ID, upd.ID}
-	if full() {
+	{
 		e.sims.kc.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/identity-provider/instances$`, Kind: fault.Status,
 			Status: http.StatusBadRequest, ContentType: "application/json",
 			Body: `{"errorMessage":"clientSecret ` + secretIdPClient + ` rejected by policy"}`})

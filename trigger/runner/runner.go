@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -91,6 +92,11 @@ type Runner struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	execBin string
+	// specSecrets holds every tenant secret (the brokered IdP's client
+	// secret) of a spec revision this runner has loaded: a backend may
+	// echo one in an error, and redact must hide it wherever that error
+	// goes (run record, steps, callback, log, API).
+	specSecrets sync.Map
 }
 
 // New prepares the runner (writes the detach wrapper when asked).
@@ -506,6 +512,9 @@ func (r *Runner) tenantSpec(ctx context.Context, tenant string, revision int) (s
 		}
 		ev.Tenant.Tier = t.Tier
 	}
+	if idp := ev.Tenant.SSO.IdP; idp != nil && len(idp.ClientSecret) >= 4 {
+		r.specSecrets.Store(idp.ClientSecret, struct{}{})
+	}
 	return ev.Tenant, nil
 }
 
@@ -648,6 +657,11 @@ func (r *Runner) secretValues() []string {
 			}
 		}
 	}
+	r.specSecrets.Range(func(k, _ any) bool {
+		out = append(out, k.(string))
+		return true
+	})
+	// Longest first, so a secret containing another is hidden whole.
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }
