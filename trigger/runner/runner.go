@@ -92,6 +92,8 @@ type Runner struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	execBin string
+	// handles caches Terraform handles by binary and directory.
+	handles sync.Map
 	// specSecrets holds every tenant secret (the brokered IdP's client
 	// secret) of a spec revision this runner has loaded: a backend may
 	// echo one in an error, and redact must hide it wherever that error
@@ -295,31 +297,60 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 			return nil, err
 		}
 	}
-	tf, dir, err := r.prepare(ctx, t)
+	h, err := r.prepare(ctx, t, run.Kind)
 	if err != nil {
 		return nil, err
 	}
+	sink := r.sink(ctx, run.ID, phase)
+	if oneShot(run, phase) {
+		// Nobody reviews this plan before it applies: plan and apply in
+		// one Terraform process, recording the plan from its stream.
+		sink.onPlanned = func(sum Summary) {
+			if phase != "apply" {
+				return
+			}
+			if err := store.SetPlanSummary(ctx, r.Pool, run.ID, sum); err != nil {
+				sink.onErr(err)
+			}
+			if err := store.SetState(ctx, r.Pool, run.ID, store.StateApplying, ""); err != nil {
+				sink.onErr(err)
+			}
+		}
+		log.Info("applying", "phase", phase, "plan", "in the apply")
+		err := h.apply.ApplyJSON(ctx, sink, tfexec.Destroy(destroy), tfexec.LockTimeout(r.lockTimeout()),
+			tfexec.Parallelism(r.Cfg.Parallelism))
+		sink.flush()
+		if err != nil {
+			return nil, r.tfError("apply", err, sink)
+		}
+		return sink.outputs(), nil
+	}
 	planFile := fmt.Sprintf("run-%d-%s.tfplan", run.ID, phase)
-	planPath := filepath.Join(dir, planFile)
+	planPath := filepath.Join(h.dir, planFile)
 	keepPlan := false
 	defer func() {
 		if !keepPlan {
 			os.Remove(planPath)
 		}
 	}()
-	sink := r.sink(ctx, run.ID, phase)
 	// An approved run applies the very plan that was approved, unless that
 	// plan is gone (another replica, a retry after a failure): then it plans
 	// again, and Terraform refuses a saved plan whose state moved on.
 	approvedPlan := phase == "apply" && run.ApprovalRequired && run.ApprovedAt != nil && fileExists(planPath)
 	if !approvedPlan {
-		changes, err := tf.Plan(ctx, tfexec.Out(planFile), tfexec.Destroy(destroy), tfexec.LockTimeout(r.lockTimeout()),
+		changes, err := h.tf.Plan(ctx, tfexec.Out(planFile), tfexec.Destroy(destroy), tfexec.LockTimeout(r.lockTimeout()),
 			tfexec.Parallelism(r.Cfg.Parallelism))
 		if err != nil {
 			return nil, r.tfError("plan", err, nil)
 		}
-		summary, err := r.summary(ctx, tf, planFile)
-		if err == nil && phase == "apply" {
+		// An empty plan needs no `terraform show` to be summarized.
+		var summary Summary
+		if changes {
+			if summary, err = r.summary(ctx, h.tf, planFile); err != nil {
+				return nil, r.tfError("show", err, nil)
+			}
+		}
+		if phase == "apply" {
 			_ = store.SetPlanSummary(ctx, r.Pool, run.ID, summary)
 		}
 		if run.Kind == store.KindDrift {
@@ -339,7 +370,7 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 		}
 	}
 	log.Info("applying", "phase", phase, "approved_plan", approvedPlan)
-	err = tf.ApplyJSON(ctx, sink, tfexec.DirOrPlan(planFile), tfexec.LockTimeout(r.lockTimeout()),
+	err = h.apply.ApplyJSON(ctx, sink, tfexec.DirOrPlan(planFile), tfexec.LockTimeout(r.lockTimeout()),
 		tfexec.Parallelism(r.Cfg.Parallelism))
 	sink.flush()
 	if err != nil && approvedPlan && strings.Contains(err.Error()+sink.errorText(), "Saved plan is stale") {
@@ -352,17 +383,32 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 	if err != nil {
 		return nil, r.tfError("apply", err, sink)
 	}
-	return r.outputs(ctx, tf)
+	return sink.outputs(), nil
+}
+
+// oneShot says whether a phase of a run plans inside its apply. Runs that
+// wait for an approval and drift checks plan alone; an update keeps its
+// separate plan so its summary names the attributes that change (the
+// apply's stream names only resources). Onboardings, offboardings and
+// compensations create or delete whole objects.
+func oneShot(run store.Run, phase string) bool {
+	switch {
+	case run.ApprovalRequired && phase == "apply", run.Kind == store.KindDrift:
+		return false
+	case run.Kind == store.KindUpdate && phase == "apply":
+		return false
+	}
+	return true
 }
 
 // destroyAll runs terraform destroy for the compensation of an onboarding.
 func (r *Runner) destroyAll(ctx context.Context, run store.Run, t spec.Tenant) error {
-	tf, _, err := r.prepare(ctx, t)
+	h, err := r.prepare(ctx, t, run.Kind)
 	if err != nil {
 		return err
 	}
 	sink := r.sink(ctx, run.ID, "compensate")
-	err = tf.DestroyJSON(ctx, sink, tfexec.LockTimeout(r.lockTimeout()), tfexec.Parallelism(r.Cfg.Parallelism))
+	err = h.apply.DestroyJSON(ctx, sink, tfexec.LockTimeout(r.lockTimeout()), tfexec.Parallelism(r.Cfg.Parallelism))
 	sink.flush()
 	if err != nil {
 		return r.tfError("destroy", err, sink)
@@ -518,55 +564,107 @@ func (r *Runner) tenantSpec(ctx context.Context, tenant string, revision int) (s
 	return ev.Tenant, nil
 }
 
-// prepare renders the tenant's workspace and returns a Terraform handle on
-// it with the tenant's Terraform workspace selected.
-func (r *Runner) prepare(ctx context.Context, t spec.Tenant) (*tfexec.Terraform, string, error) {
+// tfHandles are the Terraform handles of one tenant directory: tf runs
+// commands that change no state (init, workspace, plan, show); apply runs
+// apply and destroy, detached when the runner detaches (see wrapper.go).
+type tfHandles struct {
+	tf, apply *tfexec.Terraform
+	dir       string
+}
+
+// handle returns the cached Terraform handle of dir for bin. A handle
+// remembers Terraform's version once asked (terraform-exec checks it
+// before -json commands), so each run does not pay a `terraform version`.
+// Runs of one tenant never overlap (the tenant lock), so neither do the
+// uses of its handles.
+func (r *Runner) handle(dir, bin string) (*tfexec.Terraform, error) {
+	key := bin + "\x00" + dir
+	if tf, ok := r.handles.Load(key); ok {
+		return tf.(*tfexec.Terraform), nil
+	}
+	tf, err := tfexec.NewTerraform(dir, bin)
+	if err != nil {
+		return nil, err
+	}
+	if err := tf.SetEnv(r.env()); err != nil {
+		return nil, err
+	}
+	if err := tf.SetWaitDelay(r.Cfg.InterruptGrace); err != nil {
+		return nil, err
+	}
+	got, _ := r.handles.LoadOrStore(key, tf)
+	return got.(*tfexec.Terraform), nil
+}
+
+// prepare renders the tenant's workspace, initializes it when its module
+// changed (from the init cache when it can) and selects the tenant's
+// Terraform workspace, creating it for a new tenant.
+func (r *Runner) prepare(ctx context.Context, t spec.Tenant, kind string) (tfHandles, error) {
 	dir := filepath.Join(r.Cfg.WorkDir, "tenants", t.ID)
 	res, err := workspace.Render(workspace.Options{
 		TemplatesDir: r.Cfg.TemplatesDir, Dir: dir, Tenant: t, Platform: r.Cfg.Platform,
 		DirectoryEnabled: r.Cfg.DirectoryEnabled, MirrorDir: r.Cfg.MirrorDir,
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("render: %w", err)
+		return tfHandles{}, fmt.Errorf("render: %w", err)
 	}
 	if r.Cfg.LocalBackend {
 		override := "terraform {\n  backend \"local\" {}\n}\n"
 		if err := os.WriteFile(filepath.Join(dir, "backend_override.tf"), []byte(override), 0o600); err != nil {
-			return nil, "", err
+			return tfHandles{}, err
 		}
 		res.Hash += "-local"
 	}
-	tf, err := tfexec.NewTerraform(dir, r.execBin)
-	if err != nil {
-		return nil, "", err
+	h := tfHandles{dir: dir}
+	if h.tf, err = r.handle(dir, r.Cfg.TerraformBin); err != nil {
+		return tfHandles{}, err
 	}
-	if err := tf.SetEnv(r.env()); err != nil {
-		return nil, "", err
-	}
-	if err := tf.SetWaitDelay(r.Cfg.InterruptGrace); err != nil {
-		return nil, "", err
+	if h.apply, err = r.handle(dir, r.execBin); err != nil {
+		return tfHandles{}, err
 	}
 	if workspace.NeedsInit(dir, res) {
-		if err := tf.Init(ctx, tfexec.Upgrade(false), tfexec.Reconfigure(true)); err != nil {
-			return nil, "", r.tfError("init", err, nil)
+		cache := filepath.Join(r.Cfg.WorkDir, "init-cache")
+		seeded, err := workspace.SeedInit(cache, dir, res.Hash)
+		if err != nil {
+			return tfHandles{}, fmt.Errorf("init cache: %w", err)
 		}
-		if err := workspace.MarkInitialized(dir, res.Hash); err != nil {
-			return nil, "", err
-		}
-	}
-	cur, err := tf.WorkspaceShow(ctx)
-	if err != nil {
-		return nil, "", r.tfError("workspace show", err, nil)
-	}
-	if cur != t.ID {
-		if err := tf.WorkspaceSelect(ctx, t.ID); err != nil {
-			if err := r.newWorkspace(ctx, tf, t.ID); err != nil {
-				return nil, "", r.tfError("workspace new", err, nil)
+		if !seeded {
+			if err := h.tf.Init(ctx, tfexec.Upgrade(false), tfexec.Reconfigure(true)); err != nil {
+				return tfHandles{}, r.tfError("init", err, nil)
+			}
+			if err := workspace.MarkInitialized(dir, res.Hash); err != nil {
+				return tfHandles{}, err
+			}
+			if err := workspace.SaveInit(cache, dir, res.Hash); err != nil {
+				r.Log.Warn("init cache", "error", err.Error())
 			}
 		}
 	}
-	return tf, dir, nil
+	if workspace.SelectedWorkspace(dir) == t.ID {
+		return h, nil
+	}
+	// A new tenant's workspace does not exist yet: create it straight
+	// away; anything else (or a retried onboarding) selects it first.
+	if kind == store.KindOnboard {
+		err := r.newWorkspace(ctx, h.tf, t.ID)
+		if err == nil {
+			return h, nil
+		}
+		if !workspaceExists.MatchString(err.Error()) {
+			return tfHandles{}, r.tfError("workspace new", err, nil)
+		}
+	}
+	if err := h.tf.WorkspaceSelect(ctx, t.ID); err != nil {
+		if err := r.newWorkspace(ctx, h.tf, t.ID); err != nil {
+			return tfHandles{}, r.tfError("workspace new", err, nil)
+		}
+	}
+	return h, nil
 }
+
+// workspaceExists matches Terraform's refusal to create a workspace that
+// is already there.
+var workspaceExists = regexp.MustCompile(`(?i)workspace "[^"]*" already exists`)
 
 // workspaceCreateLockClass is the first key of the two-int4 advisory key (LockClass+1, 0) that
 // serializes `terraform workspace new` across this replica's workers and
@@ -717,25 +815,6 @@ func cleanStderr(s string) string {
 }
 
 // outputs reads the root module outputs, hiding sensitive ones.
-func (r *Runner) outputs(ctx context.Context, tf *tfexec.Terraform) (map[string]any, error) {
-	outs, err := tf.Output(ctx)
-	if err != nil {
-		return nil, r.tfError("output", err, nil)
-	}
-	res := map[string]any{}
-	for k, o := range outs {
-		if o.Sensitive {
-			res[k] = "(sensitive)"
-			continue
-		}
-		var v any
-		if json.Unmarshal(o.Value, &v) == nil {
-			res[k] = v
-		}
-	}
-	return res, nil
-}
-
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
@@ -749,10 +828,11 @@ func PlanOnly(ctx context.Context, cfg Config, t spec.Tenant) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	tf, _, err := r.prepare(ctx, t)
+	h, err := r.prepare(ctx, t, store.KindUpdate)
 	if err != nil {
 		return Summary{}, err
 	}
+	tf := h.tf
 	planFile := "review.tfplan"
 	if _, err := tf.Plan(ctx, tfexec.Out(planFile), tfexec.Refresh(!cfg.LocalBackend), tfexec.Lock(!cfg.LocalBackend),
 		tfexec.LockTimeout(r.lockTimeout()), tfexec.Parallelism(r.Cfg.Parallelism)); err != nil {

@@ -10,6 +10,8 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tenantops/tenantops/trigger/store"
 )
 
 func TestSummarizeOrdersDestroysFirstAndHidesValues(t *testing.T) {
@@ -125,6 +127,63 @@ func TestTransientClassification(t *testing.T) {
 		err := r.tfError("apply", errors.New(text), nil)
 		if got := errors.Is(err, errTransient); got != want {
 			t.Errorf("%q: transient=%v, want %v", text, got, want)
+		}
+	}
+}
+
+// An apply that plans itself reports its plan once planning ends, and its
+// outputs come from the final outputs message, sensitive ones hidden.
+func TestStepSinkReadsPlanAndOutputsOfAnApply(t *testing.T) {
+	var plans []Summary
+	s := &stepSink{ctx: context.Background(), db: &fakeDB{}, runID: 3, phase: "apply", redact: func(s string) string { return s },
+		onPlanned: func(sum Summary) { plans = append(plans, sum) }}
+	stream := `{"type":"version","terraform":"1.5.7"}
+{"type":"planned_change","change":{"resource":{"addr":"tenantops_tenant.this"},"action":"create"}}
+{"type":"planned_change","change":{"resource":{"addr":"tenantops_scim_user.old"},"action":"delete"}}
+{"type":"planned_change","change":{"resource":{"addr":"data.tenantops_provider_vdc.pvdc"},"action":"read"}}
+{"type":"change_summary","changes":{"add":1,"change":0,"remove":1,"operation":"plan"}}
+{"type":"outputs","outputs":{"org_id":{"sensitive":false,"action":"create"}}}
+{"type":"apply_start","hook":{"resource":{"addr":"tenantops_tenant.this"},"action":"create"}}
+{"type":"apply_complete","hook":{"resource":{"addr":"tenantops_tenant.this"},"action":"create"}}
+{"type":"change_summary","changes":{"add":1,"change":0,"remove":1,"operation":"apply"}}
+{"type":"outputs","outputs":{"org_id":{"sensitive":false,"type":"string","value":"urn:vcloud:org:1"},"admin_password":{"sensitive":true,"type":"string"},"n":{"sensitive":false,"type":"number","value":2}}}`
+	if _, err := s.Write([]byte(stream)); err != nil {
+		t.Fatal(err)
+	}
+	s.flush()
+	if len(plans) != 1 {
+		t.Fatalf("plan reported %d times, want once", len(plans))
+	}
+	p := plans[0]
+	if p.Create != 1 || p.Delete != 1 || len(p.Changes) != 2 || p.Changes[0].Action != "delete" || p.Changes[1].Address != "tenantops_tenant.this" {
+		t.Fatalf("plan %+v", p)
+	}
+	out := s.outputs()
+	if out["org_id"] != "urn:vcloud:org:1" || out["admin_password"] != "(sensitive)" || out["n"] != float64(2) || len(out) != 3 {
+		t.Fatalf("outputs %v", out)
+	}
+	empty := &stepSink{}
+	if o := empty.outputs(); o == nil || len(o) != 0 {
+		t.Fatalf("no outputs message: %v, want an empty map", o)
+	}
+}
+
+func TestOneShotOnlyWhereNobodyReviews(t *testing.T) {
+	for _, c := range []struct {
+		run   store.Run
+		phase string
+		want  bool
+	}{
+		{store.Run{Kind: store.KindOnboard}, "apply", true},
+		{store.Run{Kind: store.KindOnboard, ApprovalRequired: true}, "apply", false},
+		{store.Run{Kind: store.KindOnboard, ApprovalRequired: true}, "compensate", true},
+		{store.Run{Kind: store.KindUpdate}, "apply", false},
+		{store.Run{Kind: store.KindUpdate}, "compensate", true},
+		{store.Run{Kind: store.KindOffboard}, "apply", true},
+		{store.Run{Kind: store.KindDrift}, "apply", false},
+	} {
+		if got := oneShot(c.run, c.phase); got != c.want {
+			t.Errorf("%s approval=%v %s: oneShot %v, want %v", c.run.Kind, c.run.ApprovalRequired, c.phase, got, c.want)
 		}
 	}
 }

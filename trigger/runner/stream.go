@@ -12,10 +12,27 @@ import (
 
 // uiMessage is the part of Terraform's -json UI stream the runner reads.
 type uiMessage struct {
-	Type       string      `json:"type"`
-	Message    string      `json:"@message"`
-	Hook       *uiHook     `json:"hook,omitempty"`
-	Diagnostic *diagnostic `json:"diagnostic,omitempty"`
+	Type       string              `json:"type"`
+	Message    string              `json:"@message"`
+	Hook       *uiHook             `json:"hook,omitempty"`
+	Change     *uiHook             `json:"change,omitempty"`
+	Changes    *uiChangeSummary    `json:"changes,omitempty"`
+	Outputs    map[string]uiOutput `json:"outputs,omitempty"`
+	Diagnostic *diagnostic         `json:"diagnostic,omitempty"`
+}
+
+// uiChangeSummary ends a plan ("operation": "plan") and an apply.
+type uiChangeSummary struct {
+	Operation string `json:"operation"`
+}
+
+// uiOutput is one root module output. The plan's outputs message carries
+// only actions; the apply's final one carries values, except for
+// sensitive outputs, whose values Terraform never prints.
+type uiOutput struct {
+	Sensitive bool            `json:"sensitive"`
+	Value     json.RawMessage `json:"value,omitempty"`
+	Action    string          `json:"action,omitempty"`
 }
 
 type uiHook struct {
@@ -43,10 +60,16 @@ type stepSink struct {
 	redact func(string) string
 	onErr  func(error)
 
+	// onPlanned, when set, receives the plan of an apply that plans
+	// itself, once Terraform has finished planning.
+	onPlanned func(Summary)
+
 	mu      sync.Mutex
 	buf     bytes.Buffer
 	errs    []string
 	changed []string
+	planned Summary
+	outs    map[string]any
 }
 
 func (s *stepSink) Write(p []byte) (int, error) {
@@ -80,6 +103,17 @@ func (s *stepSink) handle(line []byte) {
 		err = store.UpsertStep(s.ctx, s.db, s.runID, s.phase, m.Hook.Resource.Addr, m.Hook.Action, "completed", "")
 	case "apply_errored":
 		err = store.UpsertStep(s.ctx, s.db, s.runID, s.phase, m.Hook.Resource.Addr, m.Hook.Action, "failed", "")
+	case "planned_change":
+		if c := m.Change; c != nil {
+			s.plan(c.Resource.Addr, c.Action)
+		}
+	case "change_summary":
+		if m.Changes != nil && m.Changes.Operation == "plan" && s.onPlanned != nil {
+			sortChanges(s.planned.Changes)
+			s.onPlanned(s.planned)
+		}
+	case "outputs":
+		s.output(m.Outputs)
 	case "diagnostic":
 		if d := m.Diagnostic; d != nil && d.Severity == "error" {
 			text := s.redact(strings.TrimSpace(d.Summary + ": " + d.Detail))
@@ -92,6 +126,54 @@ func (s *stepSink) handle(line []byte) {
 	if err != nil && s.onErr != nil {
 		s.onErr(err)
 	}
+}
+
+// plan counts one planned change of the stream.
+func (s *stepSink) plan(addr, action string) {
+	switch action {
+	case "create":
+		s.planned.Create++
+	case "update":
+		s.planned.Update++
+	case "replace":
+		s.planned.Replace++
+	case "delete":
+		s.planned.Delete++
+	default: // noop, read, move, import, remove: nothing to apply
+		return
+	}
+	s.planned.Changes = append(s.planned.Changes, Change{Address: addr, Action: action})
+}
+
+// output keeps the values of the apply's final outputs message.
+func (s *stepSink) output(outs map[string]uiOutput) {
+	res := map[string]any{}
+	for k, o := range outs {
+		switch {
+		case o.Sensitive:
+			res[k] = "(sensitive)"
+		case o.Value == nil:
+			// The plan's announcement of outputs: no values yet.
+			return
+		default:
+			var v any
+			if json.Unmarshal(o.Value, &v) == nil {
+				res[k] = v
+			}
+		}
+	}
+	s.outs = res
+}
+
+// outputs are the root module's outputs after the apply (empty when it
+// has none).
+func (s *stepSink) outputs() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.outs == nil {
+		return map[string]any{}
+	}
+	return s.outs
 }
 
 // flush handles a last line without a newline.

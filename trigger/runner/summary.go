@@ -71,14 +71,20 @@ func Summarize(p *tfjson.Plan) Summary {
 		}
 		s.Changes = append(s.Changes, c)
 	}
-	sort.SliceStable(s.Changes, func(i, j int) bool {
-		ci, cj := s.Changes[i], s.Changes[j]
+	sortChanges(s.Changes)
+	return s
+}
+
+// sortChanges orders deletions first, then replacements, updates and
+// creations, each by address.
+func sortChanges(cs []Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		ci, cj := cs[i], cs[j]
 		if actionOrder[ci.Action] != actionOrder[cj.Action] {
 			return actionOrder[ci.Action] < actionOrder[cj.Action]
 		}
 		return ci.Address < cj.Address
 	})
-	return s
 }
 
 func changedKeys(before, after any) []string {

@@ -13,8 +13,10 @@ const wrapperBinEnv = "TENANTOPS_TERRAFORM_BIN"
 // lose the state of objects already created. Detached, Terraform finishes
 // the apply and saves its state in PostgreSQL even when the trigger is
 // killed, and the resumed run waits for its state lock (-lock-timeout).
-// Output goes through a file that is followed until Terraform exits; an
-// interrupt (terraform-exec's cancellation) is forwarded to Terraform.
+// Output goes through a file that is followed until Terraform exits (tail
+// notices the exit within 20 ms); an interrupt (terraform-exec's
+// cancellation) is forwarded to Terraform. Only apply and destroy, the
+// commands that write state object by object, go through it.
 const wrapperScript = `#!/bin/sh
 out=$(mktemp "${TMPDIR:-/tmp}/tenantops-tf.XXXXXX") || exit 1
 err="$out.err"
@@ -22,7 +24,7 @@ err="$out.err"
 setsid "$` + wrapperBinEnv + `" "$@" >"$out" 2>"$err" </dev/null &
 pid=$!
 trap 'kill -INT $pid 2>/dev/null' INT TERM
-tail -s 0.1 --pid=$pid -f "$out" &
+tail -s 0.02 --pid=$pid -f "$out" &
 tpid=$!
 rc=
 while [ -z "$rc" ]; do
