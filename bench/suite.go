@@ -92,7 +92,7 @@ type suite struct {
 	// bareCPU accumulates the CPU seconds of the bare Terraform commands
 	// (with the providers they waited for).
 	bareCPU float64
-	// bare is the median bare init+apply seconds by tier.
+	// bare is the median bare init + plan -out + apply seconds by tier.
 	bare map[string]float64
 }
 
@@ -195,7 +195,7 @@ func (s *suite) phaseOverhead(ctx context.Context) error {
 	s.res.Add("floor: terraform version", floorVersion, "s", "median of 5")
 	s.res.Add("floor: terraform plan, empty config", floorPlan, "s", "median of 5")
 	for _, tier := range tiers {
-		var inits, applies, totals, cpus []float64
+		var inits, plans, applies, totals, cpus []float64
 		var lastDir string
 		var lastEnv map[string]string
 		for i := 0; i < max(s.cfg.BareRuns, 1); i++ {
@@ -221,13 +221,19 @@ func (s *suite) phaseOverhead(ctx context.Context) error {
 			if err := s.tf(ctx, wdir, env, "init", "-input=false"); err != nil {
 				return err
 			}
+			// The baseline: init, plan -out, apply of that plan.
 			t1 := time.Now()
-			if err := s.tf(ctx, wdir, env, "apply", "-auto-approve", "-input=false"); err != nil {
+			if err := s.tf(ctx, wdir, env, "plan", "-input=false", "-out=p"); err != nil {
+				return err
+			}
+			tp := time.Now()
+			if err := s.tf(ctx, wdir, env, "apply", "-input=false", "p"); err != nil {
 				return err
 			}
 			t2 := time.Now()
 			inits = append(inits, t1.Sub(t0).Seconds())
-			applies = append(applies, t2.Sub(t1).Seconds())
+			plans = append(plans, tp.Sub(t1).Seconds())
+			applies = append(applies, t2.Sub(tp).Seconds())
 			totals = append(totals, t2.Sub(t0).Seconds())
 			cpus = append(cpus, s.bareCPU-cpu0)
 		}
@@ -238,8 +244,8 @@ func (s *suite) phaseOverhead(ctx context.Context) error {
 		}
 		bare := Percentile(totals, 50)
 		s.bare[tier] = bare
-		s.res.Add("bare init+apply "+tier, bare, "s", fmt.Sprintf("median of %d: init %.2fs, apply %.2fs; %.2f CPU-s (terraform+provider)",
-			len(totals), Percentile(inits, 50), Percentile(applies, 50), Percentile(cpus, 50)))
+		s.res.Add("bare init+plan+apply "+tier, bare, "s", fmt.Sprintf("median of %d: init %.2fs, plan -out %.2fs, apply %.2fs; %.2f CPU-s (terraform+provider)",
+			len(totals), Percentile(inits, 50), Percentile(plans, 50), Percentile(applies, 50), Percentile(cpus, 50)))
 		if list := s.e2e[tier]; len(list) > 0 {
 			var e2e []time.Duration
 			for _, o := range list {
@@ -486,7 +492,7 @@ func (s *suite) phaseDetach(ctx context.Context) error {
 		s.res.Add(label+" time in terraform per run", total, "s", fmt.Sprintf("mean; %.0f%% of the mean run (%.2fs)", 100*total/max(runMean, 1e-9), runMean))
 	}
 	if bare := s.bare["standard"]; bare > 0 {
-		s.res.Add(fmt.Sprintf("overhead ratio standard, detach-terraform=%v", detach), Percentile(durs(e2e), 50)/bare, "x", "E2E p50 ÷ bare init+apply")
+		s.res.Add(fmt.Sprintf("overhead ratio standard, detach-terraform=%v", detach), Percentile(durs(e2e), 50)/bare, "x", "E2E p50 ÷ bare init+plan+apply")
 	}
 	if base := s.e2e["standard"]; len(base) > 0 {
 		var b []time.Duration
