@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -85,13 +86,48 @@ func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
+// Page sizes of the list endpoints.
+const (
+	defaultTenantPage = 1000
+	maxPage           = 5000
+	defaultRunPage    = 100
+)
+
+// pageLimit reads ?limit=, refusing what is not a number in 1..maxPage.
+func pageLimit(r *http.Request, def int) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, fmt.Errorf("limit: must be a number from 1 to %d", maxPage)
+	}
+	return n, nil
+}
+
+// listTenants answers a page of tenants by id: ?limit= (default 1000) and
+// ?after=<id>; "next" is the cursor of the following page, absent on the
+// last one.
 func (a *API) listTenants(w http.ResponseWriter, r *http.Request) {
-	ts, err := store.ListTenants(r.Context(), a.Pool)
+	limit, err := pageLimit(r, defaultTenantPage)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
+		return
+	}
+	// One more than asked tells whether another page follows.
+	ts, err := store.ListTenantsPage(r.Context(), a.Pool, r.URL.Query().Get("after"), limit+1)
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tenants": nonNil(ts)})
+	body := map[string]any{}
+	if len(ts) > limit {
+		ts = ts[:limit]
+		body["next"] = ts[limit-1].ID
+	}
+	body["tenants"] = nonNil(ts)
+	writeJSON(w, http.StatusOK, body)
 }
 
 // TenantView is a tenant with its latest runs.
@@ -115,11 +151,10 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listRuns(w http.ResponseWriter, r *http.Request) {
-	limit := 100
-	if s := r.URL.Query().Get("limit"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 && n <= 1000 {
-			limit = n
-		}
+	limit, err := pageLimit(r, defaultRunPage)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errBody(err.Error()))
+		return
 	}
 	runs, err := store.ListRuns(r.Context(), a.Pool, r.URL.Query().Get("tenant"), limit)
 	if err != nil {

@@ -54,6 +54,14 @@ func TestAuthNotFoundAndConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx.Commit(ctx)
+	for _, id := range []string{"beta", "gamma"} {
+		tx, _ := pool.Begin(ctx)
+		if _, err := store.RecordEvent(ctx, tx, store.Event{EventID: "e-" + id, EventType: "customer.created", Tenant: id,
+			Tier: "standard", BodySHA256: "x", Spec: []byte(`{}`)}, false); err != nil {
+			t.Fatal(err)
+		}
+		tx.Commit(ctx)
+	}
 
 	do := func(method, path, tok string) (int, string) {
 		req, _ := http.NewRequest(method, srv.URL+path, nil)
@@ -79,6 +87,11 @@ func TestAuthNotFoundAndConflicts(t *testing.T) {
 		{"GET", "/v1/tenants", "wrong-token-0123456789", 401, "bearer token"},
 		{"GET", "/metrics", "", 401, ""},
 		{"GET", "/v1/tenants", token, 200, `"id":"acme"`},
+		// Keyset pages: acme, beta | gamma.
+		{"GET", "/v1/tenants?limit=2", token, 200, `"next":"beta"`},
+		{"GET", "/v1/tenants?limit=2&after=beta", token, 200, `{"tenants":[{"id":"gamma"`},
+		{"GET", "/v1/tenants?limit=0", token, 400, "limit: must be a number from 1 to 5000"},
+		{"GET", "/v1/runs?limit=x", token, 400, "limit:"},
 		{"GET", "/v1/tenants/acme", token, 200, `"runs":[{`},
 		{"GET", "/v1/tenants/nope", token, 404, "not found"},
 		{"GET", "/v1/runs?tenant=acme", token, 200, `"state":"PENDING"`},
@@ -88,7 +101,7 @@ func TestAuthNotFoundAndConflicts(t *testing.T) {
 		{"POST", "/v1/runs/" + itoa(res.RunID) + "/approve", token, 409, "not awaiting approval"},
 		{"POST", "/v1/tenants/nope/drift", token, 404, "not found"},
 		{"POST", "/v1/tenants/acme/drift", token, 202, `"run_id"`},
-		{"GET", "/metrics", token, 200, `tenantops_trigger_runs{state="PENDING"} 2`},
+		{"GET", "/metrics", token, 200, `tenantops_trigger_runs{state="PENDING"} 4`},
 	}
 	for _, c := range cases {
 		code, body := do(c.method, c.path, c.tok)

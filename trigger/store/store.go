@@ -473,10 +473,17 @@ func GetTenant(ctx context.Context, db DB, id string) (Tenant, error) {
 	return t, err
 }
 
-// ListTenants lists tenants by id.
+// ListTenants lists every tenant by id.
 func ListTenants(ctx context.Context, db DB) ([]Tenant, error) {
+	return ListTenantsPage(ctx, db, "", 0)
+}
+
+// ListTenantsPage lists up to limit tenants (0: all) whose ids sort after
+// after, by id: a keyset page, as cheap at the end of the list as at its
+// start.
+func ListTenantsPage(ctx context.Context, db DB, after string, limit int) ([]Tenant, error) {
 	rows, err := db.Query(ctx, `SELECT id, tier, current_revision, last_good_revision, status, created_at, updated_at
-		FROM tenants ORDER BY id`)
+		FROM tenants WHERE id > $1 ORDER BY id LIMIT nullif($2, 0)`, after, limit)
 	if err != nil {
 		return nil, err
 	}
