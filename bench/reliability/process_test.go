@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantops/tenantops/internal/pgcluster"
+	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
@@ -77,7 +80,7 @@ func startProc(t testing.TB, cfg server.Config, name string) *proc {
 	args := []string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--migrate",
 		"--templates", cfg.TemplatesDir, "--work-dir", cfg.WorkDir, "--provider-mirror", cfg.ProviderMirror,
 		"--terraform-bin", cfg.TerraformBin, "--callback-url", cfg.CallbackURL, "--callback-backoff", "200ms",
-		"--directory=false", "--workers", "2", "--parallelism", "4", "--lock-timeout", "60s",
+		"--directory=false", "--workers", strconv.Itoa(cfg.Workers), "--parallelism", "4", "--lock-timeout", "60s",
 		"--retries", "3", "--retry-backoff", "300ms", "--poll-interval", "100ms", "--resume-after", "2s",
 		"--shutdown-timeout", "10s"}
 	cmd := exec.Command(buildTrigger(t), args...)
@@ -152,69 +155,301 @@ func newProcEnv(t *testing.T, dbURL string) *env {
 }
 
 // TestKilledTriggerEndsClean SIGKILLs the trigger process at seeded random
-// points of onboarding runs (TENANTOPS_RELIABILITY_KILLS runs, seed
-// TENANTOPS_RELIABILITY_SEED), starts it again, and checks each run still
-// ends COMPLETED or ROLLED_BACK, the CRM learns that outcome (redeliveries
-// of the same outcome are allowed: the callback is at least once), no
-// advisory or state lock survives and no object is orphaned.
+// points while waves of onboarding runs are in flight, starts it again
+// after each kill, and checks every run still ends COMPLETED or
+// ROLLED_BACK, the CRM learns that outcome (redeliveries of the same
+// outcome are allowed: the callback is at least once), no webhook is lost
+// or doubled, no advisory or state lock survives and no object is
+// orphaned; then it offboards the wave's completed tenants together.
+//
+// A wave mixes standard and premium-dr tenants; some are doomed (a
+// permanent Keycloak refusal) so compensation is in flight too. The short
+// campaign is one wave of 3 with one kill; the full one 50 runs in waves
+// of 10. TENANTOPS_RELIABILITY_KILLS is the number of kills (spread evenly
+// over the waves), TENANTOPS_RELIABILITY_SEED draws tiers, doomed tenants,
+// send gaps and kill delays: each kill logs which runs were in which state.
 func TestKilledTriggerEndsClean(t *testing.T) {
-	kills := envInt("TENANTOPS_RELIABILITY_KILLS", map[bool]int{false: 1, true: 10}[full()])
+	runs, size, workers := 3, 3, 2
+	if full() {
+		runs, size, workers = 50, 10, 3
+	}
+	kills := envInt("TENANTOPS_RELIABILITY_KILLS", map[bool]int{false: 1, true: 15}[full()])
 	seed := int64(envInt("TENANTOPS_RELIABILITY_SEED", 1))
 	rng := rand.New(rand.NewSource(seed))
 	e := newProcEnv(t, testenv.NewDatabase(t))
-	p := startProc(t, e.cfg, "trigger-0")
-	for i := 0; i < kills; i++ {
-		tenant := fmt.Sprintf("k%02d", i+1)
-		dr := rng.Intn(3) == 0
-		// Kill points spread over the whole run: intake to callback.
-		delay := time.Duration(200+rng.Intn(4500)) * time.Millisecond
-		known := e.orphans()
-		r := postWebhook(p.url, tenantSpec("evt-"+tenant, "customer.created", tenant, dr, nil))
-		if r.Status != http.StatusAccepted {
-			tally.add(func(c *counts) { c.lostWebhooks++ })
-			t.Fatalf("%s: webhook answered %d %s", tenant, r.Status, r.Raw)
+	e.cfg.Workers = workers // this test only: more runs in flight per kill
+	k := &killTarget{t: t, e: e, hit: map[string]int{}}
+	k.restart()
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(k.p.log)
+			t.Logf("seed %d; last trigger log (tail):\n%s", seed, tail(string(b), 4000))
 		}
-		time.Sleep(delay)
-		before, _ := store.GetRun(context.Background(), e.pool, r.RunID)
-		p.kill()
+	})
+	waves := (runs + size - 1) / size
+	for w := 0; w < waves; w++ {
+		n := min(size, runs-w*size)
+		// Everything random is drawn here, before the wave starts, so the
+		// seed alone fixes the plan whatever the timing.
+		wave := make([]*killRun, n)
+		for i := range wave {
+			id := fmt.Sprintf("k%02d", w*size+i+1)
+			dr := rng.Intn(3) == 0
+			wave[i] = &killRun{id: id, dr: dr, doomed: rng.Intn(5) == 0,
+				gap:  time.Duration(rng.Intn(300)) * time.Millisecond,
+				body: tenantSpec("evt-"+id, "customer.created", id, dr, nil)}
+		}
+		delays := make([]time.Duration, kills*(w+1)/waves-kills*w/waves)
+		for i := range delays {
+			// The first kill may land in intake; later ones, counted from
+			// the restart, in planning, apply, compensation or callback.
+			delays[i] = time.Duration(100+rng.Intn(2400)) * time.Millisecond
+		}
+		k.wave(w+1, wave, delays)
+	}
+	tally.note("SIGKILL campaign: %d kills over %d onboarding runs in waves of %d, seed %d; runs hit: %s",
+		k.kills, runs, size, seed, k.hits())
+}
+
+// killRun is one onboarding of the SIGKILL campaign.
+type killRun struct {
+	id     string
+	dr     bool // premium-dr tier
+	doomed bool // a permanent Keycloak refusal makes it roll back
+	gap    time.Duration
+	body   []byte
+	runID  int64 // once the webhook is acknowledged
+}
+
+// killTarget is the trigger process the campaign kills and restarts.
+type killTarget struct {
+	t      *testing.T
+	e      *env
+	mu     sync.Mutex // guards p: the webhook sender reads its URL
+	p      *proc
+	starts int
+	kills  int
+	hit    map[string]int // runs per state (or intake, callback) at a kill
+	// sending counts the wave's webhooks whose delivery began.
+	sending atomic.Int32
+}
+
+func (k *killTarget) url() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.p.url
+}
+
+// restart SIGKILLs the running trigger, if any, and starts a new one.
+func (k *killTarget) restart() {
+	if k.p != nil {
+		k.p.kill()
+		k.kills++
 		tally.add(func(c *counts) { c.kills++ })
-		t.Logf("%s: SIGKILL after %s (run %s)", tenant, delay, before.State)
-		p = startProc(t, e.cfg, fmt.Sprintf("trigger-%d", i+1))
-		run, stuck := waitRun(e.pool, r.RunID, 4*time.Minute)
-		tally.run(run.State, stuck)
-		if stuck {
-			t.Fatalf("%s stuck after the kill: %s", tenant, describe(run))
+	}
+	p := startProc(k.t, k.e.cfg, fmt.Sprintf("trigger-%d", k.starts))
+	k.starts++
+	k.mu.Lock()
+	k.p = p
+	k.mu.Unlock()
+}
+
+// deliver sends a webhook the way the CRM does: again, same body, until it
+// is acknowledged (a killed trigger refuses or drops it).
+func (k *killTarget) deliver(body []byte) int64 {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		r := postWebhook(k.url(), body)
+		if r.Status == http.StatusAccepted || r.Status == http.StatusOK {
+			return r.RunID
 		}
-		if run.State != store.StateCompleted && run.State != store.StateRolledBack {
-			t.Errorf("%s: %s", tenant, describe(run))
-		}
-		cbs := e.crm.waitFor(run.ID, time.Minute)
-		okCB := len(cbs) > 0
-		for _, cb := range cbs {
-			okCB = okCB && cb.Outcome == run.State
-		}
-		if !okCB {
-			tally.add(func(c *counts) { c.callbacksWrong++ })
-			t.Errorf("%s: callbacks %+v, want the outcome %s", tenant, cbs, run.State)
-		}
-		if len(cbs) > 1 {
-			tally.note("kill %s: callback delivered %d times (same outcome; at-least-once)", tenant, len(cbs))
-		}
-		if o := e.newOrphans(known); len(o) > 0 {
-			tally.add(func(c *counts) { c.orphans += len(o) })
-			t.Errorf("%s: orphaned objects after the kill: %v", tenant, o)
-		}
-		e.checkNoLocks(t)
-		if run.State == store.StateCompleted {
-			r := postWebhook(p.url, tenantSpec("evt-"+tenant+"-off", "customer.deleted", tenant, dr, nil))
-			off, stuck := waitRun(e.pool, r.RunID, 3*time.Minute)
-			tally.run(off.State, stuck)
-			if off.State != store.StateCompleted {
-				t.Errorf("%s: offboarding after the kill: %s", tenant, describe(off))
-			}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return 0
+}
+
+// wave sends the wave's webhooks (with seeded gaps) while killing the
+// trigger after each delay, then checks every run's end conditions and
+// offboards the completed tenants together.
+func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
+	t, e := k.t, k.e
+	began := time.Now()
+	known := e.orphans()
+	var ids []string
+	for _, r := range wave {
+		ids = append(ids, r.id)
+		if r.doomed {
+			// The realm exists by then: compensation has objects to remove.
+			remove := e.sims.kc.Faults.Add(fault.Rule{Method: http.MethodPost, Path: "^/admin/realms/" + r.id + "/clients$",
+				Kind: fault.Status, Status: http.StatusBadRequest, ContentType: "application/json",
+				Body: `{"error":"invalid_request","errorMessage":"reliability: client limit reached"}`})
+			defer remove()
+			tally.add(func(c *counts) { c.faults++ })
 		}
 	}
-	tally.note("SIGKILL campaign: %d kills, seed %d", kills, seed)
+	sent := make(chan struct{})
+	k.sending.Store(0)
+	go func() {
+		defer close(sent)
+		for _, r := range wave {
+			time.Sleep(r.gap)
+			k.sending.Add(1)
+			r.runID = k.deliver(r.body)
+		}
+	}()
+	for i, d := range delays {
+		time.Sleep(d)
+		t.Logf("wave %d kill %d after %s: %s", n, i+1, d, k.snapshot(ids))
+		k.restart()
+	}
+	<-sent
+
+	// End conditions of every run of the wave.
+	deadline := time.Now().Add(4 * time.Minute)
+	var done []*killRun
+	var runIDs []int64
+	for _, r := range wave {
+		if r.runID == 0 {
+			tally.add(func(c *counts) { c.lostWebhooks++ })
+			t.Errorf("%s: webhook never acknowledged", r.id)
+			continue
+		}
+		run, stuck := waitRun(e.pool, r.runID, time.Until(deadline))
+		tally.run(run.State, stuck)
+		switch {
+		case stuck:
+			t.Errorf("%s stuck after the kills: %s", r.id, describe(run))
+			continue
+		case r.doomed && run.State != store.StateRolledBack:
+			t.Errorf("%s (refused by Keycloak): %s, want ROLLED_BACK", r.id, describe(run))
+		case run.State == store.StateRolledBack && !r.doomed:
+			tally.note("kill %s: rolled back without an injected fault: %s", r.id, tail(run.Error, 200))
+		case run.State != store.StateCompleted && run.State != store.StateRolledBack:
+			t.Errorf("%s: %s", r.id, describe(run))
+		}
+		runIDs = append(runIDs, run.ID)
+		if run.State == store.StateCompleted {
+			done = append(done, r)
+		}
+		k.checkOutcome(r.id, run)
+	}
+	k.checkOneRunEach(ids)
+	if o := e.newOrphans(known); len(o) > 0 {
+		tally.add(func(c *counts) { c.orphans += len(o) })
+		t.Errorf("wave %d: orphaned objects after the kills: %v", n, o)
+	}
+	e.checkNoLocks(t)
+
+	// Offboard the completed tenants together, without kills.
+	var offs []int64
+	for _, r := range done {
+		if id := k.deliver(tenantSpec("evt-"+r.id+"-off", "customer.deleted", r.id, r.dr, nil)); id != 0 {
+			offs = append(offs, id)
+		} else {
+			t.Errorf("%s: offboarding webhook never acknowledged", r.id)
+		}
+	}
+	for _, id := range offs {
+		off, stuck := waitRun(e.pool, id, time.Until(deadline.Add(2*time.Minute)))
+		tally.run(off.State, stuck)
+		if stuck || off.State != store.StateCompleted {
+			t.Errorf("offboarding after the kills: %s", describe(off))
+		}
+	}
+	if o := e.newOrphans(known); len(o) > 0 {
+		tally.add(func(c *counts) { c.orphans += len(o) })
+		t.Errorf("wave %d: objects left after offboarding: %v", n, o)
+	}
+	e.checkNoLocks(t)
+	t.Logf("wave %d: %d onboardings (%d rolled back), %d kills, %d offboardings, %s",
+		n, len(runIDs), len(runIDs)-len(done), len(delays), len(offs), time.Since(began).Round(100*time.Millisecond))
+}
+
+// snapshot lists the wave's tenants by the state of their onboarding run
+// just before a kill: "unsent" and "intake" have no run yet (the webhook
+// is not sent yet, or on its way or being retried), "callback" finished
+// with its callback not yet delivered.
+func (k *killTarget) snapshot(ids []string) string {
+	by := map[string][]string{}
+	sending := int(k.sending.Load())
+	rows, err := k.e.pool.Query(context.Background(), `SELECT t.id, coalesce(r.state, 'intake'),
+		EXISTS (SELECT 1 FROM callbacks c WHERE c.run_id = r.id AND c.delivered_at IS NULL)
+		FROM unnest($1::text[]) AS t(id) LEFT JOIN runs r ON r.tenant = t.id AND r.kind = 'onboard'
+		ORDER BY t.id`, ids)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, state string
+		var pending bool
+		if err := rows.Scan(&id, &state, &pending); err != nil {
+			k.t.Fatal(err)
+		}
+		if pending {
+			state = "callback"
+		}
+		if state == "intake" && slices.Index(ids, id) >= sending {
+			state = "unsent"
+		}
+		by[state] = append(by[state], id)
+	}
+	rows.Close()
+	var parts []string
+	for _, s := range append([]string{"unsent", "intake"}, append(store.AllStates, "callback")...) {
+		if len(by[s]) > 0 && s != "unsent" && !store.Terminal(s) {
+			k.hit[s] += len(by[s]) // a run the kill interrupted
+		}
+		if len(by[s]) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %v", s, by[s]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// hits sums up which states the kills caught runs in.
+func (k *killTarget) hits() string {
+	var parts []string
+	for _, s := range append([]string{"intake"}, append(store.AllStates, "callback")...) {
+		if k.hit[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", s, k.hit[s]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkOutcome waits for the run's callback: every delivery must carry the
+// run's end state.
+func (k *killTarget) checkOutcome(tenant string, run store.Run) {
+	cbs := k.e.crm.waitFor(run.ID, time.Minute)
+	ok := len(cbs) > 0
+	for _, cb := range cbs {
+		ok = ok && cb.Outcome == run.State
+	}
+	if !ok {
+		tally.add(func(c *counts) { c.callbacksWrong++ })
+		k.t.Errorf("%s: callbacks %+v, want the outcome %s", tenant, cbs, run.State)
+	}
+	if len(cbs) > 1 {
+		tally.note("kill %s: callback delivered %d times (same outcome; at-least-once)", tenant, len(cbs))
+	}
+}
+
+// checkOneRunEach: redelivered webhooks found their first run, none got a
+// second onboarding.
+func (k *killTarget) checkOneRunEach(ids []string) {
+	rows, err := k.e.pool.Query(context.Background(), `SELECT tenant, count(*) FROM runs
+		WHERE kind = 'onboard' AND tenant = ANY($1) GROUP BY tenant HAVING count(*) > 1`, ids)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tenant string
+		var n int
+		_ = rows.Scan(&tenant, &n)
+		tally.add(func(c *counts) { c.duplicateRuns += n - 1 })
+		k.t.Errorf("%s: %d onboarding runs", tenant, n)
+	}
 }
 
 // checkNoLocks waits until no advisory lock (tenant locks, Terraform's pg
