@@ -219,6 +219,7 @@ type killRun struct {
 	gap    time.Duration
 	body   []byte
 	runID  int64 // once the webhook is acknowledged
+	tries  int   // deliveries until then: more than one met a killed trigger
 }
 
 // killTarget is the trigger process the campaign kills and restarts.
@@ -256,16 +257,17 @@ func (k *killTarget) restart() {
 
 // deliver sends a webhook the way the CRM does: again, same body, until it
 // is acknowledged (a killed trigger refuses or drops it).
-func (k *killTarget) deliver(body []byte) int64 {
+func (k *killTarget) deliver(body []byte) (runID int64, tries int) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
+		tries++
 		r := postWebhook(k.url(), body)
 		if r.Status == http.StatusAccepted || r.Status == http.StatusOK {
-			return r.RunID
+			return r.RunID, tries
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return 0
+	return 0, tries
 }
 
 // wave sends the wave's webhooks (with seeded gaps) while killing the
@@ -287,6 +289,9 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 			tally.add(func(c *counts) { c.faults++ })
 		}
 	}
+	// A slow CRM keeps callbacks in flight long enough for kills to meet.
+	slowCRM := e.crm.Faults.Add(fault.Rule{Path: ".*", Kind: fault.Latency, Delay: time.Second})
+	tally.add(func(c *counts) { c.faults++ })
 	sent := make(chan struct{})
 	k.sending.Store(0)
 	go func() {
@@ -294,7 +299,7 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 		for _, r := range wave {
 			time.Sleep(r.gap)
 			k.sending.Add(1)
-			r.runID = k.deliver(r.body)
+			r.runID, r.tries = k.deliver(r.body)
 		}
 	}()
 	for i, d := range delays {
@@ -306,9 +311,13 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 
 	// End conditions of every run of the wave.
 	deadline := time.Now().Add(4 * time.Minute)
+	var cbDeadline time.Time // set once the first run ended: one minute for every callback
 	var done []*killRun
 	var runIDs []int64
 	for _, r := range wave {
+		if r.tries > 1 {
+			k.hit["intake (webhook redelivered)"]++
+		}
 		if r.runID == 0 {
 			tally.add(func(c *counts) { c.lostWebhooks++ })
 			t.Errorf("%s: webhook never acknowledged", r.id)
@@ -331,8 +340,12 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 		if run.State == store.StateCompleted {
 			done = append(done, r)
 		}
-		k.checkOutcome(r.id, run)
+		if cbDeadline.IsZero() {
+			cbDeadline = time.Now().Add(time.Minute)
+		}
+		k.checkOutcome(r.id, run, cbDeadline)
 	}
+	slowCRM()
 	k.checkOneRunEach(ids)
 	if o := e.newOrphans(known); len(o) > 0 {
 		tally.add(func(c *counts) { c.orphans += len(o) })
@@ -343,7 +356,7 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 	// Offboard the completed tenants together, without kills.
 	var offs []int64
 	for _, r := range done {
-		if id := k.deliver(tenantSpec("evt-"+r.id+"-off", "customer.deleted", r.id, r.dr, nil)); id != 0 {
+		if id, _ := k.deliver(tenantSpec("evt-"+r.id+"-off", "customer.deleted", r.id, r.dr, nil)); id != 0 {
 			offs = append(offs, id)
 		} else {
 			t.Errorf("%s: offboarding webhook never acknowledged", r.id)
@@ -409,7 +422,7 @@ func (k *killTarget) snapshot(ids []string) string {
 // hits sums up which states the kills caught runs in.
 func (k *killTarget) hits() string {
 	var parts []string
-	for _, s := range append([]string{"intake"}, append(store.AllStates, "callback")...) {
+	for _, s := range append([]string{"intake", "intake (webhook redelivered)"}, append(store.AllStates, "callback")...) {
 		if k.hit[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, k.hit[s]))
 		}
@@ -419,8 +432,8 @@ func (k *killTarget) hits() string {
 
 // checkOutcome waits for the run's callback: every delivery must carry the
 // run's end state.
-func (k *killTarget) checkOutcome(tenant string, run store.Run) {
-	cbs := k.e.crm.waitFor(run.ID, time.Minute)
+func (k *killTarget) checkOutcome(tenant string, run store.Run, deadline time.Time) {
+	cbs := k.e.crm.waitFor(run.ID, time.Until(deadline))
 	ok := len(cbs) > 0
 	for _, cb := range cbs {
 		ok = ok && cb.Outcome == run.State

@@ -317,7 +317,7 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 			}
 		}
 		log.Info("applying", "phase", phase, "plan", "in the apply")
-		err := h.apply.ApplyJSON(ctx, sink, tfexec.Destroy(destroy), tfexec.LockTimeout(r.lockTimeout()),
+		err := h.tf.ApplyJSON(ctx, sink, tfexec.Destroy(destroy), tfexec.LockTimeout(r.lockTimeout()),
 			tfexec.Parallelism(r.Cfg.Parallelism))
 		sink.flush()
 		if err != nil {
@@ -370,7 +370,7 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 		}
 	}
 	log.Info("applying", "phase", phase, "approved_plan", approvedPlan)
-	err = h.apply.ApplyJSON(ctx, sink, tfexec.DirOrPlan(planFile), tfexec.LockTimeout(r.lockTimeout()),
+	err = h.tf.ApplyJSON(ctx, sink, tfexec.DirOrPlan(planFile), tfexec.LockTimeout(r.lockTimeout()),
 		tfexec.Parallelism(r.Cfg.Parallelism))
 	sink.flush()
 	if err != nil && approvedPlan && strings.Contains(err.Error()+sink.errorText(), "Saved plan is stale") {
@@ -408,7 +408,7 @@ func (r *Runner) destroyAll(ctx context.Context, run store.Run, t spec.Tenant) e
 		return err
 	}
 	sink := r.sink(ctx, run.ID, "compensate")
-	err = h.apply.DestroyJSON(ctx, sink, tfexec.LockTimeout(r.lockTimeout()), tfexec.Parallelism(r.Cfg.Parallelism))
+	err = h.tf.DestroyJSON(ctx, sink, tfexec.LockTimeout(r.lockTimeout()), tfexec.Parallelism(r.Cfg.Parallelism))
 	sink.flush()
 	if err != nil {
 		return r.tfError("destroy", err, sink)
@@ -564,12 +564,12 @@ func (r *Runner) tenantSpec(ctx context.Context, tenant string, revision int) (s
 	return ev.Tenant, nil
 }
 
-// tfHandles are the Terraform handles of one tenant directory: tf runs
-// commands that change no state (init, workspace, plan, show); apply runs
-// apply and destroy, detached when the runner detaches (see wrapper.go).
+// tfHandles is the Terraform handle of one tenant directory, through the
+// wrapper when the runner detaches: it detaches apply and destroy (see
+// wrapper.go) and execs every other command in place.
 type tfHandles struct {
-	tf, apply *tfexec.Terraform
-	dir       string
+	tf  *tfexec.Terraform
+	dir string
 }
 
 // handle returns the cached Terraform handle of dir for bin. A handle
@@ -615,13 +615,11 @@ func (r *Runner) prepare(ctx context.Context, t spec.Tenant, kind string) (tfHan
 		}
 		res.Hash += "-local"
 	}
-	h := tfHandles{dir: dir}
-	if h.tf, err = r.handle(dir, r.Cfg.TerraformBin); err != nil {
+	tf, err := r.handle(dir, r.execBin)
+	if err != nil {
 		return tfHandles{}, err
 	}
-	if h.apply, err = r.handle(dir, r.execBin); err != nil {
-		return tfHandles{}, err
-	}
+	h := tfHandles{tf: tf, dir: dir}
 	if workspace.NeedsInit(dir, res) {
 		cache := filepath.Join(r.Cfg.WorkDir, "init-cache")
 		seeded, err := workspace.SeedInit(cache, dir, res.Hash)

@@ -16,8 +16,13 @@ const wrapperBinEnv = "TENANTOPS_TERRAFORM_BIN"
 // Output goes through a file that is followed until Terraform exits (tail
 // notices the exit within 20 ms); an interrupt (terraform-exec's
 // cancellation) is forwarded to Terraform. Only apply and destroy, the
-// commands that write state object by object, go through it.
+// commands that write state object by object, are detached; the wrapper
+// execs every other command in place.
 const wrapperScript = `#!/bin/sh
+case "$1" in
+apply|destroy) ;;
+*) exec "$` + wrapperBinEnv + `" "$@" ;;
+esac
 out=$(mktemp "${TMPDIR:-/tmp}/tenantops-tf.XXXXXX") || exit 1
 err="$out.err"
 : >"$err"
