@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -24,7 +25,8 @@ func TestE2EDirectoryOnboardingAndOffboarding(t *testing.T) {
 	crm := startCRM(t)
 	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
 	cfg.DirectoryEnabled = true
-	cfg.Platform = map[string]any{"directory_base_dn": dc.BaseDN}
+	cfg.Platform = map[string]any{"directory_base_dn": dc.BaseDN, "directory_ldap_url": dc.URL, "directory_bind_dn": dc.BindDN}
+	cfg.ProviderEnv["TENANTOPS_FEDERATION_BIND_PASSWORD"] = dc.BindPassword
 	cfg.ProviderEnv["TENANTOPS_DIRECTORY_URL"] = dc.URL
 	cfg.ProviderEnv["TENANTOPS_DIRECTORY_BIND_DN"] = dc.BindDN
 	cfg.ProviderEnv["TENANTOPS_DIRECTORY_BIND_PASSWORD"] = dc.BindPassword
@@ -40,7 +42,8 @@ func TestE2EDirectoryOnboardingAndOffboarding(t *testing.T) {
 	for _, st := range run.Steps {
 		addrs = append(addrs, st.Address)
 	}
-	for _, want := range []string{"tenantops_directory_ou.tenant[0]", "tenantops_directory_group.admins[0]", "tenantops_directory_group.users[0]"} {
+	for _, want := range []string{"tenantops_directory_ou.tenant[0]", "tenantops_directory_group.admins[0]", "tenantops_directory_group.users[0]",
+		"tenantops_sso_ldap_federation.directory[0]"} {
 		if !slices.Contains(addrs, want) {
 			t.Errorf("steps %v lack %s", addrs, want)
 		}
@@ -54,6 +57,18 @@ func TestE2EDirectoryOnboardingAndOffboarding(t *testing.T) {
 	}
 	if !strings.Contains(string(run.Outputs), `"directory_ou_dn"`) {
 		t.Errorf("outputs %s lack the OU", run.Outputs)
+	}
+	// The OU is federated into the tenant's realm (Keycloak adds its
+	// default attribute mappers under it), reading the tenant's OU only.
+	if inv := strings.Join(s.inventory(), "\n"); !strings.Contains(inv, "component/india/ldap/active-directory") {
+		t.Errorf("the realm has no LDAP federation:\n%s", inv)
+	}
+	fed, _ := s.kc.Component("india", "active-directory")["config"].(map[string]any)
+	if got := fmt.Sprint(fed["usersDn"]); !strings.EqualFold(got, "[OU=india,"+dc.BaseDN+"]") {
+		t.Errorf("federation usersDn %s, want the tenant's OU", got)
+	}
+	if got := fmt.Sprint(fed["bindCredential"]); got != "["+dc.BindPassword+"]" {
+		t.Errorf("the federation's bind credential did not come through the environment")
 	}
 
 	del := []byte(`{"event_id":"evt-dir-2","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"india"}}`)

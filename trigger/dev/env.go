@@ -210,6 +210,9 @@ func (b *Backends) ProviderEnv() map[string]string {
 		env["TENANTOPS_DIRECTORY_BIND_DN"] = s.BindDN
 		env["TENANTOPS_DIRECTORY_BIND_PASSWORD"] = s.BindPassword
 		env["TENANTOPS_DIRECTORY_CA_PEM"] = s.CAPEM
+		// On loopback Keycloak federates with the same account; a real
+		// deployment gives it a read-only one.
+		env["TENANTOPS_FEDERATION_BIND_PASSWORD"] = s.BindPassword
 	}
 	return env
 }
@@ -219,34 +222,32 @@ func (b *Backends) ProviderEnv() map[string]string {
 // trigger writes only the ones a tier declares.
 func (b *Backends) Platform() map[string]any {
 	p := map[string]any{
-		"provider_vdc":          "pvdc-1",
-		"storage_profile":       "gold",
-		"network_pool":          "np-1",
-		"dr_protected_site":     zerto.LocalSiteName,
-		"dr_recovery_site":      zerto.RecoverySiteName,
-		"dr_recovery_vdc":       zerto.RecoveryVdc,
-		"dr_failover_network":   zerto.FailoverNetwork,
-		"dr_test_network":       zerto.TestNetwork,
-		"dr_service_profile":    zerto.ServiceProfileName,
-		"dr_zorg":               zerto.ZorgName,
-		"scim_enabled":          true,
-		"portal_url":            b.VCD.URL,
-		"keycloak_url":          b.Keycloak.URL,
-		"directory_enabled":     b.Samba != nil,
-		"directory_base_dn":     "",
-		"directory_ldap_url":    "",
-		"directory_bind_dn":     "",
-		"directory_ca_pem":      "",
-		"sso_portal_redirect":   b.VCD.URL + "/tenant/*",
-		"vcd_url":               b.VCD.URL,
-		"directory_bind_secret": "",
+		"provider_vdc":        "pvdc-1",
+		"storage_profile":     "gold",
+		"network_pool":        "np-1",
+		"dr_protected_site":   zerto.LocalSiteName,
+		"dr_recovery_site":    zerto.RecoverySiteName,
+		"dr_recovery_vdc":     zerto.RecoveryVdc,
+		"dr_failover_network": zerto.FailoverNetwork,
+		"dr_test_network":     zerto.TestNetwork,
+		"dr_service_profile":  zerto.ServiceProfileName,
+		"dr_zorg":             zerto.ZorgName,
+		"scim_enabled":        true,
+		"portal_url":          b.VCD.URL,
+		"keycloak_url":        b.Keycloak.URL,
+		"directory_enabled":   b.Samba != nil,
+		"directory_base_dn":   "",
+		"directory_ldap_url":  "",
+		"directory_bind_dn":   "",
+		"directory_ca_pem":    "",
+		"sso_portal_redirect": b.VCD.URL + "/tenant/*",
+		"vcd_url":             b.VCD.URL,
 	}
 	if s := b.Samba; s != nil {
 		p["directory_base_dn"] = s.BaseDN
 		p["directory_ldap_url"] = s.URL
 		p["directory_bind_dn"] = s.BindDN
 		p["directory_ca_pem"] = s.CAPEM
-		p["directory_bind_secret"] = s.BindPassword
 	}
 	return p
 }

@@ -604,6 +604,9 @@ func (r *Runner) prepare(ctx context.Context, t spec.Tenant, kind string) (tfHan
 	res, err := workspace.Render(workspace.Options{
 		TemplatesDir: r.Cfg.TemplatesDir, Dir: dir, Tenant: t, Platform: r.Cfg.Platform,
 		DirectoryEnabled: r.Cfg.DirectoryEnabled, MirrorDir: r.Cfg.MirrorDir,
+		// The federation's bind password goes to the tier's module in
+		// secrets.auto.tfvars.json (0600), never with the platform file.
+		Secrets: map[string]string{"directory_federation_bind_password": r.Cfg.ProviderEnv[FederationPasswordEnv]},
 	})
 	if err != nil {
 		return tfHandles{}, fmt.Errorf("render: %w", err)
@@ -731,6 +734,10 @@ func (r *Runner) env() map[string]string {
 	}
 	return env
 }
+
+// FederationPasswordEnv holds the password of the read-only account
+// Keycloak binds as to federate tenants' OUs (the tiers' directory_bind_dn).
+const FederationPasswordEnv = "TENANTOPS_FEDERATION_BIND_PASSWORD"
 
 func (r *Runner) lockTimeout() string {
 	return strconv.Itoa(int(r.Cfg.LockTimeout.Seconds())) + "s"

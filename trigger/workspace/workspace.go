@@ -33,6 +33,9 @@ const ProviderAddress = "registry.terraform.io/tenantops/tenantops"
 const (
 	TenantVarsFile   = "tenant.auto.tfvars.json"
 	PlatformVarsFile = "platform.auto.tfvars.json"
+	// SecretVarsFile holds operator secrets a tier declares (mode 0600,
+	// written only by the trigger's runs, never by `render`).
+	SecretVarsFile = "secrets.auto.tfvars.json"
 	hashFile         = ".tenantops-render"
 )
 
@@ -64,6 +67,10 @@ type Options struct {
 	// storage profile, DR sites...) written to platform.auto.tfvars.json;
 	// only keys the tier declares as variables are written.
 	Platform map[string]any
+	// Secrets are operator secrets for the tier's sensitive variables
+	// (only declared ones are written, to SecretVarsFile; nothing is
+	// written when empty).
+	Secrets map[string]string
 	// DirectoryEnabled switches the tier's Active Directory part.
 	DirectoryEnabled bool
 	// MirrorDir is the filesystem mirror holding the tenantops provider;
@@ -147,6 +154,20 @@ func Render(o Options) (Result, error) {
 		}
 	}
 	if err := writeJSON(filepath.Join(o.Dir, PlatformVarsFile), platform); err != nil {
+		return res, err
+	}
+	secrets := map[string]any{}
+	for k, v := range o.Secrets {
+		if declared[k] && v != "" {
+			secrets[k] = v
+		}
+	}
+	secretsPath := filepath.Join(o.Dir, SecretVarsFile)
+	if len(secrets) == 0 {
+		if err := os.Remove(secretsPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return res, err
+		}
+	} else if err := writeJSON(secretsPath, secrets); err != nil {
 		return res, err
 	}
 	res.Hash = hex.EncodeToString(h.Sum(nil))

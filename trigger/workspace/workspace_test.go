@@ -181,3 +181,34 @@ func TestRenderHashAndTiers(t *testing.T) {
 		}
 	}
 }
+
+// Operator secrets go to their own 0600 file, only for variables the tier
+// declares, and the file goes away when no secret is given.
+func TestRenderWritesDeclaredSecretsApart(t *testing.T) {
+	dir := t.TempDir()
+	tn := hostileTenant()
+	tn.Tier = "standard"
+	secrets := map[string]string{"directory_federation_bind_password": "s3cret-bind", "undeclared_secret": "nope"}
+	if _, err := Render(Options{TemplatesDir: templatesDir(), Dir: dir, Tenant: tn, Secrets: secrets}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, SecretVarsFile)
+	b, err := os.ReadFile(p)
+	if err != nil || !strings.Contains(string(b), `"directory_federation_bind_password": "s3cret-bind"`) || strings.Contains(string(b), "nope") {
+		t.Fatalf("secrets file %q %v", b, err)
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != 0o600 {
+		t.Fatalf("secrets file mode %v", st.Mode().Perm())
+	}
+	for _, f := range []string{TenantVarsFile, PlatformVarsFile} {
+		if b, _ := os.ReadFile(filepath.Join(dir, f)); strings.Contains(string(b), "s3cret-bind") {
+			t.Fatalf("the secret leaked into %s", f)
+		}
+	}
+	if _, err := Render(Options{TemplatesDir: templatesDir(), Dir: dir, Tenant: tn}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Fatalf("secrets file kept without secrets: %v", err)
+	}
+}

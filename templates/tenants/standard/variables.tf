@@ -79,6 +79,28 @@ variable "directory_base_dn" {
   description = "Container the tenants' OUs are created in."
 }
 
+variable "directory_ldap_url" {
+  type        = string
+  default     = ""
+  description = "LDAPS URL Keycloak reads the directory at; with directory_bind_dn it federates each tenant's OU into the tenant's realm."
+}
+
+variable "directory_bind_dn" {
+  type        = string
+  default     = ""
+  description = "Read-only service account Keycloak binds as to federate the tenant's OU."
+}
+
+# Never in the platform file: the trigger takes it from its environment
+# (TENANTOPS_FEDERATION_BIND_PASSWORD) and writes it, for its own runs only,
+# to secrets.auto.tfvars.json (mode 0600).
+variable "directory_federation_bind_password" {
+  type        = string
+  default     = ""
+  sensitive   = true
+  description = "Password of directory_bind_dn."
+}
+
 variable "idp" {
   type = object({
     type              = string
