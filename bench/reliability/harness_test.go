@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-ldap/ldap/v3"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantops/tenantops/internal/signature"
@@ -60,6 +62,7 @@ func TestMain(m *testing.M) {
 	start := time.Now()
 	code := m.Run()
 	tally.print(os.Stdout, time.Since(start))
+	testenv.StopSamba()
 	testenv.StopPostgres()
 	testenv.RemoveProviderMirror()
 	if triggerBin != "" {
@@ -258,6 +261,7 @@ type env struct {
 	t      testing.TB
 	sims   *sims
 	crm    *crmSink
+	dir    *directory // nil: the tiers' directory part is off
 	cfg    server.Config
 	url    string
 	pool   *pgxpool.Pool
@@ -296,12 +300,27 @@ func config(t testing.TB, dbURL, workDir string, s *sims, crm *crmSink) server.C
 	return cfg
 }
 
-func startEnv(t testing.TB) *env {
+// startEnv starts a trigger without the tiers' directory part.
+func startEnv(t testing.TB) *env { return launch(t, nil) }
+
+// startDirectoryEnv starts a trigger with the tiers' directory part on:
+// the tenants' OUs go under OU=name of the shared Samba DC, reached
+// through a fault proxy of the env's own.
+func startDirectoryEnv(t testing.TB, name string) *env { return launch(t, openDirectory(t, name)) }
+
+func launch(t testing.TB, dir *directory) *env {
 	t.Helper()
 	s := startSims(t)
 	crm := startCRM(t)
-	e := &env{t: t, sims: s, crm: crm, logs: &syncBuffer{}, done: make(chan error, 1)}
+	e := &env{t: t, sims: s, crm: crm, dir: dir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	e.cfg = config(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
+	if dir != nil {
+		e.cfg.DirectoryEnabled = true
+		e.cfg.Platform = map[string]any{"directory_base_dn": dir.base}
+		for k, v := range dir.providerEnv() {
+			e.cfg.ProviderEnv[k] = v
+		}
+	}
 	e.cfg.Logger = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -489,13 +508,24 @@ func stateInstances(pool *pgxpool.Pool, tenant string) int {
 	return n
 }
 
-// orphans are objects in the simulators that no tenant's state records:
+// inventory lists every object of the simulators and, when the directory
+// part is on, of the env's directory OU.
+func (e *env) inventory() []string {
+	inv := e.sims.inventory()
+	if e.dir != nil {
+		inv = append(inv, e.dir.inventory()...)
+		sort.Strings(inv)
+	}
+	return inv
+}
+
+// orphans are objects in the systems that no tenant's state records:
 // objects of a tenant with an empty (or no) state, and objects no tenant
 // owns at all.
 func (e *env) orphans() []string {
 	live, all := e.liveTenants()
 	var out []string
-	for _, obj := range e.sims.inventory() {
+	for _, obj := range e.inventory() {
 		if o := owner(obj, all); o == "" || !contains(live, o) {
 			out = append(out, obj)
 		}
@@ -525,4 +555,134 @@ func contains(list []string, s string) bool {
 
 func describe(r store.Run) string {
 	return fmt.Sprintf("run %d %s %s (attempts %d): %s", r.ID, r.Kind, r.State, r.Attempts, tail(r.Error, 600))
+}
+
+// directory is an env's share of the test process's Samba DC: an OU of its
+// own that the tenants' OUs go under, and a fault proxy of its own in front
+// of the DC's LDAPS port. The proxy listens on the DC's own loopback
+// address, which the DC's certificate names, so the provider verifies the
+// certificate exactly as without it. With an external DC
+// (TENANTOPS_TEST_LDAP_URL) there is no proxy: its faults are skipped.
+type directory struct {
+	t     testing.TB
+	dc    *testenv.Samba
+	proxy *fault.TCPProxy
+	name  string
+	base  string // OU=name,<domain>
+}
+
+func openDirectory(t testing.TB, name string) *directory {
+	t.Helper()
+	dc, err := testenv.SambaForTests()
+	if err != nil {
+		t.Fatalf("the directory part needs a Samba DC: %v", err)
+	}
+	d := &directory{t: t, dc: dc, name: name, base: "OU=" + name + "," + dc.BaseDN}
+	if err := d.add(d.base, "organizationalUnit", nil); err != nil {
+		t.Fatalf("directory OU %s: %v", d.base, err)
+	}
+	// Empty once every tenant is offboarded; what is left was reported.
+	t.Cleanup(func() { _ = d.del(d.base) })
+	if dc.Host != "" {
+		u, err := url.Parse(dc.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.proxy, err = fault.NewTCPProxy(net.JoinHostPort(dc.Host, "0"), u.Host); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(d.proxy.Close)
+	}
+	return d
+}
+
+// providerEnv points the provider at the DC through the proxy.
+func (d *directory) providerEnv() map[string]string {
+	u := d.dc.URL
+	if d.proxy != nil {
+		u = "ldaps://" + d.proxy.Addr
+	}
+	return map[string]string{"TENANTOPS_DIRECTORY_URL": u, "TENANTOPS_DIRECTORY_BIND_DN": d.dc.BindDN,
+		"TENANTOPS_DIRECTORY_BIND_PASSWORD": d.dc.BindPassword, "TENANTOPS_DIRECTORY_CA_PEM": d.dc.CAPEM}
+}
+
+// conn is a bound connection straight to the DC, past the proxy.
+func (d *directory) conn() (*ldap.Conn, error) {
+	cfg, err := d.dc.TLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	c, err := ldap.DialURL(d.dc.URL, ldap.DialWithTLSConfig(cfg), ldap.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Bind(d.dc.BindDN, d.dc.BindPassword); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// add creates an entry of objectClass with the given attributes.
+func (d *directory) add(dn, class string, attrs map[string]string) error {
+	c, err := d.conn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	req := ldap.NewAddRequest(dn, nil)
+	req.Attribute("objectClass", []string{class})
+	for k, v := range attrs {
+		req.Attribute(k, []string{v})
+	}
+	return c.Add(req)
+}
+
+// del deletes one entry.
+func (d *directory) del(dn string) error {
+	c, err := d.conn()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Del(ldap.NewDelRequest(dn, nil))
+}
+
+// inventory lists the entries under the env's OU as
+// "directory:<name>/<ou>/<cn>" (RDN values from the top down), so owner
+// finds the tenant in them like in the simulators' paths.
+func (d *directory) inventory() []string {
+	fail := func(err error) []string { return []string{"directory:" + d.name + "/inventory failed: " + err.Error()} }
+	c, err := d.conn()
+	if err != nil {
+		return fail(err)
+	}
+	defer c.Close()
+	res, err := c.SearchWithPaging(ldap.NewSearchRequest(d.base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		0, 0, false, "(objectClass=*)", []string{"1.1"}, nil), 500)
+	if err != nil {
+		return fail(err)
+	}
+	baseDN, err := ldap.ParseDN(d.base)
+	if err != nil {
+		return fail(err)
+	}
+	var out []string
+	for _, en := range res.Entries {
+		dn, err := ldap.ParseDN(en.DN)
+		if err != nil {
+			return fail(err)
+		}
+		below := dn.RDNs[:len(dn.RDNs)-len(baseDN.RDNs)]
+		if len(below) == 0 {
+			continue // the env's OU itself
+		}
+		path := []string{d.name}
+		for i := len(below) - 1; i >= 0; i-- {
+			path = append(path, strings.ToLower(below[i].Attributes[0].Value))
+		}
+		out = append(out, "directory:"+strings.Join(path, "/"))
+	}
+	sort.Strings(out)
+	return out
 }

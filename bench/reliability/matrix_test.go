@@ -4,17 +4,22 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
+	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/store"
 )
 
-// backend describes how to break one external system: the paths of its
-// tenant API (not its login), and a permanent refusal in its own error
-// format.
+// backend describes how to break one external system. The HTTP ones are
+// broken through their simulator's fault injector: the paths of its tenant
+// API (not its login), and a permanent refusal in its own error format.
+// The directory is a real Samba DC, broken through a TCP proxy in front of
+// its LDAPS port and, for its permanent refusals, by objects in its way.
 type backend struct {
 	name     string
 	dr       bool // only the premium-dr tier uses it
@@ -27,6 +32,17 @@ type backend struct {
 	// permPath replaces path for the permanent fault of a phase.
 	permPath map[string]string
 	injector func(e *env) *fault.Injector
+	// refusal is what the run error of a permanent onboarding or update
+	// fault carries: the system's own message.
+	refusal string
+	// timeout is the client's own limit on one request, which a hang
+	// outlasts: the provider's HTTP clients (internal/vcd 2 min,
+	// internal/keycloak and the provider's SCIM client 60 s, the
+	// provider's Zerto client 2 min), the trigger's callback client 10 s,
+	// and for the directory the 10 s within which internal/directory must
+	// have dialled and finished the TLS handshake (each LDAP request then
+	// has 30 s).
+	timeout time.Duration
 }
 
 var backends = []backend{
@@ -34,25 +50,32 @@ var backends = []backend{
 		permCT:     "application/vnd.vmware.vcloud.error+xml;version=37.0",
 		permBody:   `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="400" minorErrorCode="BAD_REQUEST" message="reliability: organization quota exhausted"/>`,
 		permMethod: map[string]string{"onboard": "POST", "update": "PUT", "offboard": "DELETE"},
-		injector:   func(e *env) *fault.Injector { return e.sims.vcd.Faults }},
+		injector:   func(e *env) *fault.Injector { return e.sims.vcd.Faults }, timeout: 2 * time.Minute},
 	{name: "keycloak", path: `^/admin/realms`, permCode: http.StatusBadRequest, permCT: "application/json",
 		permBody:   `{"error":"invalid_request","errorMessage":"reliability: realm limit reached"}`,
 		permMethod: map[string]string{"onboard": "POST", "update": "PUT", "offboard": "DELETE"},
-		injector:   func(e *env) *fault.Injector { return e.sims.kc.Faults }},
+		injector:   func(e *env) *fault.Injector { return e.sims.kc.Faults }, timeout: time.Minute},
 	{name: "scim", path: `/(Users|Groups)`, permCode: http.StatusBadRequest, permCT: "application/scim+json",
 		permBody:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"reliability: user quota exceeded"}`,
 		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "DELETE"},
-		injector:   func(e *env) *fault.Injector { return e.sims.scim.Faults }},
+		injector:   func(e *env) *fault.Injector { return e.sims.scim.Faults }, timeout: time.Minute},
 	{name: "zerto", dr: true, path: `^/v1/(vpgSettings|vpgs)`, permCode: http.StatusBadRequest, permCT: "application/json",
 		permBody:   `{"Message":"reliability: recovery site license exhausted"}`,
 		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "DELETE"},
 		// Reading a VPG's settings goes through a draft (POST
 		// /v1/vpgSettings), so a permanent update fault refuses the commit.
 		permPath: map[string]string{"update": `^/v1/vpgSettings/[^/]+/commit$`, "offboard": `^/v1/vpgs/`},
-		injector: func(e *env) *fault.Injector { return e.sims.zerto.Faults }},
+		injector: func(e *env) *fault.Injector { return e.sims.zerto.Faults }, timeout: 2 * time.Minute},
 	{name: "crm", path: `.*`, permCode: http.StatusServiceUnavailable, permCT: "text/plain", permBody: "CRM maintenance",
 		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "POST"},
-		injector:   func(e *env) *fault.Injector { return e.crm.Faults }},
+		injector:   func(e *env) *fault.Injector { return e.crm.Faults }, timeout: 10 * time.Second},
+	// The directory's permanent refusals: during onboarding a group of
+	// the same account name elsewhere in the domain ("samAccountName ...
+	// already in use"), during offboarding an object someone put into the
+	// tenant's OU (which then cannot be deleted). An update only rewrites
+	// the OU's description, which AD would refuse only by an ACL; the test
+	// DC offers no faithful way to set one, so that case is left out.
+	{name: "directory", refusal: "already in use", timeout: 10 * time.Second},
 }
 
 // Fault kinds.
@@ -61,11 +84,15 @@ const (
 	reset     = "connection reset"
 	permanent = "permanent failure"
 	latency   = "latency spike"
+	hang      = "hang until timeout"
 	outage    = "outage then recovery"
 	// discard503 is one 503 on discarding a Zerto settings draft (every
 	// read of a VPG opens and discards one).
 	discard503 = "5xx on draft discard"
 )
+
+// outageFor is how long an outage lasts before the system comes back.
+const outageFor = 30 * time.Second
 
 type scenario struct {
 	b     backend
@@ -77,7 +104,7 @@ func (s scenario) name() string {
 	return fmt.Sprintf("%s-%s-%s", s.b.name, s.phase, strings.ReplaceAll(s.fault, " ", "-"))
 }
 
-// rules are the fault rules of the scenario.
+// rules are the fault rules of an HTTP backend's scenario.
 func (s scenario) rules() []fault.Rule {
 	switch s.fault {
 	case burst:
@@ -87,6 +114,11 @@ func (s scenario) rules() []fault.Rule {
 		return []fault.Rule{{Path: s.b.path, Kind: fault.Reset, Times: 2}}
 	case latency:
 		return []fault.Rule{{Path: s.b.path, Kind: fault.Latency, Delay: 3 * time.Second, Times: 2}}
+	case hang:
+		// One request is never answered: the client's own timeout must
+		// end it (the rule drops the connection a little later, in case
+		// it does not).
+		return []fault.Rule{{Path: s.b.path, Kind: fault.Hang, Delay: s.b.timeout + 15*time.Second, Times: 1}}
 	case discard503:
 		return []fault.Rule{{Method: http.MethodDelete, Path: `^/v1/vpgSettings/[^/]+$`, Kind: fault.Status,
 			Status: http.StatusServiceUnavailable, ContentType: "text/plain", Body: "503 Service Unavailable", Times: 1}}
@@ -103,10 +135,54 @@ func (s scenario) rules() []fault.Rule {
 	}
 }
 
-// matrix lists the scenarios of this mode: the short campaign takes one
-// transient and one permanent backend fault and a CRM burst; the full one
-// every backend × fault during onboarding, and the update and offboarding
-// phases for the main kinds.
+// tcpRule is the directory proxy's rule of a transient scenario: the
+// same faults on new LDAPS connections (an LDAP server has no 5xx, so
+// there is no burst).
+func (s scenario) tcpRule() fault.TCPRule {
+	switch s.fault {
+	case reset:
+		return fault.TCPRule{Kind: fault.Reset, Times: 2}
+	case latency:
+		return fault.TCPRule{Kind: fault.Latency, Delay: 3 * time.Second, Times: 2}
+	case hang:
+		// Longer than the dial limit and the 30 s per request.
+		return fault.TCPRule{Kind: fault.Hang, Delay: 45 * time.Second, Times: 1}
+	default: // outage
+		return fault.TCPRule{Kind: fault.Refuse}
+	}
+}
+
+// cost guesses how long a scenario takes, to spread the lanes evenly.
+func (s scenario) cost() time.Duration {
+	d := 15 * time.Second
+	if s.phase != "onboard" {
+		d += 8 * time.Second
+	}
+	switch s.fault {
+	case hang:
+		d += s.b.timeout
+	case outage:
+		d += outageFor
+	case latency:
+		d += 6 * time.Second
+	case permanent:
+		if s.phase == "offboard" || s.b.name == "crm" {
+			d += 20 * time.Second // the refusal is waited out
+		}
+	}
+	return d
+}
+
+// matrix lists the scenarios of this mode. The short campaign takes one
+// transient and one permanent HTTP fault, a CRM burst, one hang (of the
+// CRM, whose client gives up soonest) and the directory's permanent
+// onboarding refusal. The full one takes every backend × burst, reset,
+// permanent, latency and hang during onboarding; burst, permanent, reset
+// and hang during update and offboarding; and a 30 s outage in each
+// phase. Hangs of Cloud Director and Zerto (2 min client timeouts) stay
+// in onboarding: their clients are the same in every phase, and the
+// phases' handling of a timed-out request is covered by the directory,
+// SCIM and Keycloak hangs.
 func matrix() []scenario {
 	by := map[string]backend{}
 	for _, b := range backends {
@@ -117,24 +193,62 @@ func matrix() []scenario {
 			{by["vcd"], burst, "onboard"},
 			{by["keycloak"], permanent, "onboard"},
 			{by["crm"], burst, "onboard"},
+			{by["crm"], hang, "onboard"},
+			{by["directory"], permanent, "onboard"},
 		}
 	}
 	var out []scenario
 	for _, b := range backends {
-		for _, f := range []string{burst, reset, permanent, latency} {
+		for _, f := range []string{burst, reset, permanent, latency, hang} {
+			if f == burst && b.name == "directory" {
+				continue
+			}
 			out = append(out, scenario{b, f, "onboard"})
 		}
 	}
 	for _, b := range backends {
-		if b.name == "crm" {
+		switch b.name {
+		case "crm":
+			continue
+		case "directory":
+			out = append(out, scenario{b, reset, "update"}, scenario{b, hang, "update"},
+				scenario{b, reset, "offboard"}, scenario{b, permanent, "offboard"}, scenario{b, hang, "offboard"})
 			continue
 		}
 		out = append(out, scenario{b, burst, "update"}, scenario{b, permanent, "update"},
-			scenario{b, reset, "offboard"}, scenario{b, permanent, "offboard"})
+			scenario{b, burst, "offboard"}, scenario{b, reset, "offboard"}, scenario{b, permanent, "offboard"})
 	}
-	out = append(out, scenario{by["vcd"], outage, "onboard"}, scenario{by["scim"], outage, "update"},
+	out = append(out, scenario{by["keycloak"], hang, "update"}, scenario{by["scim"], hang, "offboard"},
+		scenario{by["vcd"], outage, "onboard"}, scenario{by["scim"], outage, "update"},
+		scenario{by["directory"], outage, "offboard"},
 		scenario{by["zerto"], discard503, "update"},
 		scenario{by["crm"], burst, "update"}, scenario{by["crm"], permanent, "offboard"})
+	return out
+}
+
+// lanes spreads the scenarios over n lanes, longest first onto the least
+// loaded, each lane keeping the matrix order; it returns indexes.
+func lanes(scs []scenario, n int) [][]int {
+	order := make([]int, len(scs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return scs[order[a]].cost() > scs[order[b]].cost() })
+	out := make([][]int, n)
+	load := make([]time.Duration, n)
+	for _, i := range order {
+		l := 0
+		for j := range load {
+			if load[j] < load[l] {
+				l = j
+			}
+		}
+		out[l] = append(out[l], i)
+		load[l] += scs[i].cost()
+	}
+	for _, l := range out {
+		sort.Ints(l)
+	}
 	return out
 }
 
@@ -142,18 +256,149 @@ func matrix() []scenario {
 // run and checks the end conditions: the run ends COMPLETED (transient) or
 // ROLLED_BACK to nothing / the last good revision (permanent), never stuck;
 // the CRM receives exactly one callback carrying that outcome; and no
-// simulator holds an object that no ACTIVE tenant owns.
+// simulator, nor the directory, holds an object that no tenant's state
+// records.
+//
+// The full campaign runs in 3 lanes at once, each a trigger with its own
+// simulators, database, directory OU and directory proxy, so a lane's
+// faults never hit another's runs; tenants are numbered across lanes
+// (account names are unique in the whole domain).
 func TestFaultMatrix(t *testing.T) {
-	e := startEnv(t)
-	for i, sc := range matrix() {
-		tenant := fmt.Sprintf("m%02d", i+1)
-		if !t.Run(sc.name(), func(t *testing.T) { e.scenario(t, sc, tenant) }) {
-			tally.note("FAILED %s (tenant %s)", sc.name(), tenant)
+	scs := matrix()
+	n := 1
+	if full() {
+		n = 3
+	}
+	var mu sync.Mutex
+	var bases []string // the lanes' directory OUs
+	t.Run("lanes", func(t *testing.T) {
+		for l, idx := range lanes(scs, n) {
+			name := fmt.Sprintf("lane%d", l+1)
+			t.Run(name, func(t *testing.T) {
+				if n > 1 {
+					t.Parallel()
+				}
+				e := startDirectoryEnv(t, name)
+				mu.Lock()
+				bases = append(bases, strings.ToLower(e.dir.base))
+				mu.Unlock()
+				for _, i := range idx {
+					sc, tenant := scs[i], fmt.Sprintf("m%02d", i+1)
+					tally.add(func(c *counts) { c.scenarios++ })
+					if !t.Run(sc.name(), func(t *testing.T) { e.scenario(t, sc, tenant) }) {
+						tally.add(func(c *counts) { c.scenariosFailed++ })
+						tally.note("FAILED %s (tenant %s, %s)", sc.name(), tenant, name)
+					}
+				}
+				if o := e.orphans(); len(o) > 0 {
+					t.Errorf("orphans at the end of %s: %v", name, o)
+				}
+			})
+		}
+	})
+	// Whatever the runs or the fixtures left in the domain outside the
+	// lanes' OUs (those were checked above).
+	if dc, err := testenv.SambaForTests(); err == nil {
+		var stray []string
+		for _, dn := range dc.Inventory() {
+			under := false
+			for _, b := range bases {
+				under = under || dn == b || strings.HasSuffix(dn, ","+b)
+			}
+			if !under {
+				stray = append(stray, dn)
+			}
+		}
+		if len(stray) > 0 {
+			tally.add(func(c *counts) { c.orphans += len(stray) })
+			t.Errorf("directory objects outside the lanes' OUs: %v", stray)
 		}
 	}
-	if o := e.orphans(); len(o) > 0 {
-		t.Errorf("orphans at the end of the matrix: %v", o)
+}
+
+// breaker is a fault in force: how often it hit, and how to end it.
+type breaker interface {
+	Fired() int
+	Clear()
+}
+
+// dirBreaker breaks the directory: a proxy rule, or a fixture in the way
+// of the tenant's objects that Clear removes.
+type dirBreaker struct {
+	t       testing.TB
+	e       *env
+	tenant  string
+	rule    bool
+	fixture string // DN
+	marker  string // what the run error shows once the fixture was hit
+	seen    bool
+}
+
+func (d *dirBreaker) Fired() int {
+	if d.rule {
+		return d.e.dir.proxy.Fired()
 	}
+	if d.fixture == "" {
+		return 0
+	}
+	if !d.seen {
+		var n int
+		_ = d.e.pool.QueryRow(context.Background(), `SELECT count(*) FROM runs WHERE tenant = $1 AND error ILIKE $2`,
+			d.tenant, "%"+d.marker+"%").Scan(&n)
+		d.seen = n > 0
+	}
+	if d.seen {
+		return 1
+	}
+	return 0
+}
+
+func (d *dirBreaker) Clear() {
+	if d.rule {
+		if err := d.e.dir.proxy.Clear(); err != nil {
+			d.t.Errorf("directory proxy: %v", err)
+		}
+		d.rule = false
+	}
+	if d.fixture != "" {
+		if err := d.e.dir.del(d.fixture); err != nil {
+			d.t.Errorf("removing %s: %v", d.fixture, err)
+		}
+		d.fixture = ""
+	}
+}
+
+// inject puts the scenario's fault in force.
+func (e *env) inject(t *testing.T, sc scenario, tenant string) breaker {
+	if sc.b.name != "directory" {
+		inj := sc.b.injector(e)
+		for _, r := range sc.rules() {
+			inj.Add(r)
+		}
+		return inj
+	}
+	if e.dir.proxy == nil {
+		t.Skip("an external directory (TENANTOPS_TEST_LDAP_URL) has no fault proxy")
+	}
+	d := &dirBreaker{t: t, e: e, tenant: tenant}
+	switch {
+	case sc.fault == permanent && sc.phase == "onboard":
+		// Account names are unique in the whole domain.
+		d.fixture, d.marker = "CN="+tenant+"-users,CN=Users,"+e.dir.dc.BaseDN, "already in use"
+		if err := e.dir.add(d.fixture, "group", map[string]string{"sAMAccountName": tenant + "-users"}); err != nil {
+			t.Fatalf("fixture %s: %v", d.fixture, err)
+		}
+	case sc.fault == permanent && sc.phase == "offboard":
+		// Someone's object in the tenant's OU: it cannot be deleted.
+		d.fixture, d.marker = "CN="+tenant+"-stray,OU="+tenant+","+e.dir.base, "Non Leaf"
+		if err := e.dir.add(d.fixture, "contact", nil); err != nil {
+			t.Fatalf("fixture %s: %v", d.fixture, err)
+		}
+	default:
+		d.rule = true
+		e.dir.proxy.Set(sc.tcpRule())
+	}
+	return d
 }
 
 func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
@@ -182,17 +427,15 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 			t.Fatalf("clean onboarding before the fault: %s", describe(run))
 		}
 	}
-	before := e.sims.inventory()
+	before := e.inventory()
 	known := e.orphans()
-	inj := sc.b.injector(e)
+	brk := e.inject(t, sc, tenant)
+	defer brk.Clear()
 	fired := 0
 	recordFired := func() {
-		n := inj.Fired()
+		n := brk.Fired()
 		fired += n
 		tally.add(func(c *counts) { c.faults += n })
-	}
-	for _, r := range sc.rules() {
-		inj.Add(r)
 	}
 	var id int64
 	switch sc.phase {
@@ -213,18 +456,24 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 	switch {
 	case sc.fault == outage:
 		// The system is down for a while, then comes back.
-		time.Sleep(8 * time.Second)
+		time.Sleep(outageFor)
 		recordFired()
-		inj.Clear()
+		brk.Clear()
 	case sc.fault == permanent && (sc.phase == "offboard" || sc.b.name == "crm"):
 		// Offboarding is retried, never compensated; callbacks wait in the
 		// outbox: both must survive a long refusal and finish once it ends.
 		e.waitRefused(t, sc, id)
 		recordFired()
-		inj.Clear()
+		brk.Clear()
 		transient = true
 	}
-	run := finish(id, 4*time.Minute)
+	// A hang costs the client's whole timeout before the retry.
+	limit := 4 * time.Minute
+	if sc.fault == hang {
+		limit += sc.b.timeout
+	}
+	run := finish(id, limit)
+	t.Logf("%s", describe(run))
 
 	switch {
 	case sc.fault == outage:
@@ -237,8 +486,8 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		t.Errorf("transient fault: want COMPLETED, got %s", describe(run))
 	case !transient && run.State != store.StateRolledBack:
 		t.Errorf("permanent fault: want ROLLED_BACK, got %s", describe(run))
-	case !transient && !strings.Contains(run.Error, "reliability:"):
-		t.Errorf("the run error does not carry the backend's message: %q", run.Error)
+	case !transient && !strings.Contains(run.Error, refusal(sc.b)):
+		t.Errorf("the run error does not carry the backend's message %q: %q", refusal(sc.b), run.Error)
 	}
 	// The CRM gets exactly one callback, with the run's outcome.
 	cbs := e.crm.waitFor(run.ID, 90*time.Second)
@@ -250,13 +499,13 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		tally.add(func(c *counts) { c.duplicateRuns += len(cbs) - 1 })
 	}
 	recordFired()
-	inj.Clear()
+	brk.Clear()
 	if fired == 0 {
 		t.Errorf("the fault never fired")
 	}
 	// What the tenant's state says must be what the systems hold.
 	ten := e.tenant(tenant)
-	inv := e.sims.inventory()
+	inv := e.inventory()
 	mine := 0
 	for _, o := range inv {
 		if owner(o, []string{tenant}) == tenant {
@@ -282,6 +531,9 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		if mine == 0 && sc.phase != "offboard" {
 			t.Errorf("completed tenant %s holds no objects", tenant)
 		}
+		if e.dir != nil && sc.phase != "offboard" && !hasPrefix(inv, "directory:"+e.dir.name+"/"+tenant+"/"+tenant+"-admins") {
+			t.Errorf("completed tenant %s has no directory groups: %v", tenant, inv)
+		}
 	}
 	if o := e.newOrphans(known); len(o) > 0 {
 		tally.add(func(c *counts) { c.orphans += len(o) })
@@ -296,6 +548,14 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 			t.Errorf("clean offboarding after the scenario: %s", describe(off))
 		}
 	}
+}
+
+// refusal is the text a permanent fault's run error must carry.
+func refusal(b backend) string {
+	if b.refusal != "" {
+		return b.refusal
+	}
+	return "reliability:"
 }
 
 // waitRefused waits until the refusal has visibly hit: an offboarding run
@@ -322,6 +582,15 @@ func (e *env) waitRefused(t *testing.T, sc scenario, id int64) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Errorf("the refusal never showed (run %d)", id)
+}
+
+func hasPrefix(list []string, prefix string) bool {
+	for _, v := range list {
+		if strings.HasPrefix(v, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func equal(a, b []string) bool {

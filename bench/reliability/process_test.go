@@ -173,7 +173,7 @@ func TestKilledTriggerEndsClean(t *testing.T) {
 	if full() {
 		runs, size, workers = 50, 10, 3
 	}
-	kills := envInt("TENANTOPS_RELIABILITY_KILLS", map[bool]int{false: 1, true: 15}[full()])
+	kills := envInt("TENANTOPS_RELIABILITY_KILLS", map[bool]int{false: 1, true: 20}[full()])
 	seed := int64(envInt("TENANTOPS_RELIABILITY_SEED", 1))
 	rng := rand.New(rand.NewSource(seed))
 	e := newProcEnv(t, testenv.NewDatabase(t))
@@ -230,7 +230,7 @@ type killTarget struct {
 	p      *proc
 	starts int
 	kills  int
-	hit    map[string]int // runs per state (or intake, callback) at a kill
+	hit    map[string]int // runs per kill point (see killPoints) at a kill
 	// sending counts the wave's webhooks whose delivery began.
 	sending atomic.Int32
 }
@@ -316,7 +316,7 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 	var runIDs []int64
 	for _, r := range wave {
 		if r.tries > 1 {
-			k.hit["intake (webhook redelivered)"]++
+			k.hit["redelivered"]++
 		}
 		if r.runID == 0 {
 			tally.add(func(c *counts) { c.lostWebhooks++ })
@@ -346,6 +346,8 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 		k.checkOutcome(r.id, run, cbDeadline)
 	}
 	slowCRM()
+	// A delivery attempt lasts at most 15 s (callback.Worker.Timeout).
+	k.checkOutbox(runIDs, time.Now().Add(30*time.Second))
 	k.checkOneRunEach(ids)
 	if o := e.newOrphans(known); len(o) > 0 {
 		tally.add(func(c *counts) { c.orphans += len(o) })
@@ -378,51 +380,61 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 		n, len(runIDs), len(runIDs)-len(done), len(delays), len(offs), time.Since(began).Round(100*time.Millisecond))
 }
 
-// snapshot lists the wave's tenants by the state of their onboarding run
-// just before a kill: "unsent" and "intake" have no run yet (the webhook
-// is not sent yet, or on its way or being retried), "callback" finished
-// with its callback not yet delivered.
+// killPoints orders the places a kill can catch a run of the wave:
+// "unsent" and "intake" have no run yet (the webhook is not sent yet, or
+// on its way or being retried; "redelivered" counts webhooks a killed
+// trigger refused or dropped), then the run states, then runs whose
+// callback is queued or in flight (its River job running).
+var killPoints = append(append([]string{"unsent", "intake", "redelivered"}, store.AllStates...),
+	"callback queued", "callback in flight")
+
+// snapshot lists the wave's tenants by where their onboarding is just
+// before a kill, and counts the runs the kill interrupts.
 func (k *killTarget) snapshot(ids []string) string {
 	by := map[string][]string{}
 	sending := int(k.sending.Load())
 	rows, err := k.e.pool.Query(context.Background(), `SELECT t.id, coalesce(r.state, 'intake'),
-		EXISTS (SELECT 1 FROM callbacks c WHERE c.run_id = r.id AND c.delivered_at IS NULL)
+		coalesce((SELECT j.state::text FROM callbacks c JOIN river_job j ON j.kind = 'tenantops_callback'
+			AND (j.args->>'callback_id')::bigint = c.id
+			WHERE c.run_id = r.id AND c.delivered_at IS NULL ORDER BY j.id DESC LIMIT 1), '')
 		FROM unnest($1::text[]) AS t(id) LEFT JOIN runs r ON r.tenant = t.id AND r.kind = 'onboard'
 		ORDER BY t.id`, ids)
 	if err != nil {
 		k.t.Fatal(err)
 	}
 	for rows.Next() {
-		var id, state string
-		var pending bool
-		if err := rows.Scan(&id, &state, &pending); err != nil {
+		var id, state, job string
+		if err := rows.Scan(&id, &state, &job); err != nil {
 			k.t.Fatal(err)
 		}
-		if pending {
-			state = "callback"
-		}
-		if state == "intake" && slices.Index(ids, id) >= sending {
+		switch {
+		case job == "running":
+			state = "callback in flight"
+		case job != "":
+			state = "callback queued"
+		case state == "intake" && slices.Index(ids, id) >= sending:
 			state = "unsent"
 		}
 		by[state] = append(by[state], id)
 	}
 	rows.Close()
 	var parts []string
-	for _, s := range append([]string{"unsent", "intake"}, append(store.AllStates, "callback")...) {
-		if len(by[s]) > 0 && s != "unsent" && !store.Terminal(s) {
-			k.hit[s] += len(by[s]) // a run the kill interrupted
+	for _, s := range killPoints {
+		if len(by[s]) == 0 {
+			continue
 		}
-		if len(by[s]) > 0 {
-			parts = append(parts, fmt.Sprintf("%s %v", s, by[s]))
+		if s != "unsent" && !store.Terminal(s) {
+			k.hit[s] += len(by[s])
 		}
+		parts = append(parts, fmt.Sprintf("%s %v", s, by[s]))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// hits sums up which states the kills caught runs in.
+// hits sums up where the kills caught runs.
 func (k *killTarget) hits() string {
 	var parts []string
-	for _, s := range append([]string{"intake", "intake (webhook redelivered)"}, append(store.AllStates, "callback")...) {
+	for _, s := range killPoints {
 		if k.hit[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, k.hit[s]))
 		}
@@ -444,6 +456,39 @@ func (k *killTarget) checkOutcome(tenant string, run store.Run, deadline time.Ti
 	}
 	if len(cbs) > 1 {
 		tally.note("kill %s: callback delivered %d times (same outcome; at-least-once)", tenant, len(cbs))
+	}
+}
+
+// checkOutbox waits until the trigger has recorded every callback of the
+// runs as delivered. A row left undelivered after a kill is one whose
+// delivery job the dead process held ("running"): only River's rescuer
+// hands that back, JobTimeout + 10 minutes later.
+func (k *killTarget) checkOutbox(runs []int64, deadline time.Time) {
+	for {
+		rows, err := k.e.pool.Query(context.Background(), `SELECT r.tenant, c.run_id, coalesce(j.state::text, 'no job')
+			FROM callbacks c JOIN runs r ON r.id = c.run_id
+			LEFT JOIN river_job j ON j.kind = 'tenantops_callback' AND (j.args->>'callback_id')::bigint = c.id
+			WHERE c.run_id = ANY($1) AND c.delivered_at IS NULL ORDER BY r.tenant`, runs)
+		if err != nil {
+			k.t.Fatal(err)
+		}
+		var left []string
+		for rows.Next() {
+			var tenant, job string
+			var run int64
+			_ = rows.Scan(&tenant, &run, &job)
+			left = append(left, fmt.Sprintf("%s (run %d, delivery job %s)", tenant, run, job))
+		}
+		rows.Close()
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tally.add(func(c *counts) { c.callbacksWrong += len(left) })
+			k.t.Errorf("callbacks not recorded as delivered (the trigger would send them again only after River's rescue delay): %v", left)
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 

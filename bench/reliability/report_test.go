@@ -11,25 +11,27 @@ import (
 
 // counts is the campaign's one summary table.
 type counts struct {
-	mu             sync.Mutex
-	faults         int
-	runs           int
-	completed      int
-	rolledBack     int
-	superseded     int
-	stuck          int
-	orphans        int
-	lostWebhooks   int
-	duplicateRuns  int
-	concurrent     int
-	callbacksWrong int
-	secretLeaks    int
-	kills          int
-	fuzzTargets    int
-	fuzzExecs      int64
-	fuzzCrashes    int
-	hostileSpecs   int
-	notes          []string
+	mu              sync.Mutex
+	scenarios       int
+	scenariosFailed int
+	faults          int
+	runs            int
+	completed       int
+	rolledBack      int
+	superseded      int
+	stuck           int
+	orphans         int
+	lostWebhooks    int
+	duplicateRuns   int
+	concurrent      int
+	callbacksWrong  int
+	secretLeaks     int
+	kills           int
+	fuzzTargets     int
+	fuzzExecs       int64
+	fuzzCrashes     int
+	hostileSpecs    int
+	notes           []string
 }
 
 var tally = &counts{}
@@ -69,6 +71,8 @@ func (c *counts) print(w io.Writer, took time.Duration) {
 		mode = "full (TENANTOPS_RELIABILITY=full)"
 	}
 	rows := [][2]string{
+		{"fault scenarios", fmt.Sprint(c.scenarios)},
+		{"  failed", fmt.Sprint(c.scenariosFailed)},
 		{"faults injected", fmt.Sprint(c.faults)},
 		{"trigger SIGKILLs", fmt.Sprint(c.kills)},
 		{"runs", fmt.Sprint(c.runs)},

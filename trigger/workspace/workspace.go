@@ -36,7 +36,7 @@ const (
 	// SecretVarsFile holds operator secrets a tier declares (mode 0600,
 	// written only by the trigger's runs, never by `render`).
 	SecretVarsFile = "secrets.auto.tfvars.json"
-	hashFile         = ".tenantops-render"
+	hashFile       = ".tenantops-render"
 )
 
 // Tiers lists the tier names (directories) under templatesDir.
