@@ -326,7 +326,7 @@ func Run(ctx context.Context, cfg Config) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runner.Worker{R: run})
 	river.AddWorker(workers, &callback.Worker{Pool: st.Pool, Log: log, Metrics: m, Cfg: callback.Config{
-		URL: cfg.CallbackURL, Secret: []byte(cfg.CallbackSecret), Timeout: 10 * time.Second,
+		URL: cfg.CallbackURL, Secret: []byte(cfg.CallbackSecret), Timeout: callbackTimeout,
 		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute,
 	}})
 	rc, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{
@@ -410,7 +410,8 @@ func Run(ctx context.Context, cfg Config) error {
 // River's running state: the attempt began more than after ago and no live
 // worker holds the tenant's advisory lock (a worker holds it for the whole
 // attempt; a dead one's session, and lock, are gone). The resumed worker
-// continues from the run's persisted state.
+// continues from the run's persisted state. Callback jobs a dead process
+// left running are handed back too (resumeCallbacks).
 func resumeStale(ctx context.Context, pool *pgxpool.Pool, after time.Duration, log *slog.Logger) {
 	tick := time.NewTicker(minDur(after/3, 5*time.Second))
 	defer tick.Stop()
@@ -426,7 +427,31 @@ func resumeStale(ctx context.Context, pool *pgxpool.Pool, after time.Duration, l
 	}
 }
 
+// callbackTimeout bounds one callback delivery; River cancels the attempt
+// 5 s after it (callback.Worker.Timeout).
+const callbackTimeout = 10 * time.Second
+
+// resumeCallbacks hands back callback jobs that a dead process left
+// running. No live worker runs one longer than its timeout (River cancels
+// it), so a callback job running past that and after is dead. It may then
+// reach the CRM twice, which the at-least-once contract allows.
+func resumeCallbacks(ctx context.Context, pool *pgxpool.Pool, after time.Duration, log *slog.Logger) error {
+	tag, err := pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
+		WHERE kind = $1 AND state = 'running' AND attempted_at < now() - make_interval(secs => $2)`,
+		callback.Args{}.Kind(), (callbackTimeout + 5*time.Second + after).Seconds())
+	if err != nil {
+		return err
+	}
+	if n := tag.RowsAffected(); n > 0 {
+		log.Info("resumed callbacks left by a dead worker", "jobs", n)
+	}
+	return nil
+}
+
 func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after time.Duration, log *slog.Logger) error {
+	if err := resumeCallbacks(ctx, pool, after, log); err != nil {
+		return err
+	}
 	rows, err := pool.Query(ctx, `SELECT j.id, r.id, r.tenant FROM river_job j
 		JOIN runs r ON r.id = (j.args->>'run_id')::bigint
 		WHERE j.kind = $1 AND j.state = 'running' AND j.attempted_at < now() - make_interval(secs => $2)`,
