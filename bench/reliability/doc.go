@@ -12,7 +12,9 @@
 //
 //	TENANTOPS_RELIABILITY=full go test -v -count=1 -timeout 20m -run . ./bench/reliability/
 //
-// Knobs (environment): TENANTOPS_RELIABILITY_KILLS (kill runs, default 1
-// short / 10 full), TENANTOPS_RELIABILITY_SEED (kill points, default 1),
+// Knobs (environment): TENANTOPS_RELIABILITY_KILLS (SIGKILLs, default 1
+// short / 20 full; the full campaign covers 50 onboarding runs in waves of
+// 10), TENANTOPS_RELIABILITY_SEED (tiers, failing tenants, webhook gaps and
+// kill delays; default 1),
 // TENANTOPS_RELIABILITY_FUZZTIME (per fuzz target in full mode, default 20s).
 package reliability
