@@ -78,6 +78,11 @@ func TestE2EOnboardingCompletesOnce(t *testing.T) {
 	if !strings.Contains(string(run.Outputs), `"portal_client_secret":"(sensitive)"`) {
 		t.Errorf("outputs must hide the sensitive client secret: %s", run.Outputs)
 	}
+	// The onboarding plans inside its apply: its plan summary comes from
+	// the -json stream's planned_change and change_summary messages.
+	if !strings.Contains(string(run.PlanSummary), `"create":8,`) {
+		t.Errorf("plan summary %s, want one create per resource", run.PlanSummary)
+	}
 	raw, _ := json.Marshal(run)
 	if strings.Contains(string(raw), "idp-client-secret-1") {
 		t.Errorf("the API shows the IdP client secret: %s", raw)

@@ -5,8 +5,10 @@
 package testenv
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 )
@@ -21,6 +23,11 @@ func RepoRoot() string {
 // binary and a CLI configuration of our own, so no test reads the user's
 // ~/.terraformrc or reaches a registry. Call it from TestMain. It returns the
 // directory it created, which the caller removes at exit.
+//
+// TF_ACC_TERRAFORM_PATH may name an OpenTofu binary instead. OpenTofu gives
+// a provider without a source address the host registry.opentofu.org, so
+// terraform-plugin-testing must attach the in-process provider there
+// (TF_ACC_PROVIDER_HOST), not at its default registry.terraform.io.
 func SetupTerraform() (cleanup func(), err error) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		bin := filepath.Join(RepoRoot(), "bin", "terraform")
@@ -40,5 +47,15 @@ func SetupTerraform() (cleanup func(), err error) {
 	os.Setenv("TF_CLI_CONFIG_FILE", rc)
 	os.Setenv("CHECKPOINT_DISABLE", "1")
 	os.Setenv("TF_IN_AUTOMATION", "1")
+	if os.Getenv("TF_ACC_PROVIDER_HOST") == "" && isOpenTofu(os.Getenv("TF_ACC_TERRAFORM_PATH")) {
+		os.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
+	}
 	return func() { os.RemoveAll(dir) }, nil
+}
+
+// isOpenTofu reports whether bin is OpenTofu: its `version` output starts
+// "OpenTofu v" where Terraform's starts "Terraform v".
+func isOpenTofu(bin string) bool {
+	out, err := exec.Command(bin, "version").Output()
+	return err == nil && bytes.HasPrefix(out, []byte("OpenTofu v"))
 }
