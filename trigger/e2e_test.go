@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -312,6 +313,45 @@ func TestE2ECompensationFailureIsReported(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(b), `tenantops_trigger_runs{state="COMPENSATION_FAILED"} 1`) {
 		t.Fatalf("metrics do not show the failed compensation")
+	}
+}
+
+// A compensation that meets a backend outage longer than its own retries
+// is not given up: the run stays COMPENSATING, goes back to the queue, and
+// ends ROLLED_BACK with nothing left once the backend returns.
+func TestE2ECompensationRidesOutAnOutage(t *testing.T) {
+	t.Parallel()
+	s := startSims(t)
+	crm := startCRM(t)
+	tr := startTrigger(t, testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm))
+	s.scim.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Groups$`, Kind: fault.Status, Status: http.StatusBadRequest,
+		ContentType: "application/scim+json",
+		Body:        `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"group quota exceeded"}`})
+	outage := s.kc.Faults.Add(fault.Rule{Method: http.MethodDelete, Path: `^/admin/realms/golf$`, Kind: fault.Status,
+		Status: http.StatusServiceUnavailable, ContentType: "text/plain", Body: "503 Service Unavailable"})
+
+	r := postWebhook(t, tr.url, event("evt-co-1", "customer.created", "golf", nil))
+	// Wait until the compensation has failed at least once, then end the
+	// outage.
+	deadline := time.Now().Add(time.Minute)
+	for s.kc.Faults.Fired() < 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	var mid store.Run
+	apiGet(t, tr.url, fmt.Sprintf("/v1/runs/%d", r.RunID), &mid)
+	if mid.State != store.StateCompensating {
+		t.Fatalf("during the outage the run is %s, want COMPENSATING", mid.State)
+	}
+	outage()
+	run := waitRun(t, tr.url, r.RunID, 2*time.Minute)
+	if run.State != store.StateRolledBack || !strings.Contains(run.Error, "group quota exceeded") {
+		t.Fatalf("run ended %s (%q), want ROLLED_BACK with the original cause", run.State, run.Error)
+	}
+	if inv := s.inventory(); len(inv) != 0 {
+		t.Fatalf("objects left after the rollback: %v", inv)
+	}
+	if cb := crm.waitFor(t, run.ID, 30*time.Second); cb.Outcome != store.StateRolledBack {
+		t.Fatalf("callback %+v", cb)
 	}
 }
 

@@ -212,7 +212,7 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 	log.Info("run started", "state", run.State, "attempt", job.Attempt)
 	switch {
 	case run.State == store.StateFailed || run.State == store.StateCompensating:
-		return r.compensate(ctx, log, run, run.Error)
+		return r.compensate(ctx, log, job, run, run.Error)
 	case job.Attempt > 1 && job.Attempt >= job.MaxAttempts && (run.Kind == store.KindOnboard || run.Kind == store.KindUpdate):
 		// Every earlier attempt was interrupted (timeouts, crashes): spend
 		// the last one on the compensation rather than leave the run open.
@@ -220,7 +220,7 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 		if err := store.SetState(ctx, r.Pool, run.ID, store.StateFailed, msg); err != nil {
 			return err
 		}
-		return r.compensate(ctx, log, run, msg)
+		return r.compensate(ctx, log, job, run, msg)
 	default:
 		return r.forward(ctx, log, job, run)
 	}
@@ -285,7 +285,7 @@ func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[A
 	if err := store.SetState(ctx, r.Pool, run.ID, store.StateFailed, msg); err != nil {
 		return err
 	}
-	return r.compensate(ctx, log, run, msg)
+	return r.compensate(ctx, log, job, run, msg)
 }
 
 var errAwaitingApproval = errors.New("awaiting approval")
@@ -421,8 +421,12 @@ func (r *Runner) sink(ctx context.Context, runID int64, phase string) *stepSink 
 		onErr: func(err error) { r.Log.Warn("recording step", "run", runID, "error", err.Error()) }}
 }
 
-// compensate undoes a failed onboarding or update.
-func (r *Runner) compensate(ctx context.Context, log *slog.Logger, run store.Run, cause string) error {
+// compensate undoes a failed onboarding or update. A compensation that
+// still fails transiently after its retries stays COMPENSATING and goes
+// back to River while the job has attempts left (a backend outage outlasts
+// a few retries); only a permanent failure, or the last attempt, ends in
+// COMPENSATION_FAILED for an operator.
+func (r *Runner) compensate(ctx context.Context, log *slog.Logger, job *river.Job[Args], run store.Run, cause string) error {
 	if err := store.SetState(ctx, r.Pool, run.ID, store.StateCompensating, ""); err != nil {
 		return err
 	}
@@ -458,6 +462,12 @@ func (r *Runner) compensate(ctx context.Context, log *slog.Logger, run store.Run
 	}
 	if cerr != nil && ctx.Err() != nil {
 		return fmt.Errorf("compensation of run %d interrupted: %w", run.ID, ctx.Err())
+	}
+	if cerr != nil && errors.Is(cerr, errTransient) && job.Attempt < job.MaxAttempts {
+		// The run keeps its cause as its error; the next attempt resumes
+		// the compensation from the COMPENSATING state.
+		log.Warn("compensation failed transiently, retrying later", "error", cerr.Error(), "attempt", job.Attempt)
+		return cerr
 	}
 	if cerr != nil {
 		msg := cause + "\ncompensation failed: " + cerr.Error()
@@ -783,7 +793,8 @@ func (r *Runner) redact(s string) string {
 var transientRe = regexp.MustCompile(`(?i)(i/o timeout|Client\.Timeout|timed out|deadline exceeded|connection refused|connection reset|use of closed network connection|server closed the connection|` +
 	`broken pipe|\bEOF\b|temporar|unavailable|too many requests|\b429\b|\b50[234]\b|status 5\d\d|internal server error|` +
 	`bad gateway|error acquiring the state lock|database system is (starting up|shutting down|in recovery mode)|` +
-	`terminating connection due to administrator command|too many clients|57P0[1-3])`)
+	`terminating connection due to administrator command|too many clients|57P0[1-3]|` +
+	`ldap: connection closed|LDAP Result Code 200)`)
 
 // tfError builds the run's error from Terraform's diagnostics (or its
 // stderr), redacted, marked transient when it looks like one.

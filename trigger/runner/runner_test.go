@@ -123,6 +123,8 @@ func TestTransientClassification(t *testing.T) {
 		"Zerto: recovery site license exhausted (HTTP 400)":                         false,
 		"Failed to get existing workspaces: pq: the database system is starting up": true,
 		"pq: terminating connection due to administrator command":                   true,
+		`LDAP Result Code 200 "Network Error": ldap: connection closed`:             true,
+		`LDAP Result Code 68 "Entry Already Exists"`:                                false,
 	} {
 		err := r.tfError("apply", errors.New(text), nil)
 		if got := errors.Is(err, errTransient); got != want {
