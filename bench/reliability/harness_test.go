@@ -30,6 +30,7 @@ import (
 	zertosim "github.com/tenantops/tenantops/internal/sim/zerto"
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
 )
@@ -301,25 +302,36 @@ func config(t testing.TB, dbURL, workDir string, s *sims, crm *crmSink) server.C
 }
 
 // startEnv starts a trigger without the tiers' directory part.
-func startEnv(t testing.TB) *env { return launch(t, nil) }
+func startEnv(t testing.TB) *env { return launch(t, nil, nil) }
 
 // startDirectoryEnv starts a trigger with the tiers' directory part on:
 // the tenants' OUs go under OU=name of the shared Samba DC, reached
-// through a fault proxy of the env's own.
-func startDirectoryEnv(t testing.TB, name string) *env { return launch(t, openDirectory(t, name)) }
+// through a fault proxy of the env's own. tweak, when set, adjusts the
+// trigger's configuration.
+func startDirectoryEnv(t testing.TB, name string, tweak func(*server.Config)) *env {
+	return launch(t, openDirectory(t, name), tweak)
+}
 
-func launch(t testing.TB, dir *directory) *env {
+func launch(t testing.TB, dir *directory, tweak func(*server.Config)) *env {
 	t.Helper()
 	s := startSims(t)
 	crm := startCRM(t)
 	e := &env{t: t, sims: s, crm: crm, dir: dir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	e.cfg = config(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
 	if dir != nil {
+		// The tiers' whole directory part: the tenant's OU and groups, and
+		// the OU federated into the tenant's realm. Keycloak would read
+		// the DC directly, not through the provider's fault proxy.
 		e.cfg.DirectoryEnabled = true
-		e.cfg.Platform = map[string]any{"directory_base_dn": dir.base}
+		e.cfg.Platform = map[string]any{"directory_base_dn": dir.base,
+			"directory_ldap_url": dir.dc.URL, "directory_bind_dn": dir.dc.BindDN}
 		for k, v := range dir.providerEnv() {
 			e.cfg.ProviderEnv[k] = v
 		}
+		e.cfg.ProviderEnv[runner.FederationPasswordEnv] = dir.dc.BindPassword
+	}
+	if tweak != nil {
+		tweak(&e.cfg)
 	}
 	e.cfg.Logger = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -562,9 +574,9 @@ func describe(r store.Run) string {
 // of the DC's LDAPS port. The proxy listens on the DC's own loopback
 // address, which the DC's certificate names, so the provider verifies the
 // certificate exactly as without it. With an external DC
-// (TENANTOPS_TEST_LDAP_URL) there is no proxy: its faults are skipped.
+// (TENANTOPS_TEST_LDAP_URL) there is no proxy: the connection faults are
+// skipped.
 type directory struct {
-	t     testing.TB
 	dc    *testenv.Samba
 	proxy *fault.TCPProxy
 	name  string
@@ -577,8 +589,9 @@ func openDirectory(t testing.TB, name string) *directory {
 	if err != nil {
 		t.Fatalf("the directory part needs a Samba DC: %v", err)
 	}
-	d := &directory{t: t, dc: dc, name: name, base: "OU=" + name + "," + dc.BaseDN}
-	if err := d.add(d.base, "organizationalUnit", nil); err != nil {
+	d := &directory{dc: dc, name: name, base: "OU=" + name + "," + dc.BaseDN}
+	// An external DC may keep it from an earlier campaign.
+	if err := d.add(d.base, "organizationalUnit", nil); err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) {
 		t.Fatalf("directory OU %s: %v", d.base, err)
 	}
 	// Empty once every tenant is offboarded; what is left was reported.
