@@ -740,6 +740,12 @@ func TestPostgresRestartLosesNoWebhook(t *testing.T) {
 			t.Errorf("%s: %s", s.tenant, describe(run))
 		}
 	}
+	// An apply whose state could not be saved while the database was down
+	// must not leave objects its state does not record.
+	if o := e.orphans(); len(o) > 0 {
+		tally.add(func(c *counts) { c.orphans += len(o) })
+		t.Errorf("orphaned objects after the restart: %v", o)
+	}
 	tally.note("PostgreSQL restart: %d webhooks acknowledged, %d refusals retried by the CRM", len(acked), refused)
 }
 

@@ -651,26 +651,58 @@ func (r *Runner) prepare(ctx context.Context, t spec.Tenant, kind string) (tfHan
 			}
 		}
 	}
-	if workspace.SelectedWorkspace(dir) == t.ID {
-		return h, nil
+	if err := r.selectWorkspace(ctx, h, t.ID, kind); err != nil {
+		return tfHandles{}, err
 	}
-	// A new tenant's workspace does not exist yet: create it straight
-	// away; anything else (or a retried onboarding) selects it first.
-	if kind == store.KindOnboard {
-		err := r.newWorkspace(ctx, h.tf, t.ID)
-		if err == nil {
-			return h, nil
-		}
-		if !workspaceExists.MatchString(err.Error()) {
-			return tfHandles{}, r.tfError("workspace new", err, nil)
-		}
-	}
-	if err := h.tf.WorkspaceSelect(ctx, t.ID); err != nil {
-		if err := r.newWorkspace(ctx, h.tf, t.ID); err != nil {
-			return tfHandles{}, r.tfError("workspace new", err, nil)
-		}
+	if err := r.pushErroredState(ctx, h); err != nil {
+		return tfHandles{}, err
 	}
 	return h, nil
+}
+
+// selectWorkspace selects the tenant's Terraform workspace. A new tenant's
+// does not exist yet: it is created straight away; anything else (or a
+// retried onboarding) is selected first.
+func (r *Runner) selectWorkspace(ctx context.Context, h tfHandles, name, kind string) error {
+	if workspace.SelectedWorkspace(h.dir) == name {
+		return nil
+	}
+	if kind == store.KindOnboard {
+		err := r.newWorkspace(ctx, h.tf, name)
+		if err == nil {
+			return nil
+		}
+		if !workspaceExists.MatchString(err.Error()) {
+			return r.tfError("workspace new", err, nil)
+		}
+	}
+	if err := h.tf.WorkspaceSelect(ctx, name); err != nil {
+		if err := r.newWorkspace(ctx, h.tf, name); err != nil {
+			return r.tfError("workspace new", err, nil)
+		}
+	}
+	return nil
+}
+
+// erroredState is where Terraform writes the state it could not save to
+// the backend (the database went away mid-apply).
+const erroredState = "errored.tfstate"
+
+// pushErroredState saves a state Terraform could not save before anything
+// else runs in the directory: that state records objects the backends
+// already hold, and planning without it would create them again or, in a
+// compensation, leave them behind. Terraform refuses a push that would
+// fork the state; such a failure stops the run for an operator.
+func (r *Runner) pushErroredState(ctx context.Context, h tfHandles) error {
+	path := filepath.Join(h.dir, erroredState)
+	if !fileExists(path) {
+		return nil
+	}
+	if err := h.tf.StatePush(ctx, erroredState, tfexec.LockTimeout(r.lockTimeout())); err != nil {
+		return r.tfError("state push "+erroredState, err, nil)
+	}
+	r.Log.Warn("saved the state Terraform could not save earlier", "dir", h.dir)
+	return os.Remove(path)
 }
 
 // workspaceExists matches Terraform's refusal to create a workspace that
