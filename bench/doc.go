@@ -8,6 +8,7 @@
 //	go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench/
 //
 // Sizes and durations come from BENCH_* environment variables (see Config);
-// the defaults fit a 2-core machine in about ten minutes. Without -bench
-// nothing heavy runs: `go test ./bench/` only checks the helpers.
+// the defaults fit a 2-core machine in about five and a half minutes.
+// Without -bench nothing heavy runs: `go test ./bench/` only checks the
+// helpers.
 package bench
