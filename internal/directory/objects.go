@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/go-ldap/ldap/v3"
@@ -287,7 +289,43 @@ func (c *Client) CreateOU(ctx context.Context, parent string, ou OU) (OU, error)
 	if err != nil {
 		return OU{}, err
 	}
-	return c.ouAt(ctx, dn)
+	return readBack(ctx, func() (OU, error) { return c.ouAt(ctx, dn) })
+}
+
+// readBack reads an object the directory has just added. The add went
+// through, so a dropped connection now must not fail the create (that
+// would leave an object no state records): the read is asked again, on a
+// fresh connection, for up to about 4 s.
+func readBack[T any](ctx context.Context, read func() (T, error)) (T, error) {
+	wait := 250 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		v, err := read()
+		if err == nil || attempt >= 4 || !transportError(err) {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// transportError tells a lost or refused connection from an answer.
+func transportError(err error) bool {
+	var own *Error
+	if errors.As(err, &own) {
+		switch own.Code {
+		case ldap.ErrorNetwork, ldap.LDAPResultServerDown, ldap.LDAPResultUnavailable, ldap.LDAPResultBusy:
+			return true
+		}
+	}
+	if ldap.IsErrorAnyOf(err, ldap.ErrorNetwork, ldap.LDAPResultServerDown, ldap.LDAPResultUnavailable, ldap.LDAPResultBusy) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 func (c *Client) ouAt(ctx context.Context, dn string) (OU, error) {
@@ -389,7 +427,7 @@ func (c *Client) CreateGroup(ctx context.Context, parent string, g Group) (Group
 	if err != nil {
 		return Group{}, err
 	}
-	return c.groupAt(ctx, dn)
+	return readBack(ctx, func() (Group, error) { return c.groupAt(ctx, dn) })
 }
 
 func (c *Client) groupAt(ctx context.Context, dn string) (Group, error) {
@@ -553,7 +591,7 @@ func (c *Client) CreateUser(ctx context.Context, parent string, u User, password
 	if err != nil {
 		return User{}, err
 	}
-	return c.userAt(ctx, dn)
+	return readBack(ctx, func() (User, error) { return c.userAt(ctx, dn) })
 }
 
 // SetPassword resets a user's password (an administrative reset).
