@@ -180,9 +180,9 @@ func (s scenario) cost() time.Duration {
 // transient and one permanent HTTP fault, a CRM burst, one hang (of the
 // CRM, whose client gives up soonest) and the directory's permanent
 // onboarding refusal. The full one takes every backend × burst, reset,
-// permanent, latency and hang during onboarding; burst, permanent, reset
-// and hang during update and offboarding; and a 30 s outage in each
-// phase. Hangs of Cloud Director and Zerto (2 min client timeouts) stay
+// permanent, latency and hang during onboarding; burst, permanent, reset,
+// latency and hang during update and offboarding; and a 30 s outage of
+// every system, each phase covered. Hangs of Cloud Director and Zerto (2 min client timeouts) stay
 // in onboarding: their clients are the same in every phase, and the
 // phases' handling of a timed-out request is covered by the directory,
 // SCIM and Keycloak hangs.
@@ -221,9 +221,17 @@ func matrix() []scenario {
 		out = append(out, scenario{b, burst, "update"}, scenario{b, reset, "update"}, scenario{b, permanent, "update"},
 			scenario{b, burst, "offboard"}, scenario{b, reset, "offboard"}, scenario{b, permanent, "offboard"})
 	}
+	// A latency spike in every phase of every backend.
+	for _, b := range backends {
+		if b.name != "crm" {
+			out = append(out, scenario{b, latency, "update"}, scenario{b, latency, "offboard"})
+		}
+	}
+	// A 30 s outage of every system, each phase covered.
 	out = append(out, scenario{by["keycloak"], hang, "update"}, scenario{by["scim"], hang, "offboard"},
 		scenario{by["vcd"], outage, "onboard"}, scenario{by["scim"], outage, "update"},
-		scenario{by["directory"], outage, "offboard"},
+		scenario{by["directory"], outage, "offboard"}, scenario{by["zerto"], outage, "onboard"},
+		scenario{by["keycloak"], outage, "offboard"}, scenario{by["crm"], outage, "update"},
 		scenario{by["zerto"], discard503, "update"},
 		scenario{by["crm"], burst, "update"}, scenario{by["crm"], permanent, "offboard"})
 	return out
