@@ -19,14 +19,14 @@ func TestE2EApprovalCoalescingCallbacksAPI(t *testing.T) {
 	t.Parallel()
 	s := startSims(t)
 	crm := startCRM(t)
-	crm.failFirst = 2
+	crm.FailFirst = 2
 	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
 	cfg.RequireApproval = true
 	tr := startTrigger(t, cfg)
 
 	r1 := postWebhook(t, tr.url, event("evt-ap-1", "customer.created", "echo", nil))
 	waitState(t, tr.url, r1.RunID, store.StateAwaitingApproval)
-	if inv := s.inventory(); len(inv) != 0 {
+	if inv := s.Inventory(); len(inv) != 0 {
 		t.Fatalf("nothing may be created before approval: %v", inv)
 	}
 	var planned store.Run
@@ -64,10 +64,10 @@ func TestE2EApprovalCoalescingCallbacksAPI(t *testing.T) {
 	}
 	// The CRM refused the first two callbacks; all three arrive anyway.
 	for _, id := range []int64{r1.RunID, r2.RunID, r3.RunID} {
-		crm.waitFor(t, id, 30*time.Second)
+		crm.WaitFor(t, id, 30*time.Second)
 	}
-	if crm.bad != 0 {
-		t.Fatalf("%d callbacks had a bad signature or body", crm.bad)
+	if crm.Bad() != 0 {
+		t.Fatalf("%d callbacks had a bad signature or body", crm.Bad())
 	}
 
 	// API without a token, health without one, metrics with one.

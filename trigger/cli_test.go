@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
@@ -40,7 +41,7 @@ func TestCLIRenderAndPlanMarkdown(t *testing.T) {
 	templates := filepath.Join(testenv.RepoRoot(), "templates", "tenants")
 	specFile := filepath.Join(testenv.RepoRoot(), "trigger", "testdata", "customer-created.json")
 	common := []string{"--spec", specFile, "--templates", templates, "--provider-mirror", mirror,
-		"--terraform-bin", terraformBin(t), "--directory=false"}
+		"--terraform-bin", triggertest.TerraformBin(t), "--directory=false"}
 	t.Setenv("TENANTOPS_TRIGGER_DATABASE_URL", "")
 
 	out := t.TempDir()

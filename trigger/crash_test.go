@@ -37,7 +37,7 @@ func TestE2EKilledMidApplyResumes(t *testing.T) {
 		t.Fatalf("build trigger: %v\n%s", err, out)
 	}
 	// Creating the admin user takes a while, so the kill lands mid-apply.
-	s.scim.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Latency, Delay: 4 * time.Second, Times: 1})
+	s.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Latency, Delay: 4 * time.Second, Times: 1})
 
 	start := func(name string) (*exec.Cmd, string) {
 		port := freePort(t)
@@ -128,7 +128,7 @@ func TestE2EKilledMidApplyResumes(t *testing.T) {
 		_ = second.Wait()
 	}()
 	run = waitRun(t, url2, r.RunID, 2*time.Minute)
-	inv := s.inventory()
+	inv := s.Inventory()
 	switch run.State {
 	case store.StateCompleted:
 		for _, w := range []string{"keycloak:realm/delta", "scim:group/delta-admins", "scim:user/delta.alice", "vcd:org/delta", "zerto:vpg/delta-vpg"} {
@@ -146,7 +146,7 @@ func TestE2EKilledMidApplyResumes(t *testing.T) {
 	default:
 		t.Fatalf("run ended %s: %s", run.State, run.Error)
 	}
-	if cb := crm.waitFor(t, run.ID, 30*time.Second); cb.Outcome != run.State {
+	if cb := crm.WaitFor(t, run.ID, 30*time.Second); cb.Outcome != run.State {
 		t.Errorf("callback outcome %s, run %s", cb.Outcome, run.State)
 	}
 	// No tenant lock and no Terraform state lock survive.
@@ -193,7 +193,7 @@ func TestE2EGracefulShutdownFinishesRunningWork(t *testing.T) {
 	s := startSims(t)
 	crm := startCRM(t)
 	tr := startTrigger(t, testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm))
-	s.scim.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Latency, Delay: 3 * time.Second, Times: 1})
+	s.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Latency, Delay: 3 * time.Second, Times: 1})
 
 	r := postWebhook(t, tr.url, event("evt-term-1", "customer.created", "golf", nil))
 	waitState(t, tr.url, r.RunID, store.StateApplying)

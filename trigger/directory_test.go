@@ -60,10 +60,10 @@ func TestE2EDirectoryOnboardingAndOffboarding(t *testing.T) {
 	}
 	// The OU is federated into the tenant's realm (Keycloak adds its
 	// default attribute mappers under it), reading the tenant's OU only.
-	if inv := strings.Join(s.inventory(), "\n"); !strings.Contains(inv, "component/india/ldap/active-directory") {
+	if inv := strings.Join(s.Inventory(), "\n"); !strings.Contains(inv, "component/india/ldap/active-directory") {
 		t.Errorf("the realm has no LDAP federation:\n%s", inv)
 	}
-	fed, _ := s.kc.Component("india", "active-directory")["config"].(map[string]any)
+	fed, _ := s.Keycloak.Component("india", "active-directory")["config"].(map[string]any)
 	if got := fmt.Sprint(fed["usersDn"]); !strings.EqualFold(got, "[OU=india,"+dc.BaseDN+"]") {
 		t.Errorf("federation usersDn %s, want the tenant's OU", got)
 	}
@@ -79,7 +79,7 @@ func TestE2EDirectoryOnboardingAndOffboarding(t *testing.T) {
 	if left := dc.Inventory(); len(left) != 0 {
 		t.Fatalf("directory objects left after offboarding: %v", left)
 	}
-	if left := s.inventory(); len(left) != 0 {
+	if left := s.Inventory(); len(left) != 0 {
 		t.Fatalf("objects left after offboarding: %v", left)
 	}
 }

@@ -88,7 +88,7 @@ func TestE2EOnboardingCompletesOnce(t *testing.T) {
 	if strings.Contains(string(raw), "idp-client-secret-1") {
 		t.Errorf("the API shows the IdP client secret: %s", raw)
 	}
-	cb := crm.waitFor(t, run.ID, 30*time.Second)
+	cb := crm.WaitFor(t, run.ID, 30*time.Second)
 	if cb.Outcome != store.StateCompleted || cb.EventID != "evt-onboard-1" || cb.Tenant != "acme" || cb.Kind != "onboard" {
 		t.Fatalf("callback %+v", cb)
 	}
@@ -100,7 +100,7 @@ func TestE2EOnboardingCompletesOnce(t *testing.T) {
 	if tenant.Status != "ACTIVE" || tenant.LastGoodRevision == nil || *tenant.LastGoodRevision != 1 {
 		t.Fatalf("tenant %+v", tenant)
 	}
-	inv := s.inventory()
+	inv := s.Inventory()
 	for _, w := range []string{"keycloak:realm/acme", "scim:group/acme-admins", "scim:user/acme.alice", "vcd:org/acme", "vcd:vdc/acme/acme-vdc"} {
 		if !slices.Contains(inv, w) {
 			t.Errorf("inventory %v lacks %s", inv, w)
@@ -127,14 +127,14 @@ func TestE2EOnboardingCompletesOnce(t *testing.T) {
 	if deleted != len(want) {
 		t.Errorf("offboarding steps %+v: want %d completed deletes", off.Steps, len(want))
 	}
-	if inv := s.inventory(); len(inv) != 0 {
+	if inv := s.Inventory(); len(inv) != 0 {
 		t.Fatalf("objects left after offboarding: %v", inv)
 	}
 	apiGet(t, tr.url, "/v1/tenants/acme", &tenant)
 	if tenant.Status != "DELETED" {
 		t.Fatalf("tenant status %s after offboarding", tenant.Status)
 	}
-	if cb := crm.waitFor(t, off.ID, 30*time.Second); cb.Outcome != store.StateCompleted || cb.Kind != "offboard" {
+	if cb := crm.WaitFor(t, off.ID, 30*time.Second); cb.Outcome != store.StateCompleted || cb.Kind != "offboard" {
 		t.Fatalf("offboarding callback %+v", cb)
 	}
 }
@@ -148,7 +148,7 @@ func TestE2EOnboardingFailureRollsBack(t *testing.T) {
 	s := startSims(t)
 	crm := startCRM(t)
 	tr := startTrigger(t, testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm))
-	s.zerto.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `^/v1/vpgSettings$`, Kind: fault.Status,
+	s.Zerto.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `^/v1/vpgSettings$`, Kind: fault.Status,
 		Status: http.StatusBadRequest, ContentType: "application/json", Body: `{"Message":"recovery site license exhausted"}`})
 
 	r := postWebhook(t, tr.url, event("evt-fail-1", "customer.created", "bravo", func(tn map[string]any) {
@@ -179,11 +179,11 @@ func TestE2EOnboardingFailureRollsBack(t *testing.T) {
 	if failed != 1 || compensated != 7 || destroyed != 7 {
 		t.Errorf("steps %+v: want 1 failed, 7 compensated, 7 destroyed", run.Steps)
 	}
-	cb := crm.waitFor(t, run.ID, 30*time.Second)
+	cb := crm.WaitFor(t, run.ID, 30*time.Second)
 	if cb.Outcome != store.StateRolledBack || cb.EventID != "evt-fail-1" || cb.Error == "" {
 		t.Fatalf("callback %+v", cb)
 	}
-	if inv := s.inventory(); len(inv) != 0 {
+	if inv := s.Inventory(); len(inv) != 0 {
 		t.Fatalf("objects left behind after rollback: %v", inv)
 	}
 }
@@ -200,9 +200,9 @@ func TestE2EUpdateFailureRestoresLastGoodRevision(t *testing.T) {
 	if run := waitRun(t, tr.url, r1.RunID, 2*time.Minute); run.State != store.StateCompleted {
 		t.Fatalf("onboarding ended %s: %s", run.State, run.Error)
 	}
-	before := s.inventory()
+	before := s.Inventory()
 	// Revision 2 renames the realm and adds an admin whose creation fails.
-	s.scim.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Status, Status: http.StatusConflict,
+	s.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Status, Status: http.StatusConflict,
 		ContentType: "application/scim+json",
 		Body:        `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"userName taken"}`})
 	r2 := postWebhook(t, tr.url, event("evt-up-2", "customer.updated", "charlie", func(tn map[string]any) {
@@ -234,10 +234,10 @@ func TestE2EUpdateFailureRestoresLastGoodRevision(t *testing.T) {
 	if tenant.Status != "ACTIVE" || tenant.LastGoodRevision == nil || *tenant.LastGoodRevision != 1 || tenant.CurrentRevision != 2 {
 		t.Fatalf("tenant %+v: want ACTIVE at last good revision 1", tenant)
 	}
-	if after := s.inventory(); !slices.Equal(after, before) {
+	if after := s.Inventory(); !slices.Equal(after, before) {
 		t.Fatalf("inventory changed by the rolled back update:\nbefore %v\nafter  %v", before, after)
 	}
-	cb := crm.waitFor(t, run.ID, 30*time.Second)
+	cb := crm.WaitFor(t, run.ID, 30*time.Second)
 	if cb.Outcome != store.StateRolledBack || cb.Kind != "update" {
 		t.Fatalf("callback %+v", cb)
 	}
@@ -276,10 +276,10 @@ func TestE2ECompensationFailureIsReported(t *testing.T) {
 	s := startSims(t)
 	crm := startCRM(t)
 	tr := startTrigger(t, testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm))
-	s.scim.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Groups$`, Kind: fault.Status, Status: http.StatusBadRequest,
+	s.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Groups$`, Kind: fault.Status, Status: http.StatusBadRequest,
 		ContentType: "application/scim+json",
 		Body:        `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"group quota exceeded"}`})
-	s.kc.Faults.Add(fault.Rule{Method: http.MethodDelete, Path: `^/admin/realms/foxtrot$`, Kind: fault.Status,
+	s.Keycloak.Faults.Add(fault.Rule{Method: http.MethodDelete, Path: `^/admin/realms/foxtrot$`, Kind: fault.Status,
 		Status: http.StatusForbidden, ContentType: "application/json",
 		Body: `{"error":"forbidden","errorMessage":"realm deletion locked by policy"}`})
 
@@ -291,7 +291,7 @@ func TestE2ECompensationFailureIsReported(t *testing.T) {
 	if !strings.Contains(run.Error, "group quota exceeded") || !strings.Contains(run.Error, "compensation failed") {
 		t.Errorf("the run error must keep the failure and the compensation's: %q", run.Error)
 	}
-	cb := crm.waitFor(t, run.ID, 30*time.Second)
+	cb := crm.WaitFor(t, run.ID, 30*time.Second)
 	if cb.Outcome != store.StateCompensationFailed || cb.Error == "" {
 		t.Fatalf("callback %+v", cb)
 	}
@@ -300,7 +300,7 @@ func TestE2ECompensationFailureIsReported(t *testing.T) {
 	if tenant.Status != "COMPENSATION_FAILED" {
 		t.Fatalf("tenant status %s", tenant.Status)
 	}
-	if inv := s.inventory(); !slices.Contains(inv, "keycloak:realm/foxtrot") {
+	if inv := s.Inventory(); !slices.Contains(inv, "keycloak:realm/foxtrot") {
 		t.Fatalf("the realm the compensation could not delete should be reported, not hidden: %v", inv)
 	}
 	req, _ := http.NewRequest(http.MethodGet, tr.url+"/metrics", nil)
@@ -324,17 +324,17 @@ func TestE2ECompensationRidesOutAnOutage(t *testing.T) {
 	s := startSims(t)
 	crm := startCRM(t)
 	tr := startTrigger(t, testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm))
-	s.scim.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Groups$`, Kind: fault.Status, Status: http.StatusBadRequest,
+	s.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Groups$`, Kind: fault.Status, Status: http.StatusBadRequest,
 		ContentType: "application/scim+json",
 		Body:        `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"group quota exceeded"}`})
-	outage := s.kc.Faults.Add(fault.Rule{Method: http.MethodDelete, Path: `^/admin/realms/golf$`, Kind: fault.Status,
+	outage := s.Keycloak.Faults.Add(fault.Rule{Method: http.MethodDelete, Path: `^/admin/realms/golf$`, Kind: fault.Status,
 		Status: http.StatusServiceUnavailable, ContentType: "text/plain", Body: "503 Service Unavailable"})
 
 	r := postWebhook(t, tr.url, event("evt-co-1", "customer.created", "golf", nil))
 	// Wait until the compensation has failed at least once, then end the
 	// outage.
 	deadline := time.Now().Add(time.Minute)
-	for s.kc.Faults.Fired() < 3 && time.Now().Before(deadline) {
+	for s.Keycloak.Faults.Fired() < 3 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	var mid store.Run
@@ -347,10 +347,10 @@ func TestE2ECompensationRidesOutAnOutage(t *testing.T) {
 	if run.State != store.StateRolledBack || !strings.Contains(run.Error, "group quota exceeded") {
 		t.Fatalf("run ended %s (%q), want ROLLED_BACK with the original cause", run.State, run.Error)
 	}
-	if inv := s.inventory(); len(inv) != 0 {
+	if inv := s.Inventory(); len(inv) != 0 {
 		t.Fatalf("objects left after the rollback: %v", inv)
 	}
-	if cb := crm.waitFor(t, run.ID, 30*time.Second); cb.Outcome != store.StateRolledBack {
+	if cb := crm.WaitFor(t, run.ID, 30*time.Second); cb.Outcome != store.StateRolledBack {
 		t.Fatalf("callback %+v", cb)
 	}
 }
@@ -362,7 +362,7 @@ func TestE2ETransientFailureIsRetried(t *testing.T) {
 	s := startSims(t)
 	crm := startCRM(t)
 	tr := startTrigger(t, testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm))
-	s.zerto.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `^/v1/vpgSettings$`, Kind: fault.Status,
+	s.Zerto.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `^/v1/vpgSettings$`, Kind: fault.Status,
 		Status: http.StatusServiceUnavailable, ContentType: "application/json", Body: `{"Message":"ZVM is starting"}`, Times: 1})
 
 	r := postWebhook(t, tr.url, event("evt-tr-1", "customer.created", "juliet", func(tn map[string]any) {
@@ -373,15 +373,15 @@ func TestE2ETransientFailureIsRetried(t *testing.T) {
 	if run.State != store.StateCompleted || run.Error != "" {
 		t.Fatalf("run ended %s (%q), want COMPLETED after a retry", run.State, run.Error)
 	}
-	if s.zerto.Faults.Fired() != 1 {
-		t.Fatalf("the 503 fired %d times, want 1", s.zerto.Faults.Fired())
+	if s.Zerto.Faults.Fired() != 1 {
+		t.Fatalf("the 503 fired %d times, want 1", s.Zerto.Faults.Fired())
 	}
 	for _, st := range run.Steps {
 		if st.Status != "completed" || st.Phase != "apply" {
 			t.Errorf("step %+v: a retried run has no failed or compensated step left", st)
 		}
 	}
-	if inv := s.inventory(); !slices.Contains(inv, "zerto:vpg/juliet-vpg") {
+	if inv := s.Inventory(); !slices.Contains(inv, "zerto:vpg/juliet-vpg") {
 		t.Fatalf("inventory %v lacks the protection group", inv)
 	}
 }

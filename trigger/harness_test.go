@@ -9,24 +9,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantops/tenantops/internal/signature"
-	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
-	scimsim "github.com/tenantops/tenantops/internal/sim/scim"
-	vcdsim "github.com/tenantops/tenantops/internal/sim/vcd"
-	zertosim "github.com/tenantops/tenantops/internal/sim/zerto"
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
 )
@@ -44,146 +36,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func terraformBin(t testing.TB) string {
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		return p
-	}
-	p := filepath.Join(testenv.RepoRoot(), "bin", "terraform")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("terraform binary not found at %s (set TF_ACC_TERRAFORM_PATH)", p)
-	}
-	return p
-}
+// secrets are the trigger's test credentials; the simulators keep their
+// defaults.
+var secrets = triggertest.Secrets{APIToken: testAPIToken, WebhookSecret: testWebhookSecret, CallbackSecret: testCallbackSecret}
 
-// sims are the backends one test talks to.
-type sims struct {
-	kc    *kcsim.Server
-	scim  *scimsim.Server
-	vcd   *vcdsim.Server
-	zerto *zertosim.Server
-}
+func startSims(t *testing.T) *triggertest.Sims { return triggertest.StartSims(t, secrets) }
 
-func startSims(t *testing.T) *sims {
-	t.Helper()
-	kc, err := kcsim.Start(kcsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	sc, err := scimsim.Start(scimsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sc.Close)
-	vc, err := vcdsim.Start(vcdsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(vc.Close)
-	zt, err := zertosim.Start(zertosim.Options{TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(zt.Close)
-	return &sims{kc: kc, scim: sc, vcd: vc, zerto: zt}
-}
-
-func (s *sims) providerEnv() map[string]string {
-	return map[string]string{
-		"TENANTOPS_KEYCLOAK_URL":           s.kc.URL,
-		"TENANTOPS_KEYCLOAK_CLIENT_ID":     "tenantops",
-		"TENANTOPS_KEYCLOAK_CLIENT_SECRET": "sim-secret",
-		"TENANTOPS_KEYCLOAK_CA_PEM":        s.kc.CAPEM,
-		"TENANTOPS_SCIM_URL":               s.scim.URL,
-		"TENANTOPS_SCIM_TOKEN":             s.scim.Token,
-		"TENANTOPS_SCIM_CA_PEM":            s.scim.CAPEM,
-		"TENANTOPS_VCD_URL":                s.vcd.URL,
-		"TENANTOPS_VCD_USER":               "admin",
-		"TENANTOPS_VCD_PASSWORD":           "admin-password",
-		"TENANTOPS_VCD_CA_PEM":             s.vcd.CAPEM,
-		"TENANTOPS_ZERTO_URL":              s.zerto.URL,
-		"TENANTOPS_ZERTO_CLIENT_ID":        "tenantops",
-		"TENANTOPS_ZERTO_CLIENT_SECRET":    "zerto-secret",
-		"TENANTOPS_ZERTO_CA_PEM":           s.zerto.CAPEM,
-	}
-}
-
-// inventory is every object any simulator holds, prefixed by system.
-func (s *sims) inventory() []string {
-	var out []string
-	for _, v := range s.kc.Inventory() {
-		out = append(out, "keycloak:"+v)
-	}
-	for _, v := range s.scim.Inventory() {
-		out = append(out, "scim:"+v)
-	}
-	for _, v := range s.vcd.Inventory() {
-		out = append(out, "vcd:"+v)
-	}
-	for _, v := range s.zerto.Inventory() {
-		out = append(out, "zerto:"+v)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// crmReceiver records signed callbacks.
-type crmReceiver struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	got []callback.Payload
-	bad int
-	// failFirst answers that many valid callbacks with 503 first.
-	failFirst int
-	refused   int
-}
-
-func startCRM(t *testing.T) *crmReceiver {
-	c := &crmReceiver{}
-	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if err := signature.Verify(r.Header.Get(signature.Header), body, time.Now(), time.Minute, []byte(testCallbackSecret)); err != nil {
-			c.bad++
-			http.Error(w, err.Error(), http.StatusUnauthorized)
-			return
-		}
-		var p callback.Payload
-		if err := json.Unmarshal(body, &p); err != nil {
-			c.bad++
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if c.refused < c.failFirst {
-			c.refused++
-			http.Error(w, "CRM maintenance", http.StatusServiceUnavailable)
-			return
-		}
-		c.got = append(c.got, p)
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(c.srv.Close)
-	return c
-}
-
-func (c *crmReceiver) waitFor(t *testing.T, runID int64, timeout time.Duration) callback.Payload {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		c.mu.Lock()
-		for _, p := range c.got {
-			if p.RunID == runID {
-				c.mu.Unlock()
-				return p
-			}
-		}
-		c.mu.Unlock()
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no callback for run %d within %s", runID, timeout)
-	return callback.Payload{}
-}
+func startCRM(t *testing.T) *triggertest.CRM { return triggertest.StartCRM(t, secrets.CallbackSecret) }
 
 // trigger is one in-process trigger service.
 type trigger struct {
@@ -194,31 +53,13 @@ type trigger struct {
 	done   chan error
 }
 
-func testConfig(t *testing.T, dbURL, workDir string, s *sims, crm *crmReceiver) server.Config {
-	mirror, _ := testenv.ProviderMirror(t)
-	cfg := server.Defaults()
-	cfg.DatabaseURL = dbURL
-	cfg.MigrateOnStart = true
-	cfg.APIToken = testAPIToken
-	cfg.WebhookSecrets = []string{testWebhookSecret}
-	cfg.CallbackURL = crm.srv.URL
-	cfg.CallbackSecret = testCallbackSecret
-	cfg.CallbackBackoff = 200 * time.Millisecond
-	cfg.TerraformBin = terraformBin(t)
-	cfg.TemplatesDir = filepath.Join(testenv.RepoRoot(), "templates", "tenants")
-	cfg.WorkDir = workDir
-	cfg.ProviderMirror = mirror
-	cfg.ProviderEnv = s.providerEnv()
-	cfg.DirectoryEnabled = false
-	cfg.Workers = 2
-	cfg.Parallelism = 4
+// testConfig is the shared test configuration with this package's retry,
+// lock and logging settings.
+func testConfig(t *testing.T, dbURL, workDir string, s *triggertest.Sims, crm *triggertest.CRM) server.Config {
+	cfg := triggertest.Config(t, dbURL, workDir, secrets, s, crm.URL)
 	cfg.LockTimeout = 90 * time.Second
-	cfg.JobTimeout = 3 * time.Minute
 	cfg.Retries = 1
 	cfg.RetryBackoff = 200 * time.Millisecond
-	cfg.ShutdownTimeout = 20 * time.Second
-	cfg.PollInterval = 100 * time.Millisecond
-	cfg.ResumeAfter = 2 * time.Second
 	cfg.Logger = slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return cfg
 }

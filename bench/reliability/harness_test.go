@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,12 +23,8 @@ import (
 
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/fault"
-	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
-	scimsim "github.com/tenantops/tenantops/internal/sim/scim"
-	vcdsim "github.com/tenantops/tenantops/internal/sim/vcd"
-	zertosim "github.com/tenantops/tenantops/internal/sim/zerto"
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
@@ -75,17 +70,6 @@ func TestMain(m *testing.M) {
 // full reports whether the long campaign was asked for.
 func full() bool { return os.Getenv("TENANTOPS_RELIABILITY") == "full" }
 
-func terraformBin(t testing.TB) string {
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		return p
-	}
-	p := filepath.Join(testenv.RepoRoot(), "bin", "terraform")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("terraform binary not found at %s (run `make tools` or set TF_ACC_TERRAFORM_PATH)", p)
-	}
-	return p
-}
-
 // syncBuffer collects the trigger's log.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -104,142 +88,17 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// crmSink is the CRM's callback endpoint: it verifies signatures, records
-// every accepted callback, and can be broken with its Faults.
-type crmSink struct {
-	srv    *httptest.Server
-	Faults *fault.Injector
-	mu     sync.Mutex
-	got    []callback.Payload
-	raw    [][]byte
-	bad    int
+// secrets are the campaign's known credentials, for the simulators and the
+// trigger alike.
+var secrets = triggertest.Secrets{
+	APIToken: secretAPIToken, WebhookSecret: secretWebhook, CallbackSecret: secretCallback,
+	VCDPassword: secretVCDPassword, KeycloakClientSecret: secretKeycloakClient, KeycloakAdminPassword: secretKeycloakAdmin,
+	ZertoClientSecret: secretZertoClient, ZertoPassword: secretZertoPassword, SCIMToken: secretSCIMToken,
 }
 
-func startCRM(t testing.TB) *crmSink {
-	c := &crmSink{Faults: &fault.Injector{}}
-	c.srv = httptest.NewServer(c.Faults.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if err := signature.Verify(r.Header.Get(signature.Header), body, time.Now(), time.Minute, []byte(secretCallback)); err != nil {
-			c.bad++
-			http.Error(w, "bad signature", http.StatusUnauthorized)
-			return
-		}
-		var p callback.Payload
-		if err := json.Unmarshal(body, &p); err != nil {
-			c.bad++
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		c.got = append(c.got, p)
-		c.raw = append(c.raw, body)
-		w.WriteHeader(http.StatusNoContent)
-	})))
-	t.Cleanup(c.srv.Close)
-	return c
-}
+func startSims(t testing.TB) *triggertest.Sims { return triggertest.StartSims(t, secrets) }
 
-// forRun returns every accepted callback of a run.
-func (c *crmSink) forRun(id int64) []callback.Payload {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []callback.Payload
-	for _, p := range c.got {
-		if p.RunID == id {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// waitFor waits until the run's callback arrived, then a little longer so
-// a duplicate delivery would be seen too.
-func (c *crmSink) waitFor(id int64, timeout time.Duration) []callback.Payload {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if got := c.forRun(id); len(got) > 0 {
-			time.Sleep(500 * time.Millisecond)
-			return c.forRun(id)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return nil
-}
-
-func (c *crmSink) bodies() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return string(bytes.Join(c.raw, []byte("\n")))
-}
-
-// sims are the HTTP backends, started with the known secrets.
-type sims struct {
-	vcd   *vcdsim.Server
-	kc    *kcsim.Server
-	zerto *zertosim.Server
-	scim  *scimsim.Server
-}
-
-func startSims(t testing.TB) *sims {
-	t.Helper()
-	s := &sims{}
-	var err error
-	if s.vcd, err = vcdsim.Start(vcdsim.Options{User: "admin", Password: secretVCDPassword}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.vcd.Close)
-	if s.kc, err = kcsim.Start(kcsim.Options{AdminClientID: "tenantops", AdminClientSecret: secretKeycloakClient,
-		AdminPassword: secretKeycloakAdmin}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.kc.Close)
-	if s.zerto, err = zertosim.Start(zertosim.Options{ClientID: "tenantops", ClientSecret: secretZertoClient,
-		Password: secretZertoPassword, TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.zerto.Close)
-	if s.scim, err = scimsim.Start(scimsim.Options{Token: secretSCIMToken}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.scim.Close)
-	return s
-}
-
-func (s *sims) providerEnv() map[string]string {
-	return map[string]string{
-		"TENANTOPS_VCD_URL": s.vcd.URL, "TENANTOPS_VCD_USER": "admin", "TENANTOPS_VCD_PASSWORD": secretVCDPassword,
-		"TENANTOPS_VCD_ORG": "System", "TENANTOPS_VCD_CA_PEM": s.vcd.CAPEM,
-		"TENANTOPS_KEYCLOAK_URL": s.kc.URL, "TENANTOPS_KEYCLOAK_REALM": "master", "TENANTOPS_KEYCLOAK_CLIENT_ID": "tenantops",
-		"TENANTOPS_KEYCLOAK_CLIENT_SECRET": secretKeycloakClient, "TENANTOPS_KEYCLOAK_CA_PEM": s.kc.CAPEM,
-		"TENANTOPS_SCIM_URL": s.scim.URL, "TENANTOPS_SCIM_TOKEN": secretSCIMToken, "TENANTOPS_SCIM_CA_PEM": s.scim.CAPEM,
-		"TENANTOPS_ZERTO_URL": s.zerto.URL, "TENANTOPS_ZERTO_CLIENT_ID": "tenantops",
-		"TENANTOPS_ZERTO_CLIENT_SECRET": secretZertoClient, "TENANTOPS_ZERTO_CA_PEM": s.zerto.CAPEM,
-	}
-}
-
-// inventory lists every object every simulator holds, prefixed by system.
-func (s *sims) inventory() []string {
-	var out []string
-	add := func(sys string, list []string) {
-		for _, v := range list {
-			out = append(out, sys+":"+v)
-		}
-	}
-	add("vcd", s.vcd.Inventory())
-	add("keycloak", s.kc.Inventory())
-	add("zerto", s.zerto.Inventory())
-	add("scim", s.scim.Inventory())
-	sort.Strings(out)
-	return out
-}
-
-func (s *sims) clearFaults() {
-	s.vcd.Faults.Clear()
-	s.kc.Faults.Clear()
-	s.zerto.Faults.Clear()
-	s.scim.Faults.Clear()
-}
+func startCRM(t testing.TB) *triggertest.CRM { return triggertest.StartCRM(t, secrets.CallbackSecret) }
 
 // owner returns the tenant among tenants that object belongs to: one of
 // its path components is the tenant id, or starts with it followed by '-'
@@ -260,8 +119,8 @@ func owner(object string, tenants []string) string {
 // database.
 type env struct {
 	t      testing.TB
-	sims   *sims
-	crm    *crmSink
+	sims   *triggertest.Sims
+	crm    *triggertest.CRM
 	dir    *directory // nil: the tiers' directory part is off
 	cfg    server.Config
 	url    string
@@ -273,31 +132,11 @@ type env struct {
 
 // config is the trigger configuration the campaign uses: short backoffs
 // so transient faults are retried quickly.
-func config(t testing.TB, dbURL, workDir string, s *sims, crm *crmSink) server.Config {
-	mirror, _ := testenv.ProviderMirror(t)
-	cfg := server.Defaults()
-	cfg.DatabaseURL = dbURL
-	cfg.MigrateOnStart = true
-	cfg.APIToken = secretAPIToken
-	cfg.WebhookSecrets = []string{secretWebhook}
-	cfg.CallbackURL = crm.srv.URL
-	cfg.CallbackSecret = secretCallback
-	cfg.CallbackBackoff = 200 * time.Millisecond
-	cfg.TerraformBin = terraformBin(t)
-	cfg.TemplatesDir = filepath.Join(testenv.RepoRoot(), "templates", "tenants")
-	cfg.WorkDir = workDir
-	cfg.ProviderMirror = mirror
-	cfg.ProviderEnv = s.providerEnv()
-	cfg.DirectoryEnabled = false
-	cfg.Workers = 2
-	cfg.Parallelism = 4
+func config(t testing.TB, dbURL, workDir string, s *triggertest.Sims, crm *triggertest.CRM) server.Config {
+	cfg := triggertest.Config(t, dbURL, workDir, secrets, s, crm.URL)
 	cfg.LockTimeout = 60 * time.Second
-	cfg.JobTimeout = 3 * time.Minute
 	cfg.Retries = 3 // the service default
 	cfg.RetryBackoff = 300 * time.Millisecond
-	cfg.ShutdownTimeout = 20 * time.Second
-	cfg.PollInterval = 100 * time.Millisecond
-	cfg.ResumeAfter = 2 * time.Second
 	return cfg
 }
 
@@ -523,7 +362,7 @@ func stateInstances(pool *pgxpool.Pool, tenant string) int {
 // inventory lists every object of the simulators and, when the directory
 // part is on, of the env's directory OU.
 func (e *env) inventory() []string {
-	inv := e.sims.inventory()
+	inv := e.sims.Inventory()
 	if e.dir != nil {
 		inv = append(inv, e.dir.inventory()...)
 		sort.Strings(inv)

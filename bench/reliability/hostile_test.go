@@ -77,7 +77,7 @@ func TestHostileSpecsEndToEnd(t *testing.T) {
 	if !strings.Contains(state, strings.Trim(mustJSON(given), `"`)) {
 		t.Errorf("the admin's given name did not reach the state literally")
 	}
-	if cbs := e.crm.waitFor(run.ID, time.Minute); len(cbs) != 1 || cbs[0].Outcome != store.StateCompleted {
+	if cbs := e.crm.WaitSettled(run.ID, time.Minute); len(cbs) != 1 || cbs[0].Outcome != store.StateCompleted {
 		t.Errorf("callbacks %+v", cbs)
 	}
 }

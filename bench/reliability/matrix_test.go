@@ -51,22 +51,22 @@ var backends = []backend{
 		permCT:     "application/vnd.vmware.vcloud.error+xml;version=37.0",
 		permBody:   `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="400" minorErrorCode="BAD_REQUEST" message="reliability: organization quota exhausted"/>`,
 		permMethod: map[string]string{"onboard": "POST", "update": "PUT", "offboard": "DELETE"},
-		injector:   func(e *env) *fault.Injector { return e.sims.vcd.Faults }, timeout: 2 * time.Minute},
+		injector:   func(e *env) *fault.Injector { return e.sims.VCD.Faults }, timeout: 2 * time.Minute},
 	{name: "keycloak", path: `^/admin/realms`, permCode: http.StatusBadRequest, permCT: "application/json",
 		permBody:   `{"error":"invalid_request","errorMessage":"reliability: realm limit reached"}`,
 		permMethod: map[string]string{"onboard": "POST", "update": "PUT", "offboard": "DELETE"},
-		injector:   func(e *env) *fault.Injector { return e.sims.kc.Faults }, timeout: time.Minute},
+		injector:   func(e *env) *fault.Injector { return e.sims.Keycloak.Faults }, timeout: time.Minute},
 	{name: "scim", path: `/(Users|Groups)`, permCode: http.StatusBadRequest, permCT: "application/scim+json",
 		permBody:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"reliability: user quota exceeded"}`,
 		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "DELETE"},
-		injector:   func(e *env) *fault.Injector { return e.sims.scim.Faults }, timeout: time.Minute},
+		injector:   func(e *env) *fault.Injector { return e.sims.SCIM.Faults }, timeout: time.Minute},
 	{name: "zerto", dr: true, path: `^/v1/(vpgSettings|vpgs)`, permCode: http.StatusBadRequest, permCT: "application/json",
 		permBody:   `{"Message":"reliability: recovery site license exhausted"}`,
 		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "DELETE"},
 		// Reading a VPG's settings goes through a draft (POST
 		// /v1/vpgSettings), so a permanent update fault refuses the commit.
 		permPath: map[string]string{"update": `^/v1/vpgSettings/[^/]+/commit$`, "offboard": `^/v1/vpgs/`},
-		injector: func(e *env) *fault.Injector { return e.sims.zerto.Faults }, timeout: 2 * time.Minute},
+		injector: func(e *env) *fault.Injector { return e.sims.Zerto.Faults }, timeout: 2 * time.Minute},
 	{name: "crm", path: `.*`, permCode: http.StatusServiceUnavailable, permCT: "text/plain", permBody: "CRM maintenance",
 		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "POST"},
 		injector:   func(e *env) *fault.Injector { return e.crm.Faults }, timeout: 10 * time.Second},
@@ -437,7 +437,7 @@ func (e *env) inject(t *testing.T, sc scenario, tenant string) breaker {
 }
 
 func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
-	defer e.sims.clearFaults()
+	defer e.sims.ClearFaults()
 	defer e.crm.Faults.Clear()
 	seq := 0
 	send := func(typ string, mutate func(map[string]any)) int64 {
@@ -524,7 +524,7 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		t.Errorf("the run error does not carry the backend's message %q: %q", refusal(sc.b), run.Error)
 	}
 	// The CRM gets exactly one callback, with the run's outcome.
-	cbs := e.crm.waitFor(run.ID, 90*time.Second)
+	cbs := e.crm.WaitSettled(run.ID, 90*time.Second)
 	if len(cbs) != 1 || cbs[0].Outcome != run.State {
 		tally.add(func(c *counts) { c.callbacksWrong++ })
 		t.Errorf("CRM callbacks for run %d: %+v, want exactly one with outcome %s", run.ID, cbs, run.State)
@@ -575,7 +575,7 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 	}
 	// Keep the systems small for the next scenario.
 	if run.State == store.StateCompleted && sc.phase != "offboard" {
-		e.sims.clearFaults()
+		e.sims.ClearFaults()
 		e.crm.Faults.Clear()
 		off := finish(send("customer.deleted", nil), 3*time.Minute)
 		if off.State != store.StateCompleted {

@@ -283,7 +283,7 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 		if r.doomed {
 			// Refuse the portal client of the tenant's realm: the realm
 			// and the org exist by then, compensation has work to do.
-			remove := e.sims.kc.Faults.Add(fault.Rule{Method: http.MethodPost, Path: "^/admin/realms/" + r.id + "/clients$",
+			remove := e.sims.Keycloak.Faults.Add(fault.Rule{Method: http.MethodPost, Path: "^/admin/realms/" + r.id + "/clients$",
 				Kind: fault.Status, Status: http.StatusBadRequest, ContentType: "application/json",
 				Body: `{"error":"invalid_request","errorMessage":"reliability: client limit reached"}`})
 			defer remove()
@@ -445,13 +445,13 @@ func (k *killTarget) hits() string {
 func (k *killTarget) checkOutcomes(runs []store.Run) {
 	deadline := time.Now().Add(time.Minute)
 	for _, run := range runs {
-		for len(k.e.crm.forRun(run.ID)) == 0 && time.Now().Before(deadline) {
+		for len(k.e.crm.ForRun(run.ID)) == 0 && time.Now().Before(deadline) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	time.Sleep(500 * time.Millisecond)
 	for _, run := range runs {
-		cbs := k.e.crm.forRun(run.ID)
+		cbs := k.e.crm.ForRun(run.ID)
 		ok := len(cbs) > 0
 		for _, cb := range cbs {
 			ok = ok && cb.Outcome == run.State

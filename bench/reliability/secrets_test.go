@@ -68,37 +68,37 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	// 1. A clean onboarding, with a transient Cloud Director blip and one
 	// refused callback on the way.
-	e.sims.vcd.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `^/api/admin/orgs$`, Kind: fault.Status,
+	e.sims.VCD.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `^/api/admin/orgs$`, Kind: fault.Status,
 		Status: http.StatusServiceUnavailable, ContentType: "text/plain", Body: "503 Service Unavailable", Times: 1})
 	e.crm.Faults.Add(fault.Rule{Kind: fault.Status, Path: `.*`, Status: http.StatusBadGateway, Body: "CRM gateway down", Times: 1})
 	ok := wait(send("evt-sec-1", "customer.created", "sec-ok", idp(secretIdPClient)), store.StateCompleted)
-	tally.add(func(c *counts) { c.faults += e.sims.vcd.Faults.Fired() })
-	e.sims.vcd.Faults.Clear()
+	tally.add(func(c *counts) { c.faults += e.sims.VCD.Faults.Fired() })
+	e.sims.VCD.Faults.Clear()
 
 	// 2. An onboarding that fails on a backend echoing the SCIM token, and
 	// is compensated by destroy.
-	e.sims.scim.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Groups$`, Kind: fault.Status, Status: http.StatusForbidden,
+	e.sims.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Groups$`, Kind: fault.Status, Status: http.StatusForbidden,
 		ContentType: "application/scim+json",
 		Body:        `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"403","detail":"bearer ` + secretSCIMToken + ` may not create groups"}`})
 	failed := wait(send("evt-sec-2", "customer.created", "sec-fail", idp(secretIdPClient)), store.StateRolledBack)
 	if !strings.Contains(failed.Error, "may not create groups") {
 		t.Errorf("the run error lost the backend's message: %q", failed.Error)
 	}
-	tally.add(func(c *counts) { c.faults += e.sims.scim.Faults.Fired() })
-	e.sims.scim.Faults.Clear()
+	tally.add(func(c *counts) { c.faults += e.sims.SCIM.Faults.Fired() })
+	e.sims.SCIM.Faults.Clear()
 
 	// 3. An update that fails on Keycloak echoing the admin client secret,
 	// restored to the last good revision.
-	e.sims.kc.Faults.Add(fault.Rule{Method: http.MethodPut, Path: `^/admin/realms/sec-ok$`, Kind: fault.Status, Status: http.StatusBadRequest,
+	e.sims.Keycloak.Faults.Add(fault.Rule{Method: http.MethodPut, Path: `^/admin/realms/sec-ok$`, Kind: fault.Status, Status: http.StatusBadRequest,
 		ContentType: "application/json", Body: `{"errorMessage":"client secret ` + secretKeycloakClient + ` lacks manage-realm"}`})
 	upd := wait(send("evt-sec-3", "customer.updated", "sec-ok", func(tn map[string]any) {
 		idp(secretIdPRotated)(tn)
 		tn["display_name"] = "Secret Corp renamed"
 	}), store.StateRolledBack)
-	tally.add(func(c *counts) { c.faults += e.sims.kc.Faults.Fired() })
-	e.sims.kc.Faults.Clear()
+	tally.add(func(c *counts) { c.faults += e.sims.Keycloak.Faults.Fired() })
+	e.sims.Keycloak.Faults.Clear()
 	for _, id := range []int64{ok.ID, failed.ID, upd.ID} {
-		if cbs := e.crm.waitFor(id, time.Minute); len(cbs) != 1 {
+		if cbs := e.crm.WaitSettled(id, time.Minute); len(cbs) != 1 {
 			t.Errorf("run %d: %d callbacks, want 1", id, len(cbs))
 		}
 	}
@@ -108,13 +108,13 @@ func TestSecretsNeverLeak(t *testing.T) {
 	// which comes from the spec rather than the trigger's configuration.
 	runIDs := []int64{ok.ID, failed.ID, upd.ID}
 	{
-		e.sims.kc.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/identity-provider/instances$`, Kind: fault.Status,
+		e.sims.Keycloak.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/identity-provider/instances$`, Kind: fault.Status,
 			Status: http.StatusBadRequest, ContentType: "application/json",
 			Body: `{"errorMessage":"clientSecret ` + secretIdPClient + ` rejected by policy"}`})
 		echo := wait(send("evt-sec-5", "customer.created", "sec-echo", idp(secretIdPClient)), store.StateRolledBack)
-		tally.add(func(c *counts) { c.faults += e.sims.kc.Faults.Fired() })
-		e.sims.kc.Faults.Clear()
-		e.crm.waitFor(echo.ID, time.Minute)
+		tally.add(func(c *counts) { c.faults += e.sims.Keycloak.Faults.Fired() })
+		e.sims.Keycloak.Faults.Clear()
+		e.crm.WaitSettled(echo.ID, time.Minute)
 		runIDs = append(runIDs, echo.ID)
 	}
 
@@ -178,7 +178,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		record("database: "+q, []byte(s))
 	}
-	record("callbacks received by the CRM", []byte(e.crm.bodies()))
+	record("callbacks received by the CRM", []byte(e.crm.Bodies()))
 	e.stop() // flush the shutdown log lines too
 	record("trigger log", []byte(e.logs.String()))
 

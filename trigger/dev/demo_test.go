@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/store"
 )
 
@@ -55,7 +56,7 @@ func runDemo(t *testing.T, cases [][]DemoCase) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	err := RunDemo(context.Background(), DemoOptions{
-		Options:     Options{TerraformBin: terraformBin(t), ProviderMirror: sharedMirror(t), Directory: DirectoryOff},
+		Options:     Options{TerraformBin: triggertest.TerraformBin(t), ProviderMirror: sharedMirror(t), Directory: DirectoryOff},
 		WebhooksDir: filepath.Join(testenv.RepoRoot(), "examples", "webhooks"),
 		Out:         &out,
 		Cases:       cases,

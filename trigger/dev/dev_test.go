@@ -18,6 +18,7 @@ import (
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/crm"
 	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/spec"
 	"github.com/tenantops/tenantops/trigger/store"
 	"github.com/tenantops/tenantops/trigger/workspace"
@@ -62,18 +63,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func terraformBin(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		return p
-	}
-	p := filepath.Join(testenv.RepoRoot(), "bin", "terraform")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("terraform not found at %s: run `make tools` or set TF_ACC_TERRAFORM_PATH", p)
-	}
-	return p
-}
-
 // TestDevOnboardsOneTenant starts the whole dev environment (simulators,
 // throwaway PostgreSQL, trigger), sends one signed CRM webhook and expects
 // the run to complete, the tenant's objects to exist in the simulators and
@@ -86,7 +75,7 @@ func TestDevOnboardsOneTenant(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	var log bytes.Buffer
-	e, err := Start(ctx, Options{TerraformBin: terraformBin(t), ProviderMirror: mirror, Directory: DirectoryOff,
+	e, err := Start(ctx, Options{TerraformBin: triggertest.TerraformBin(t), ProviderMirror: mirror, Directory: DirectoryOff,
 		Log: &syncWriter{buf: &log}})
 	if err != nil {
 		t.Fatal(err)
