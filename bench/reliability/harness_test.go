@@ -413,8 +413,8 @@ func describe(r store.Run) string {
 // of the DC's LDAPS port. The proxy listens on the DC's own loopback
 // address, which the DC's certificate names, so the provider verifies the
 // certificate exactly as without it. With an external DC
-// (TENANTOPS_TEST_LDAP_URL) there is no proxy: the connection faults are
-// skipped.
+// (TENANTOPS_TEST_LDAP_URL) there is no proxy: TestFaultMatrix leaves the
+// connection faults out and names them in its table.
 type directory struct {
 	dc    *testenv.Samba
 	proxy *fault.TCPProxy
