@@ -258,13 +258,7 @@ func (e *Env) Stop() {
 		e.Mon.Stop()
 	}
 	if e.trigger != nil && e.trigger.Process != nil {
-		_ = e.trigger.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-e.waitErr:
-		case <-time.After(20 * time.Second):
-			_ = e.trigger.Process.Kill()
-			<-e.waitErr
-		}
+		e.stopTrigger(20 * time.Second)
 	}
 	if e.Pool != nil {
 		e.Pool.Close()
@@ -277,19 +271,25 @@ func (e *Env) Stop() {
 	}
 }
 
+// stopTrigger sends the trigger SIGTERM and kills it when it has not
+// exited after grace.
+func (e *Env) stopTrigger(grace time.Duration) {
+	_ = e.trigger.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-e.waitErr:
+	case <-time.After(grace):
+		_ = e.trigger.Process.Kill()
+		<-e.waitErr
+	}
+}
+
 // RestartTrigger stops the trigger gracefully and starts it again with
 // detach as its detach-terraform setting, on the same database and
 // backends. The peak RSS of the old process is kept in PrevHWM.
 func (e *Env) RestartTrigger(ctx context.Context, detach bool) error {
 	e.Mon.Stop()
 	e.PrevHWM = max(e.PrevHWM, HWM(e.trigger.Process.Pid))
-	_ = e.trigger.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-e.waitErr:
-	case <-time.After(30 * time.Second):
-		_ = e.trigger.Process.Kill()
-		<-e.waitErr
-	}
+	e.stopTrigger(30 * time.Second)
 	e.Cfg.Detach = detach
 	if err := e.startTrigger(ctx); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/store"
 )
 
@@ -150,20 +151,12 @@ func TestE2EKilledMidApplyResumes(t *testing.T) {
 		t.Errorf("callback outcome %s, run %s", cb.Outcome, run.State)
 	}
 	// No tenant lock and no Terraform state lock survive.
-	deadline = time.Now().Add(10 * time.Second)
-	for {
-		var locks int
-		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&locks); err != nil {
-			t.Fatal(err)
-		}
-		if locks == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d advisory locks still held", locks)
-		}
-		time.Sleep(200 * time.Millisecond)
+	locks, err := triggertest.AdvisoryLocksAfter(pool, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if locks > 0 {
+		t.Fatalf("%d advisory locks still held", locks)
 	}
 }
 

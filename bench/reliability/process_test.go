@@ -24,6 +24,7 @@ import (
 	"github.com/tenantops/tenantops/internal/pgcluster"
 	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
 )
@@ -524,21 +525,12 @@ func (k *killTarget) checkOneRunEach(ids []string) {
 // checkNoLocks waits until no advisory lock (tenant locks, Terraform's pg
 // state locks) is held in the database while the trigger is idle.
 func (e *env) checkNoLocks(t *testing.T) {
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		var locks int
-		if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&locks); err != nil {
-			t.Fatal(err)
-		}
-		if locks == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%d advisory locks still held", locks)
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
+	locks, err := triggertest.AdvisoryLocksAfter(e.pool, 15*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if locks > 0 {
+		t.Errorf("%d advisory locks still held", locks)
 	}
 }
 

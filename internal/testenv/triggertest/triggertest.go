@@ -8,6 +8,7 @@ package triggertest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/fault"
@@ -290,4 +293,22 @@ func Config(t testing.TB, dbURL, workDir string, sec Secrets, s *Sims, crmURL st
 	cfg.PollInterval = 100 * time.Millisecond
 	cfg.ResumeAfter = 2 * time.Second
 	return cfg
+}
+
+// AdvisoryLocksAfter waits up to timeout for the database to hold no
+// advisory lock (the trigger's tenant locks, Terraform's pg state locks)
+// and returns how many are still held then (0 when it got there).
+func AdvisoryLocksAfter(pool *pgxpool.Pool, timeout time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		var locks int
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&locks); err != nil {
+			return 0, err
+		}
+		if locks == 0 || time.Now().After(deadline) {
+			return locks, nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
