@@ -92,7 +92,7 @@ type Runner struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	execBin string
-	// handles caches Terraform handles by binary and directory.
+	// handles caches Terraform handles by tenant directory.
 	handles sync.Map
 	// specSecrets holds every tenant secret (the brokered IdP's client
 	// secret) of a spec revision this runner has loaded: a backend may
@@ -305,15 +305,14 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 	if oneShot(run, phase) {
 		// Nobody reviews this plan before it applies: plan and apply in
 		// one Terraform process, recording the plan from its stream.
-		sink.onPlanned = func(sum Summary) {
-			if phase != "apply" {
-				return
-			}
-			if err := store.SetPlanSummary(ctx, r.Pool, run.ID, sum); err != nil {
-				sink.onErr(err)
-			}
-			if err := store.SetState(ctx, r.Pool, run.ID, store.StateApplying, ""); err != nil {
-				sink.onErr(err)
+		if phase == "apply" {
+			sink.onPlanned = func(sum Summary) {
+				if err := store.SetPlanSummary(ctx, r.Pool, run.ID, sum); err != nil {
+					sink.onErr(err)
+				}
+				if err := store.SetState(ctx, r.Pool, run.ID, store.StateApplying, ""); err != nil {
+					sink.onErr(err)
+				}
 			}
 		}
 		log.Info("applying", "phase", phase, "plan", "in the apply")
@@ -582,17 +581,16 @@ type tfHandles struct {
 	dir string
 }
 
-// handle returns the cached Terraform handle of dir for bin. A handle
+// handle returns the cached Terraform handle of dir. A handle
 // remembers Terraform's version once asked (terraform-exec checks it
 // before -json commands), so each run does not pay a `terraform version`.
 // Runs of one tenant never overlap (the tenant lock), so neither do the
 // uses of its handles.
-func (r *Runner) handle(dir, bin string) (*tfexec.Terraform, error) {
-	key := bin + "\x00" + dir
-	if tf, ok := r.handles.Load(key); ok {
+func (r *Runner) handle(dir string) (*tfexec.Terraform, error) {
+	if tf, ok := r.handles.Load(dir); ok {
 		return tf.(*tfexec.Terraform), nil
 	}
-	tf, err := tfexec.NewTerraform(dir, bin)
+	tf, err := tfexec.NewTerraform(dir, r.execBin)
 	if err != nil {
 		return nil, err
 	}
@@ -602,7 +600,7 @@ func (r *Runner) handle(dir, bin string) (*tfexec.Terraform, error) {
 	if err := tf.SetWaitDelay(r.Cfg.InterruptGrace); err != nil {
 		return nil, err
 	}
-	got, _ := r.handles.LoadOrStore(key, tf)
+	got, _ := r.handles.LoadOrStore(dir, tf)
 	return got.(*tfexec.Terraform), nil
 }
 
@@ -628,7 +626,7 @@ func (r *Runner) prepare(ctx context.Context, t spec.Tenant, kind string) (tfHan
 		}
 		res.Hash += "-local"
 	}
-	tf, err := r.handle(dir, r.execBin)
+	tf, err := r.handle(dir)
 	if err != nil {
 		return tfHandles{}, err
 	}

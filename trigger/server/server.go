@@ -325,10 +325,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runner.Worker{R: run})
-	river.AddWorker(workers, &callback.Worker{Pool: st.Pool, Log: log, Metrics: m, Cfg: callback.Config{
-		URL: cfg.CallbackURL, Secret: []byte(cfg.CallbackSecret), Timeout: callbackTimeout,
+	cbWorker := &callback.Worker{Pool: st.Pool, Log: log, Metrics: m, Cfg: callback.Config{
+		URL: cfg.CallbackURL, Secret: []byte(cfg.CallbackSecret), Timeout: 10 * time.Second,
 		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute,
-	}})
+	}}
+	river.AddWorker(workers, cbWorker)
 	rc, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
 			"runs":      {MaxWorkers: cfg.Workers},
@@ -371,7 +372,7 @@ func Run(ctx context.Context, cfg Config) error {
 	resumeDone := make(chan struct{})
 	go func() {
 		defer close(resumeDone)
-		resumeStale(resumeCtx, st.Pool, cfg.ResumeAfter, log)
+		resumeStale(resumeCtx, st.Pool, cfg.ResumeAfter, cbWorker.Timeout(nil), log)
 	}()
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
@@ -411,12 +412,13 @@ func Run(ctx context.Context, cfg Config) error {
 // worker holds the tenant's advisory lock (a worker holds it for the whole
 // attempt; a dead one's session, and lock, are gone). The resumed worker
 // continues from the run's persisted state. Callback jobs a dead process
-// left running are handed back too (resumeCallbacks).
-func resumeStale(ctx context.Context, pool *pgxpool.Pool, after time.Duration, log *slog.Logger) {
+// left running are handed back too (resumeCallbacks; callbackAttempt is
+// the longest a live callback attempt runs).
+func resumeStale(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt time.Duration, log *slog.Logger) {
 	tick := time.NewTicker(minDur(after/3, 5*time.Second))
 	defer tick.Stop()
 	for {
-		if err := resumeOnce(ctx, pool, after, log); err != nil && ctx.Err() == nil {
+		if err := resumeOnce(ctx, pool, after, callbackAttempt, log); err != nil && ctx.Err() == nil {
 			log.Warn("resume check failed", "error", err.Error())
 		}
 		select {
@@ -427,18 +429,14 @@ func resumeStale(ctx context.Context, pool *pgxpool.Pool, after time.Duration, l
 	}
 }
 
-// callbackTimeout bounds one callback delivery; River cancels the attempt
-// 5 s after it (callback.Worker.Timeout).
-const callbackTimeout = 10 * time.Second
-
 // resumeCallbacks hands back callback jobs that a dead process left
-// running. No live worker runs one longer than its timeout (River cancels
-// it), so a callback job running past that and after is dead. It may then
-// reach the CRM twice, which the at-least-once contract allows.
-func resumeCallbacks(ctx context.Context, pool *pgxpool.Pool, after time.Duration, log *slog.Logger) error {
+// running. No live worker runs one longer than attempt (River cancels it),
+// so a callback job running past that and after is dead. It may then reach
+// the CRM twice, which the at-least-once contract allows.
+func resumeCallbacks(ctx context.Context, pool *pgxpool.Pool, after, attempt time.Duration, log *slog.Logger) error {
 	tag, err := pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
 		WHERE kind = $1 AND state = 'running' AND attempted_at < now() - make_interval(secs => $2)`,
-		callback.Args{}.Kind(), (callbackTimeout + 5*time.Second + after).Seconds())
+		callback.Args{}.Kind(), (attempt + after).Seconds())
 	if err != nil {
 		return err
 	}
@@ -448,8 +446,8 @@ func resumeCallbacks(ctx context.Context, pool *pgxpool.Pool, after time.Duratio
 	return nil
 }
 
-func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after time.Duration, log *slog.Logger) error {
-	if err := resumeCallbacks(ctx, pool, after, log); err != nil {
+func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt time.Duration, log *slog.Logger) error {
+	if err := resumeCallbacks(ctx, pool, after, callbackAttempt, log); err != nil {
 		return err
 	}
 	rows, err := pool.Query(ctx, `SELECT j.id, r.id, r.tenant FROM river_job j
