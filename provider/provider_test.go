@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
+	"github.com/tenantops/tenantops/internal/contract"
 	"github.com/tenantops/tenantops/internal/testenv"
 )
 
@@ -22,7 +23,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := contract.Main(m, "provider")
 	testenv.StopSamba()
 	cleanup()
 	os.Exit(code)

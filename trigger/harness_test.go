@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantops/tenantops/internal/contract"
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/internal/testenv/triggertest"
@@ -30,7 +31,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := contract.Main(m, "trigger")
 	testenv.StopPostgres()
 	testenv.RemoveProviderMirror()
 	os.Exit(code)

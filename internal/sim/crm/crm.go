@@ -25,6 +25,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/fault"
+	"github.com/tenantops/tenantops/internal/sim/record"
 )
 
 // CallbackPath is where the simulator receives the trigger's callbacks.
@@ -51,6 +52,9 @@ type Options struct {
 	// Certificate, when set, is served instead of a fresh self-signed one
 	// (a process that must trust several simulators in turn reuses one).
 	Certificate *tls.Certificate
+	// Record keeps every exchange the simulator serves in Server.Recorder
+	// (it also records when record.Enable was called).
+	Record bool
 }
 
 // Delivery records one webhook the simulator sent.
@@ -94,6 +98,8 @@ type Server struct {
 	// CAPEM is the PEM of the server certificate, for clients that must trust it.
 	CAPEM  string
 	Faults *fault.Injector
+	// Recorder holds the served exchanges when recording is on (else nil).
+	Recorder *record.Recorder
 
 	secret    []byte
 	accepted  [][]byte
@@ -113,6 +119,7 @@ type Server struct {
 func Start(opts Options) (*Server, error) {
 	s := &Server{
 		Faults:    &fault.Injector{},
+		Recorder:  record.For("crm", opts.Record),
 		secret:    opts.Secret,
 		tolerance: opts.Tolerance,
 		now:       opts.Now,
@@ -137,7 +144,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("POST "+CallbackPath, s.handleCallback)
 	mux.HandleFunc("GET /crm/callbacks", s.handleList)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-	s.srv = httptest.NewUnstartedServer(s.Faults.Wrap(mux))
+	s.srv = httptest.NewUnstartedServer(s.Faults.Wrap(s.Recorder.Wrap(mux)))
 	if opts.Certificate != nil {
 		s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{*opts.Certificate}, MinVersion: tls.VersionTLS12}
 	}

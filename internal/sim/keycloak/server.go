@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
+	"github.com/tenantops/tenantops/internal/sim/record"
 )
 
 // Mask is what Keycloak answers in place of a stored secret.
@@ -34,6 +35,9 @@ type Options struct {
 	AdminUser, AdminPassword string
 	// TokenLifespan is the access token lifetime (default 60 s).
 	TokenLifespan time.Duration
+	// Record keeps every exchange the simulator serves in Server.Recorder
+	// (it also records when record.Enable was called).
+	Record bool
 }
 
 // Server is a running simulator.
@@ -41,6 +45,8 @@ type Server struct {
 	URL    string
 	CAPEM  string
 	Faults *fault.Injector
+	// Recorder holds the served exchanges when recording is on (else nil).
+	Recorder *record.Recorder
 	// ClientID and ClientSecret are the admin client credentials the
 	// token endpoint accepts (provider block client_id/client_secret).
 	ClientID, ClientSecret string
@@ -99,19 +105,20 @@ func Start(opts Options) (*Server, error) {
 		opts.TokenLifespan = 60 * time.Second
 	}
 	s := &Server{
-		Faults:  &fault.Injector{},
-		opts:    opts,
-		realms:  map[string]*realm{},
-		tokens:  map[string]time.Time{},
-		refresh: map[string]time.Time{},
-		grants:  map[string]int{},
+		Faults:   &fault.Injector{},
+		Recorder: record.For("keycloak", opts.Record),
+		opts:     opts,
+		realms:   map[string]*realm{},
+		tokens:   map[string]time.Time{},
+		refresh:  map[string]time.Time{},
+		grants:   map[string]int{},
 	}
 	m := newRealm("master")
 	m.builtin = true
 	s.realms["master"] = m
 	s.order = append(s.order, "master")
 
-	s.srv = httptest.NewUnstartedServer(s.Faults.Wrap(http.HandlerFunc(s.route)))
+	s.srv = httptest.NewUnstartedServer(s.Faults.Wrap(s.Recorder.Wrap(http.HandlerFunc(s.route))))
 	s.srv.StartTLS()
 	s.URL = s.srv.URL
 	s.ClientID, s.ClientSecret = opts.AdminClientID, opts.AdminClientSecret

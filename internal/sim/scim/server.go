@@ -24,6 +24,7 @@ import (
 	"github.com/elimity-com/scim/schema"
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
+	simrecord "github.com/tenantops/tenantops/internal/sim/record"
 )
 
 // Options configure the simulator.
@@ -38,6 +39,9 @@ type Options struct {
 	DisableETag bool
 	// MaxResults caps a page of query results; default 100.
 	MaxResults int
+	// Record keeps every exchange the simulator serves in Server.Recorder
+	// (it also records when record.Enable was called).
+	Record bool
 }
 
 // Server is a running SCIM service provider on 127.0.0.1.
@@ -53,6 +57,8 @@ type Server struct {
 	Token string
 	// Faults injects failures in front of the SCIM handler.
 	Faults *fault.Injector
+	// Recorder holds the served exchanges when recording is on (else nil).
+	Recorder *simrecord.Recorder
 
 	opts Options
 	ts   *httptest.Server
@@ -89,13 +95,14 @@ func Start(opts Options) (*Server, error) {
 		opts.MaxResults = 100
 	}
 	s := &Server{
-		Token:   opts.Token,
-		Faults:  &fault.Injector{},
-		opts:    opts,
-		users:   &store{kind: "User", records: map[string]*record{}},
-		groups:  &store{kind: "Group", records: map[string]*record{}},
-		calls:   map[string]int{},
-		collide: map[string]bool{},
+		Token:    opts.Token,
+		Faults:   &fault.Injector{},
+		Recorder: simrecord.For("scim", opts.Record),
+		opts:     opts,
+		users:    &store{kind: "User", records: map[string]*record{}},
+		groups:   &store{kind: "Group", records: map[string]*record{}},
+		calls:    map[string]int{},
+		collide:  map[string]bool{},
 	}
 	userType := elscim.ResourceType{
 		ID:          optional.NewString("User"),
@@ -142,7 +149,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/scim/", http.StripPrefix("/scim", s.spc(srv)))
-	ts.Config.Handler = s.count(s.Faults.Wrap(s.auth(mux)))
+	ts.Config.Handler = s.count(s.Faults.Wrap(s.Recorder.Wrap(s.auth(mux))))
 	return s, nil
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/vmware/go-vcloud-director/v2/types/v56"
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
+	"github.com/tenantops/tenantops/internal/sim/record"
 )
 
 // Task operation names accepted by SetTaskDuration and FailNextTask.
@@ -56,6 +57,9 @@ type Options struct {
 	TaskDuration time.Duration
 	// QueryPageSize is the query service's default page size (default 25).
 	QueryPageSize int
+	// Record keeps every exchange the simulator serves in Server.Recorder
+	// (it also records when record.Enable was called).
+	Record bool
 }
 
 // ProviderVDCSeed describes one seeded provider VDC.
@@ -71,6 +75,8 @@ type Server struct {
 	CAPEM string
 	// Faults injects failures into any endpoint.
 	Faults *fault.Injector
+	// Recorder holds the served exchanges when recording is on (else nil).
+	Recorder *record.Recorder
 
 	ts   *httptest.Server
 	opts Options
@@ -156,6 +162,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		Faults:    &fault.Injector{},
+		Recorder:  record.For("vcd", opts.Record),
 		opts:      opts,
 		tokens:    map[string]bool{},
 		orgs:      map[string]*org{},
@@ -185,7 +192,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s.oidcKeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 
-	s.ts = httptest.NewUnstartedServer(s.Faults.Wrap(http.HandlerFunc(s.serve)))
+	s.ts = httptest.NewUnstartedServer(s.Faults.Wrap(s.Recorder.Wrap(http.HandlerFunc(s.serve))))
 	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0) // clients that distrust the certificate are expected in tests
 	s.ts.StartTLS()
 	s.URL = s.ts.URL

@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
+	"github.com/tenantops/tenantops/internal/sim/record"
 )
 
 // Seed names.
@@ -80,6 +81,9 @@ type Options struct {
 	// InitialSync is how long a new VPG stays Initializing after its commit
 	// task completed [500ms].
 	InitialSync time.Duration
+	// Record keeps every exchange the simulator serves in Server.Recorder
+	// (it also records when record.Enable was called).
+	Record bool
 }
 
 // Server is a running ZVM simulator.
@@ -87,6 +91,8 @@ type Server struct {
 	URL    string
 	CAPEM  string
 	Faults *fault.Injector
+	// Recorder holds the served exchanges when recording is on (else nil).
+	Recorder *record.Recorder
 
 	opts Options
 	ts   *httptest.Server
@@ -172,6 +178,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		Faults:   &fault.Injector{},
+		Recorder: record.For("zerto", opts.Record),
 		opts:     opts,
 		settings: map[string]*settingsObj{},
 		vpgs:     map[string]*vpg{},
@@ -180,7 +187,7 @@ func Start(opts Options) (*Server, error) {
 		sessions: map[string]time.Time{},
 	}
 	s.seed()
-	s.ts = httptest.NewUnstartedServer(s.Faults.Wrap(s.routes()))
+	s.ts = httptest.NewUnstartedServer(s.Faults.Wrap(s.Recorder.Wrap(s.routes())))
 	s.ts.StartTLS()
 	s.URL = s.ts.URL
 	s.CAPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.ts.Certificate().Raw}))
