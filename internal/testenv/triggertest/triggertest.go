@@ -24,6 +24,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/fault"
+	"github.com/tenantops/tenantops/internal/sim/record"
 	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
 	scimsim "github.com/tenantops/tenantops/internal/sim/scim"
 	vcdsim "github.com/tenantops/tenantops/internal/sim/vcd"
@@ -177,7 +178,8 @@ type CRM struct {
 // secret; it closes when the test ends.
 func StartCRM(t testing.TB, secret string) *CRM {
 	c := &CRM{Faults: &fault.Injector{}, secret: []byte(secret)}
-	srv := httptest.NewServer(c.Faults.Wrap(http.HandlerFunc(c.serve)))
+	// The CRM side of the callback contract is checked like the vendors' (internal/contract).
+	srv := httptest.NewServer(c.Faults.Wrap(record.For("crm", false).Wrap(http.HandlerFunc(c.serve))))
 	c.URL = srv.URL
 	t.Cleanup(srv.Close)
 	return c
