@@ -18,6 +18,7 @@ import (
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/crm"
 	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/internal/contract"
 	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/spec"
 	"github.com/tenantops/tenantops/trigger/store"
@@ -56,7 +57,7 @@ func sharedMirror(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := contract.Main(m, "trigger/dev")
 	if mirrorDir != "" {
 		os.RemoveAll(mirrorDir)
 	}
