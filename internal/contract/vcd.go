@@ -98,7 +98,6 @@ var vcdOps = compileVCDOps([]vcdOp{
 	{method: "DELETE", path: "/api/admin/org/{id}/settings/oauth", status: []int{204}},
 	{method: "POST", path: "/api/admin/org/{id}/settings/oauth/openIdProviderConfig", req: "OpenIdProviderInfo", resp: "OpenIdProviderConfiguration", status: []int{200}},
 	{method: "GET", path: "/api/task/{id}", resp: "Task", status: []int{200}},
-	{method: "GET", path: "/api/vdc/{id}", resp: "Vdc", status: []int{200}},
 	{method: "GET", path: "/api/admin/vdc/{id}", resp: "AdminVdc", status: []int{200}},
 	{method: "PUT", path: "/api/admin/vdc/{id}", req: "AdminVdc", resp: "Task", status: []int{202}},
 	{method: "DELETE", path: "/api/admin/vdc/{id}", resp: "Task", status: []int{202}},
@@ -195,10 +194,29 @@ func queryType(raw string) string {
 
 func (c vcdChecker) check(ref string, ex []record.Exchange) Result {
 	res := Result{Against: "vcd-api-schemas: XSD 1.5 master + extension + versions (xmllint), OpenAPI common/error.yaml; RFC 6749 for /oauth/provider/token"}
-	errDef, err := loadOpenAPIError(filepath.Join(ref, vcdErrorYAML))
+	checks, err := c.checkAll(ref, ex)
 	if err != nil {
 		res.NotChecked = err.Error()
 		return res
+	}
+	for _, ck := range checks {
+		res.Violations = append(res.Violations, ck.violations...)
+		if ck.undescribed {
+			count(&res.Undescribed, ck.key)
+			continue
+		}
+		res.Checked++
+		count(&res.Operations, ck.key)
+	}
+	return res
+}
+
+// checkAll checks each exchange; the XML bodies of all of them are
+// validated in one batch.
+func (c vcdChecker) checkAll(ref string, ex []record.Exchange) ([]vcdExchangeCheck, error) {
+	errDef, err := loadOpenAPIError(filepath.Join(ref, vcdErrorYAML))
+	if err != nil {
+		return nil, err
 	}
 	v := &xsdBatch{}
 	checks := make([]vcdExchangeCheck, len(ex))
@@ -207,35 +225,25 @@ func (c vcdChecker) check(ref string, ex []record.Exchange) Result {
 	}
 	verdicts, err := v.validate(ref)
 	if err != nil {
-		res.NotChecked = err.Error()
-		return res
+		return nil, err
 	}
 	for i, e := range ex {
-		ck := checks[i]
+		ck := &checks[i]
+		undeclared := false
 		for _, side := range []string{"request", "response"} {
 			for _, msg := range verdicts[xsdKey{i, side}] {
 				ck.violations = append(ck.violations, Violation{Side: side, Message: "XSD: " + msg})
 			}
+			undeclared = undeclared || v.undescribed[xsdKey{i, side}]
 		}
-		for _, side := range []string{"request", "response"} {
-			if v.undescribed[xsdKey{i, side}] {
-				ck.undescribed = true
-			}
-		}
-		for _, vi := range ck.violations {
-			vi.Method, vi.Path, vi.Status = e.Method, e.Path, e.Status
-			res.Violations = append(res.Violations, vi)
+		for j := range ck.violations {
+			ck.violations[j].Method, ck.violations[j].Path, ck.violations[j].Status = e.Method, e.Path, e.Status
 		}
 		// A body no schema declares is undescribed, unless the exchange is
 		// wrong anyway (an error that is not an Error element).
-		if ck.undescribed && len(ck.violations) == 0 {
-			count(&res.Undescribed, ck.key)
-			continue
-		}
-		res.Checked++
-		count(&res.Operations, ck.key)
+		ck.undescribed = ck.undescribed || (undeclared && len(ck.violations) == 0)
 	}
-	return res
+	return checks, nil
 }
 
 // vcdExchangeCheck is what the checks found in one exchange before the
@@ -263,7 +271,7 @@ func (c vcdChecker) checkOne(e record.Exchange, errDef openAPIErrorDef, v *xsdBa
 		ck.undescribed = true
 	}
 	if !known && e.Status < 400 {
-		add("request", "%s is not an operation the product calls", ck.key)
+		add("request", "%s is not an operation the product is known to call: list it in vcdOps (internal/contract/vcd.go) with its elements", ck.key)
 	}
 	return ck
 }
@@ -291,7 +299,7 @@ func checkXMLAPI(e record.Exchange, op vcdOp, known bool, v *xsdBatch, i int, ad
 			v.addStripped(xsdKey{i, "request"}, e.ReqBody)
 		}
 	} else if known && op.req != "" {
-		add("request", "the operation takes a %s body, got none", op.req)
+		add("request", "no body, the operation takes %s", op.req)
 	}
 
 	body := bytes.TrimSpace(e.RespBody)
