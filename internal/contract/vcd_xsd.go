@@ -56,7 +56,7 @@ func (b *xsdBatch) addStripped(k xsdKey, body []byte) {
 }
 
 // xsdChunk is how many files one xmllint run validates.
-const xsdChunk = 400
+const xsdChunk = 1000
 
 // xmllintTool is the validator; tests may point it elsewhere.
 var xmllintTool = "xmllint"
