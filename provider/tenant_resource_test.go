@@ -261,3 +261,39 @@ resource "tenantops_tenant" "t" {
 		},
 	})
 }
+
+// A 403 on an organization that still exists (the caller lacks the rights)
+// is a failure to report, never a reason to forget the tenant: only an org
+// missing from Cloud Director's org list is gone.
+func TestAccTenant_forbiddenReadIsAnError(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	var removeFault func()
+	cfg := testAccTenantConfig(s, "locked", "Locked Ltd", "", true, 0)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             vcdInventoryIs(s),
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: vcdInventoryIs(s, "org/locked")},
+			{
+				PreConfig: func() {
+					removeFault = s.Faults.Add(fault.Rule{Method: "GET", Path: `^/api/admin/org/[0-9a-f-]+$`, Kind: fault.Status, Status: 403,
+						ContentType: "application/vnd.vmware.vcloud.error+xml",
+						Body: `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="403" minorErrorCode="ACCESS_TO_RESOURCE_IS_FORBIDDEN" ` +
+							`message="[ 0b7e ] Either you need some or all of the following rights [ORG_VIEW] to perform operations [ORG_VIEW] for $OP_ID or the target entity is invalid."/>`})
+				},
+				Config:      cfg,
+				ExpectError: diagRE(`Unable to read tenant "locked"`, "Cloud Director:", "following rights [ORG_VIEW]"),
+			},
+			{
+				// Still tracked: once the rights are back, nothing to do.
+				PreConfig: func() { removeFault() },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: vcdInventoryIs(s, "org/locked"),
+			},
+		},
+	})
+}

@@ -196,7 +196,7 @@ func (r *TenantVDCResource) Create(ctx context.Context, req resource.CreateReque
 		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create tenant VDC %q", label), vcdErr(err))
 		return
 	}
-	v, err := c.GetVDC(ctx, id)
+	v, err := c.GetVDC(ctx, o.ID, id)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read tenant VDC %q after creating it", label), vcdErr(err))
 		return
@@ -216,7 +216,7 @@ func (r *TenantVDCResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if !ok {
 		return
 	}
-	v, err := c.GetVDC(ctx, state.ID.ValueString())
+	v, err := c.GetVDC(ctx, state.OrgID.ValueString(), state.ID.ValueString())
 	if errors.Is(err, vcd.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -251,7 +251,7 @@ func (r *TenantVDCResource) Update(ctx context.Context, req resource.UpdateReque
 		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update tenant VDC %q", label), vcdErr(err))
 		return
 	}
-	v, err := c.GetVDC(ctx, state.ID.ValueString())
+	v, err := c.GetVDC(ctx, state.OrgID.ValueString(), state.ID.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read tenant VDC %q after updating it", label), vcdErr(err))
 		return
@@ -271,7 +271,7 @@ func (r *TenantVDCResource) Delete(ctx context.Context, req resource.DeleteReque
 	if !ok {
 		return
 	}
-	if err := c.DeleteVDC(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, vcd.ErrNotFound) {
+	if err := c.DeleteVDC(ctx, state.OrgID.ValueString(), state.ID.ValueString()); err != nil && !errors.Is(err, vcd.ErrNotFound) {
 		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete tenant VDC %q", state.Org.ValueString()+"/"+state.Name.ValueString()), vcdErr(err))
 	}
 }
@@ -292,7 +292,7 @@ func (r *TenantVDCResource) ImportState(ctx context.Context, req resource.Import
 			orgName = o.Name
 		}
 	} else if vcd.IsUUIDOrURN(req.ID) {
-		if v, err = c.GetVDC(ctx, req.ID); err == nil {
+		if v, err = c.GetVDC(ctx, "", req.ID); err == nil {
 			var o *vcd.Org
 			if o, err = c.GetOrg(ctx, v.OrgID); err == nil {
 				orgName = o.Name

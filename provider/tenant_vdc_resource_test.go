@@ -226,3 +226,44 @@ resource "tenantops_tenant" "t" {
 		},
 	})
 }
+
+// Cloud Director answers 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN, not 404, for
+// an organization deleted out of band and for everything in it. The tenant,
+// its VDC and its SSO settings are all read as gone: the plan re-creates
+// them, without an error.
+func TestAccTenantVDC_orgDeletedOutOfBand(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	cfg := testAccVDCConfig(s, 4000, goldOnly, "") + fmt.Sprintf(`
+resource "tenantops_tenant_sso" "s" {
+  org                 = tenantops_tenant.t.name
+  client_id           = "vcd-portal"
+  client_secret       = "portal-secret"
+  well_known_endpoint = "%s/.well-known/openid-configuration"
+}
+`, testAccIssuer)
+	all := []string{"oidc/acme", "org/acme", "vdc/acme/vdc-main"}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             vcdInventoryIs(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check:  vcdInventoryIs(s, all...),
+			},
+			{
+				PreConfig: func() { s.DeleteOrg("acme") },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("tenantops_tenant.t", plancheck.ResourceActionCreate),
+						plancheck.ExpectResourceAction("tenantops_tenant_vdc.v", plancheck.ResourceActionCreate),
+						plancheck.ExpectResourceAction("tenantops_tenant_sso.s", plancheck.ResourceActionCreate),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: vcdInventoryIs(s, all...),
+			},
+		},
+	})
+}

@@ -181,6 +181,21 @@ func classify(err error) error {
 	return &Error{Message: msg}
 }
 
+// isForbidden reports whether Cloud Director refused the request with 403.
+// For an organization or VDC that no longer exists Cloud Director answers
+// 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN ("The VMware Cloud Director entity
+// ... does not exist", or "Either you need some or all of the following
+// rights ... or the target entity is invalid"), not 404: it does not tell a
+// missing entity from one the caller may not see
+// (https://github.com/vmware-archive/pyvcloud/issues/796,
+// https://github.com/gds-operations/vcloud-core/pull/181). Such a 403 alone
+// never means "gone" here; orgGone and vdcGone settle it from the parent's
+// listing.
+func isForbidden(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusForbidden
+}
+
 func isBusy(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "BUSY_ENTITY") || strings.Contains(err.Error(), "is busy completing an operation"))
 }

@@ -59,7 +59,7 @@ func TestClientLifeCycle(t *testing.T) {
 	if err := c.UpdateVDC(ctx, vid, spec); err != nil {
 		t.Fatal(err)
 	}
-	v, err := c.GetVDC(ctx, vid)
+	v, err := c.GetVDC(ctx, id, vid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestClientTaskTimeoutAndFailure(t *testing.T) {
 		t.Fatalf("want ID and deadline error, got %q %v", vid, err)
 	}
 	// Deleting the busy VDC waits for its task instead of failing.
-	if err := c.DeleteVDC(ctx, vid); err != nil {
+	if err := c.DeleteVDC(ctx, id, vid); err != nil {
 		t.Fatalf("DeleteVDC busy: %v", err)
 	}
 	s.FailNextTask(simvcd.OpOrgUpdate, "quota service unavailable")
@@ -134,5 +134,79 @@ func TestClientRidesOutTransientPollFailures(t *testing.T) {
 	}
 	if err := c.UpdateOrg(ctx, o.ID, vcd.Org{Name: "bumpy", FullName: "Bumpy 2"}); err == nil || !strings.Contains(err.Error(), "no rights") {
 		t.Fatalf("403 on poll: %v", err)
+	}
+}
+
+// forbidden403 is Cloud Director's answer to a caller without the rights
+// to an entity that exists.
+const forbidden403 = `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="403" minorErrorCode="ACCESS_TO_RESOURCE_IS_FORBIDDEN" ` +
+	`message="[ 7c1e ] Either you need some or all of the following rights [ORG_VIEW] to perform operations [ORG_VIEW] for $OP_ID or the target entity is invalid."/>`
+
+// Cloud Director answers 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN for an org or
+// VDC that no longer exists. The client reports it gone only when the
+// parent's listing agrees, so a real permission problem stays an error.
+func TestClientGoneVersusForbidden(t *testing.T) {
+	t.Parallel()
+	s, c := setup(t)
+	ctx := context.Background()
+	orgID, err := c.CreateOrg(ctx, vcd.Org{Name: "gone", FullName: "Gone", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vdcID, err := c.CreateVDC(ctx, orgID, vdcSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A permission problem on entities that exist is not "gone".
+	removeOrg := s.Faults.Add(fault.Rule{Method: "GET", Path: `^/api/admin/org/[0-9a-f-]+$`, Kind: fault.Status, Status: 403,
+		ContentType: "application/vnd.vmware.vcloud.error+xml", Body: forbidden403})
+	_, err = c.GetOrg(ctx, orgID)
+	var e *vcd.Error
+	if errors.Is(err, vcd.ErrNotFound) || !errors.As(err, &e) || e.Status != 403 || !strings.Contains(err.Error(), "following rights") {
+		t.Fatalf("GetOrg on a forbidden org: want the 403, got %v", err)
+	}
+	removeOrg()
+	removeVDC := s.Faults.Add(fault.Rule{Method: "GET", Path: `^/api/admin/vdc/`, Kind: fault.Status, Status: 403,
+		ContentType: "application/vnd.vmware.vcloud.error+xml", Body: forbidden403})
+	if _, err := c.GetVDC(ctx, orgID, vdcID); errors.Is(err, vcd.ErrNotFound) || !errors.As(err, &e) || e.Status != 403 {
+		t.Fatalf("GetVDC on a forbidden VDC: want the 403, got %v", err)
+	}
+	removeVDC()
+
+	// The VDC deleted out of band: gone, for reads and for deletes.
+	if !s.DeleteVDC("gone", vdcSpec.Name) {
+		t.Fatal("no VDC to delete")
+	}
+	if _, err := c.GetVDC(ctx, orgID, vdcID); !errors.Is(err, vcd.ErrNotFound) {
+		t.Fatalf("GetVDC after out-of-band delete: want ErrNotFound, got %v", err)
+	}
+	if err := c.DeleteVDC(ctx, orgID, vdcID); !errors.Is(err, vcd.ErrNotFound) {
+		t.Fatalf("DeleteVDC after out-of-band delete: want ErrNotFound, got %v", err)
+	}
+	// Without its organization a 403 cannot be told from a permission problem.
+	if _, err := c.GetVDC(ctx, "", vdcID); errors.Is(err, vcd.ErrNotFound) || !errors.As(err, &e) || e.Status != 403 {
+		t.Fatalf("GetVDC without its org: want the 403, got %v", err)
+	}
+
+	// The org deleted out of band, with a VDC in it: both are gone.
+	vdcID, err = c.CreateVDC(ctx, orgID, vdcSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.DeleteOrg("gone") {
+		t.Fatal("no org to delete")
+	}
+	if _, err := c.GetOrg(ctx, orgID); !errors.Is(err, vcd.ErrNotFound) {
+		t.Fatalf("GetOrg after out-of-band delete: want ErrNotFound, got %v", err)
+	}
+	if _, err := c.GetVDC(ctx, orgID, vdcID); !errors.Is(err, vcd.ErrNotFound) {
+		t.Fatalf("GetVDC of a deleted org: want ErrNotFound, got %v", err)
+	}
+	if _, err := c.GetOIDC(ctx, orgID); !errors.Is(err, vcd.ErrNotFound) {
+		t.Fatalf("GetOIDC of a deleted org: want ErrNotFound, got %v", err)
+	}
+	if err := c.DeleteOrg(ctx, orgID, true, true); !errors.Is(err, vcd.ErrNotFound) {
+		t.Fatalf("DeleteOrg after out-of-band delete: want ErrNotFound, got %v", err)
 	}
 }

@@ -101,13 +101,38 @@ func (c *Client) CreateOrg(ctx context.Context, spec Org) (id string, err error)
 	return out.ID, nil
 }
 
-// adminOrg fetches an organization by ID (URN or UUID).
+// adminOrg fetches an organization by ID (URN, UUID or HREF); ErrNotFound
+// when it does not exist.
 func (c *Client) adminOrg(cli *govcd.VCDClient, id string) (*govcd.AdminOrg, error) {
 	o := govcd.NewAdminOrg(&cli.Client)
-	if err := get(cli, c.href("/admin/org/"+uuidOf(id)), o.AdminOrg); err != nil {
+	err := get(cli, c.href("/admin/org/"+uuidOf(id)), o.AdminOrg)
+	if isForbidden(err) {
+		return nil, c.orgGone(cli, id, err)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return o, nil
+}
+
+// orgGone settles what a 403 on organization id means, the way
+// go-vcloud-director's GetAdminOrgById does before it ever reads the org:
+// an org missing from the org list (GET /api/org) does not exist
+// (ErrNotFound, as govcd answers ErrorEntityNotFound and
+// terraform-provider-vcd then removes the resource from state, see
+// https://github.com/vmware/terraform-provider-vcd/pull/925); an org the
+// list still names is a real permission problem and the 403 stands.
+func (c *Client) orgGone(cli *govcd.VCDClient, id string, forbidden error) error {
+	var list types.OrgList
+	if err := get(cli, c.href("/org"), &list); err != nil {
+		return forbidden
+	}
+	for _, o := range list.Org {
+		if uuidOf(o.HREF) == uuidOf(id) {
+			return forbidden
+		}
+	}
+	return fmt.Errorf("organization %s is not in the organization list (%v): %w", uuidOf(id), forbidden, ErrNotFound)
 }
 
 // GetOrg returns an organization by ID; ErrNotFound when it is gone.
@@ -182,7 +207,7 @@ func (c *Client) DeleteOrg(ctx context.Context, id string, recursive, force bool
 			return fmt.Errorf("%w: %s", ErrOrgNotEmpty, strings.Join(names, ", "))
 		}
 		for _, v := range o.AdminOrg.Vdcs.Vdcs {
-			if err := c.DeleteVDC(ctx, v.HREF); err != nil && !isNotFound(err) {
+			if err := c.DeleteVDC(ctx, o.AdminOrg.ID, v.HREF); err != nil && !isNotFound(err) {
 				return fmt.Errorf("deleting VDC %s: %w", v.Name, err)
 			}
 		}

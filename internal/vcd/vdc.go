@@ -165,14 +165,47 @@ func (c *Client) CreateVDC(ctx context.Context, orgID string, spec VDC) (id stri
 	return id, nil
 }
 
-// GetVDC returns a VDC by ID; ErrNotFound when it is gone.
-func (c *Client) GetVDC(ctx context.Context, id string) (*VDC, error) {
+// GetVDC returns a VDC by ID; ErrNotFound when it is gone. orgID names the
+// organization that holds it, "" when unknown (then a 403 cannot be told
+// from a permission problem and stays an error).
+func (c *Client) GetVDC(ctx context.Context, orgID, id string) (*VDC, error) {
 	cli := c.with(ctx)
 	a := govcd.NewAdminVdc(&cli.Client)
-	if err := get(cli, c.href("/admin/vdc/"+uuidOf(id)), a.AdminVdc); err != nil {
+	err := get(cli, c.href("/admin/vdc/"+uuidOf(id)), a.AdminVdc)
+	if isForbidden(err) {
+		return nil, c.vdcGone(cli, orgID, id, err)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return c.vdcFrom(cli, a.AdminVdc)
+}
+
+// vdcGone settles what a 403 on VDC id of organization orgID means, as
+// terraform-provider-vcd does when it reads a VDC (GetAdminOrgFromResource,
+// then GetAdminVDCByName over the org's VDC list; a ContainsNotFound error
+// removes it from state): a VDC its organization no longer lists, or whose
+// organization is gone, does not exist (ErrNotFound); otherwise the 403
+// stands.
+func (c *Client) vdcGone(cli *govcd.VCDClient, orgID, id string, forbidden error) error {
+	if orgID == "" {
+		return forbidden
+	}
+	o, err := c.adminOrg(cli, orgID)
+	if isNotFound(err) {
+		return fmt.Errorf("VDC %s: its organization is gone: %w", uuidOf(id), err)
+	}
+	if err != nil {
+		return forbidden
+	}
+	if o.AdminOrg.Vdcs != nil {
+		for _, v := range o.AdminOrg.Vdcs.Vdcs {
+			if uuidOf(v.HREF) == uuidOf(id) {
+				return forbidden
+			}
+		}
+	}
+	return fmt.Errorf("VDC %s is not in organization %q (%v): %w", uuidOf(id), o.AdminOrg.Name, forbidden, ErrNotFound)
 }
 
 // GetVDCByName returns the VDC called name in the organization orgID.
@@ -184,7 +217,7 @@ func (c *Client) GetVDCByName(ctx context.Context, orgID, name string) (*VDC, er
 	if o.AdminOrg.Vdcs != nil {
 		for _, v := range o.AdminOrg.Vdcs.Vdcs {
 			if v.Name == name {
-				return c.GetVDC(ctx, v.HREF)
+				return c.GetVDC(ctx, o.AdminOrg.ID, v.HREF)
 			}
 		}
 	}
@@ -340,15 +373,24 @@ func (c *Client) syncStorageProfiles(ctx context.Context, cli *govcd.VCDClient, 
 }
 
 // DeleteVDC disables and deletes a VDC (recursively, with whatever it
-// holds) and waits for the task. id may be a URN, UUID or HREF.
-func (c *Client) DeleteVDC(ctx context.Context, id string) error {
+// holds) and waits for the task. id may be a URN, UUID or HREF; orgID
+// names its organization ("" when unknown), so a VDC already gone is
+// reported as ErrNotFound.
+func (c *Client) DeleteVDC(ctx context.Context, orgID, id string) error {
 	cli := c.with(ctx)
 	href := c.href("/admin/vdc/" + uuidOf(id))
 	return c.retryBusy(ctx, func() error {
-		if _, err := c.do(cli, http.MethodPost, href+"/action/disable", nil); err != nil {
+		_, err := c.do(cli, http.MethodPost, href+"/action/disable", nil)
+		if isForbidden(err) {
+			return c.vdcGone(cli, orgID, id, err)
+		}
+		if err != nil {
 			return err
 		}
 		task, err := c.do(cli, http.MethodDelete, href, map[string]string{"force": "true", "recursive": "true"})
+		if isForbidden(err) {
+			return c.vdcGone(cli, orgID, id, err)
+		}
 		if err != nil {
 			return err
 		}

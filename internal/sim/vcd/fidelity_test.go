@@ -185,14 +185,25 @@ func TestFidelityOrgAndVDCLifeCycle(t *testing.T) {
 	if err := vdc.DeleteWait(true, true); err != nil {
 		t.Fatalf("DeleteWait: %v", err)
 	}
-	if err := vdc.Refresh(); err == nil || !strings.Contains(err.Error(), "404") {
-		t.Fatalf("deleted VDC refresh: want 404, got %v", err)
+	// A VDC that is gone answers 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN; govcd
+	// then finds it missing from the org's VDC list.
+	if err := vdc.Refresh(); err == nil || !strings.Contains(err.Error(), "API Error: 403") {
+		t.Fatalf("deleted VDC refresh: want 403, got %v", err)
+	}
+	if _, err := o.GetAdminVDCByName("vdc-main", true); err != govcd.ErrorEntityNotFound {
+		t.Fatalf("deleted VDC by name: want ErrorEntityNotFound, got %v", err)
 	}
 	if err := o.Refresh(); err != nil {
 		t.Fatal(err)
 	}
+	orgID := o.AdminOrg.ID
 	if err := o.Delete(true, true); err != nil {
 		t.Fatalf("Delete: %v", err)
+	}
+	// A deleted org is missing from /api/org, so govcd reports it not found
+	// before it ever reads the 403 the org itself answers.
+	if _, err := c.GetAdminOrgById(orgID); err != govcd.ErrorEntityNotFound {
+		t.Fatalf("deleted org by ID: want ErrorEntityNotFound, got %v", err)
 	}
 	if got := s.Inventory(); len(got) != 0 {
 		t.Fatalf("inventory after delete: %v", got)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vmware/go-vcloud-director/v2/govcd"
 	"github.com/vmware/go-vcloud-director/v2/types/v56"
 )
 
@@ -144,11 +143,11 @@ func (s *Server) authorized(r *http.Request) bool {
 // ---- sessions and versions ----
 
 func (s *Server) versions(w http.ResponseWriter, _ *http.Request) {
-	var sv govcd.SupportedVersions
+	sv := versionsXML{Xmlns: nsVersions}
 	for _, v := range supportedVersions {
-		sv.VersionInfos = append(sv.VersionInfos, govcd.VersionInfo{Version: v, LoginUrl: s.URL + "/api/sessions"})
+		sv.VersionInfo = append(sv.VersionInfo, versionInfoXML{Version: v, LoginURL: s.URL + "/api/sessions"})
 	}
-	writeXML(w, http.StatusOK, mimeVersions, "SupportedVersions", nsVersions, sv)
+	writeXML(w, http.StatusOK, mimeVersions, "SupportedVersions", "", sv)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -195,6 +194,9 @@ func (s *Server) tokenGrant(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tokens[tok] = true
 	s.mu.Unlock()
+	// RFC 6749 section 5.1: a response carrying tokens must not be cached.
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, types.ApiTokenRefresh{AccessToken: tok, TokenType: "Bearer", ExpiresIn: 2592000, RefreshToken: s.opts.APIToken})
 }
 
@@ -208,11 +210,11 @@ func (s *Server) orgRef(o *org) types.Reference {
 }
 
 func (s *Server) orgList(w http.ResponseWriter, _ *http.Request, _ string) {
-	list := types.OrgList{}
+	list := orgListXML{Xmlns: types.XMLNamespaceVCloud, HREF: s.URL + "/api/org/", Type: mimeOrgList}
 	for _, o := range s.sortedOrgs() {
-		list.Org = append(list.Org, &types.Org{HREF: s.orgHref(o), Type: types.MimeOrg, Name: o.name})
+		list.Org = append(list.Org, types.Reference{HREF: s.orgHref(o), Type: types.MimeOrg, Name: o.name})
 	}
-	writeXML(w, http.StatusOK, mimeOrgList, "OrgList", types.XMLNamespaceVCloud, list)
+	writeXML(w, http.StatusOK, mimeOrgList, "OrgList", "", list)
 }
 
 func (s *Server) sortedOrgs() []*org {
@@ -227,16 +229,16 @@ func (s *Server) sortedOrgs() []*org {
 func (s *Server) getOrg(w http.ResponseWriter, _ *http.Request, id string) {
 	o := s.orgs[id]
 	if o == nil {
-		notFound(w, "Organization", urn("org", id))
+		noSuchEntity(w, "org", id)
 		return
 	}
-	out := types.Org{HREF: s.orgHref(o), Type: types.MimeOrg, ID: urn("org", o.id), Name: o.name,
+	out := orgXML{Xmlns: types.XMLNamespaceVCloud, HREF: s.orgHref(o), Type: types.MimeOrg, ID: urn("org", o.id), Name: o.name,
 		Description: o.desc, FullName: o.fullName, IsEnabled: o.enabled}
 	for _, vid := range o.vdcs {
 		v := s.vdcs[vid]
 		out.Link = append(out.Link, &types.Link{Rel: "down", Type: types.MimeVDC, Name: v.cfg.Name, HREF: s.URL + "/api/vdc/" + v.id})
 	}
-	writeXML(w, http.StatusOK, types.MimeOrg, "Org", types.XMLNamespaceVCloud, out)
+	writeXML(w, http.StatusOK, types.MimeOrg, "Org", "", out)
 }
 
 func (s *Server) renderAdminOrg(o *org) *types.AdminOrg {
@@ -279,10 +281,10 @@ func (s *Server) renderAdminOrg(o *org) *types.AdminOrg {
 func (s *Server) getAdminOrg(w http.ResponseWriter, _ *http.Request, id string) {
 	o := s.orgs[id]
 	if o == nil {
-		notFound(w, "Organization", urn("org", id))
+		noSuchEntity(w, "org", id)
 		return
 	}
-	writeXML(w, http.StatusOK, types.MimeAdminOrg, "AdminOrg", "", s.renderAdminOrg(o))
+	writeXML(w, http.StatusOK, types.MimeAdminOrg, "AdminOrg", "", adminOrgWire(s.renderAdminOrg(o)))
 }
 
 var orgNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
@@ -315,7 +317,7 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, _ string) {
 	s.applyOrgSettings(o, in.OrgSettings)
 	s.orgs[o.id] = o
 	o.busy = s.startTask(OpOrgCreate, "orgCreateOrg", s.orgRef(o), o.id, nil)
-	writeXML(w, http.StatusCreated, types.MimeAdminOrg, "AdminOrg", "", s.renderAdminOrg(o))
+	writeXML(w, http.StatusCreated, types.MimeAdminOrg, "AdminOrg", "", adminOrgWire(s.renderAdminOrg(o)))
 }
 
 func (s *Server) applyOrgSettings(o *org, in *types.OrgSettings) {
@@ -354,7 +356,7 @@ func (s *Server) applyOrgSettings(o *org, in *types.OrgSettings) {
 func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, id string) {
 	o := s.orgs[id]
 	if o == nil {
-		notFound(w, "Organization", urn("org", id))
+		noSuchEntity(w, "org", id)
 		return
 	}
 	var in types.AdminOrg
@@ -392,7 +394,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, id string) {
 func (s *Server) disableOrg(w http.ResponseWriter, _ *http.Request, id string) {
 	o := s.orgs[id]
 	if o == nil {
-		notFound(w, "Organization", urn("org", id))
+		noSuchEntity(w, "org", id)
 		return
 	}
 	o.enabled = false
@@ -402,7 +404,7 @@ func (s *Server) disableOrg(w http.ResponseWriter, _ *http.Request, id string) {
 func (s *Server) enableOrg(w http.ResponseWriter, _ *http.Request, id string) {
 	o := s.orgs[id]
 	if o == nil {
-		notFound(w, "Organization", urn("org", id))
+		noSuchEntity(w, "org", id)
 		return
 	}
 	o.enabled = true
@@ -412,7 +414,7 @@ func (s *Server) enableOrg(w http.ResponseWriter, _ *http.Request, id string) {
 func (s *Server) deleteOrg(w http.ResponseWriter, r *http.Request, id string) {
 	o := s.orgs[id]
 	if o == nil {
-		notFound(w, "Organization", urn("org", id))
+		noSuchEntity(w, "org", id)
 		return
 	}
 	force, recursive := boolParam(r, "force"), boolParam(r, "recursive")
@@ -514,7 +516,7 @@ func (s *Server) testConnection(w http.ResponseWriter, r *http.Request, _ string
 func (s *Server) oauthOrg(w http.ResponseWriter, r *http.Request, id string) *org {
 	o := s.orgs[id]
 	if o == nil {
-		notFound(w, "Organization", urn("org", id))
+		noSuchEntity(w, "org", id)
 		return nil
 	}
 	if tc := r.Header.Get(types.HeaderTenantContext); tc != "" && !strings.EqualFold(uuidOf(tc), o.id) {

@@ -80,7 +80,7 @@ func (s *Server) renderAdminVDC(v *vdc, admin bool) *types.AdminVdc {
 			&types.Reference{HREF: s.URL + "/api/vdcStorageProfile/" + sp.id, ID: urn("vdcstorageProfile", sp.id), Type: mimeVdcSP, Name: sp.name})
 	}
 	if p := s.pvdcByID(v.pvdcID); p != nil {
-		a.ProviderVdcReference = &types.Reference{HREF: s.pvdcHref(p), ID: urn("providervdc", p.id), Type: types.MimeProviderVdc, Name: p.name}
+		a.ProviderVdcReference = &types.Reference{HREF: s.pvdcHref(p), ID: urn("providervdc", p.id), Type: mimeAdminPvdc, Name: p.name}
 	}
 	a.NetworkPoolReference = nil
 	if p := s.poolByID(v.poolID); p != nil {
@@ -99,7 +99,7 @@ func (s *Server) renderAdminVDC(v *vdc, admin bool) *types.AdminVdc {
 func (s *Server) getVDC(w http.ResponseWriter, _ *http.Request, id string) {
 	v := s.vdcs[id]
 	if v == nil {
-		notFound(w, "VDC", urn("vdc", id))
+		noSuchEntity(w, "vdc", id)
 		return
 	}
 	writeXML(w, http.StatusOK, types.MimeVDC, "Vdc", types.XMLNamespaceVCloud, s.renderAdminVDC(v, false).Vdc)
@@ -108,7 +108,7 @@ func (s *Server) getVDC(w http.ResponseWriter, _ *http.Request, id string) {
 func (s *Server) getAdminVDC(w http.ResponseWriter, _ *http.Request, id string) {
 	v := s.vdcs[id]
 	if v == nil {
-		notFound(w, "VDC", urn("vdc", id))
+		noSuchEntity(w, "vdc", id)
 		return
 	}
 	writeXML(w, http.StatusOK, types.MimeAdminVDC, "AdminVdc", "", s.renderAdminVDC(v, true))
@@ -117,7 +117,7 @@ func (s *Server) getAdminVDC(w http.ResponseWriter, _ *http.Request, id string) 
 func (s *Server) createVDC(w http.ResponseWriter, r *http.Request, orgID string) {
 	o := s.orgs[orgID]
 	if o == nil {
-		notFound(w, "Organization", urn("org", orgID))
+		noSuchEntity(w, "org", orgID)
 		return
 	}
 	var in types.VdcConfiguration
@@ -239,7 +239,7 @@ func mustReread(r *http.Request) []byte {
 func (s *Server) updateVDC(w http.ResponseWriter, r *http.Request, id string) {
 	v := s.vdcs[id]
 	if v == nil {
-		notFound(w, "VDC", urn("vdc", id))
+		noSuchEntity(w, "vdc", id)
 		return
 	}
 	var in types.AdminVdc
@@ -306,7 +306,7 @@ func (s *Server) updateVDC(w http.ResponseWriter, r *http.Request, id string) {
 func (s *Server) disableVDC(w http.ResponseWriter, _ *http.Request, id string) {
 	v := s.vdcs[id]
 	if v == nil {
-		notFound(w, "VDC", urn("vdc", id))
+		noSuchEntity(w, "vdc", id)
 		return
 	}
 	v.cfg.IsEnabled = false
@@ -316,7 +316,7 @@ func (s *Server) disableVDC(w http.ResponseWriter, _ *http.Request, id string) {
 func (s *Server) enableVDC(w http.ResponseWriter, _ *http.Request, id string) {
 	v := s.vdcs[id]
 	if v == nil {
-		notFound(w, "VDC", urn("vdc", id))
+		noSuchEntity(w, "vdc", id)
 		return
 	}
 	v.cfg.IsEnabled = true
@@ -326,7 +326,7 @@ func (s *Server) enableVDC(w http.ResponseWriter, _ *http.Request, id string) {
 func (s *Server) deleteVDC(w http.ResponseWriter, r *http.Request, id string) {
 	v := s.vdcs[id]
 	if v == nil {
-		notFound(w, "VDC", urn("vdc", id))
+		noSuchEntity(w, "vdc", id)
 		return
 	}
 	if v.busy.running() {
@@ -351,7 +351,7 @@ func (s *Server) renderVDCProfile(sp *vdcProfile) *types.VdcStorageProfile {
 	p := s.pvdcSPByID(sp.pvdcSPID)
 	return &types.VdcStorageProfile{ID: urn("vdcstorageProfile", sp.id), Xmlns: types.XMLNamespaceVCloud, Name: sp.name,
 		Enabled: boolPtr(sp.enabled), Units: "MB", Limit: sp.limit, Default: sp.isDefault,
-		IopsSettings:              &types.VdcStorageProfileIopsSettings{},
+		IopsSettings:              &types.VdcStorageProfileIopsSettings{Xmlns: types.XMLNamespaceVCloud},
 		ProviderVdcStorageProfile: &types.Reference{HREF: s.pvdcSPHref(p), Name: p.name, Type: mimePvdcSP}}
 }
 
@@ -414,7 +414,7 @@ func (s *Server) putAdminVDCProfile(w http.ResponseWriter, r *http.Request, id s
 func (s *Server) updateVDCProfiles(w http.ResponseWriter, r *http.Request, id string) {
 	v := s.vdcs[id]
 	if v == nil {
-		notFound(w, "VDC", urn("vdc", id))
+		noSuchEntity(w, "vdc", id)
 		return
 	}
 	var in types.UpdateVdcStorageProfiles
@@ -493,8 +493,8 @@ func (s *Server) getProviderVDC(w http.ResponseWriter, _ *http.Request, id strin
 		notFound(w, "Provider VDC", urn("providervdc", id))
 		return
 	}
-	out := types.ProviderVdc{HREF: s.pvdcHref(p), Type: types.MimeProviderVdc, ID: urn("providervdc", p.id), Name: p.name,
-		Status: 1, IsEnabled: boolPtr(true), StorageProfiles: &types.ProviderStorageProfiles{}, NetworkPoolReferences: &types.NetworkPoolReferences{}}
+	out := providerVdcXML{Xmlns: types.XMLNamespaceVCloud, HREF: s.pvdcHref(p), Type: mimeAdminPvdc, ID: urn("providervdc", p.id), Name: p.name,
+		Status: 1, IsEnabled: true, StorageProfiles: &types.ProviderStorageProfiles{}, NetworkPoolReferences: &types.NetworkPoolReferences{}}
 	for _, sp := range s.pvdcSPs {
 		if sp.pvdcID == p.id {
 			out.StorageProfiles.ProviderVdcStorageProfile = append(out.StorageProfiles.ProviderVdcStorageProfile,
@@ -507,7 +507,7 @@ func (s *Server) getProviderVDC(w http.ResponseWriter, _ *http.Request, id strin
 				&types.Reference{HREF: s.poolHref(np), Name: np.name, Type: mimeNetworkPool, ID: urn("networkpool", np.id)})
 		}
 	}
-	writeXML(w, http.StatusOK, types.MimeProviderVdc, "ProviderVdc", types.XMLNamespaceVCloud, out)
+	writeXML(w, http.StatusOK, mimeAdminPvdc, "ProviderVdc", "", out)
 }
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request, _ string) {

@@ -19,10 +19,14 @@ import (
 var supportedVersions = []string{"37.0", "37.1", "37.2", "38.0", "38.1"}
 
 const (
-	mimeError       = "application/vnd.vmware.vcloud.error+xml"
-	mimeVdcSP       = "application/vnd.vmware.vcloud.vdcStorageProfile+xml"
-	mimeAdminVdcSP  = "application/vnd.vmware.admin.vdcStorageProfile+xml"
-	mimePvdcSP      = "application/vnd.vmware.admin.pvdcStorageProfile+xml"
+	mimeError      = "application/vnd.vmware.vcloud.error+xml"
+	mimeVdcSP      = "application/vnd.vmware.vcloud.vdcStorageProfile+xml"
+	mimeAdminVdcSP = "application/vnd.vmware.admin.vdcStorageProfile+xml"
+	mimePvdcSP     = "application/vnd.vmware.admin.pvdcStorageProfile+xml"
+	// mimeAdminPvdc is ProviderVdcType at /api/admin/providervdc; govcd's
+	// types.MimeProviderVdc (vmwprovidervdc) is the extension API's
+	// VMWProviderVdcType at /api/admin/extension/providervdc.
+	mimeAdminPvdc   = "application/vnd.vmware.admin.providervdc+xml"
 	mimeNetworkPool = "application/vnd.vmware.admin.networkPool+xml"
 	mimeVersions    = "application/vnd.vmware.vcloud.versions+xml"
 	mimeOrgList     = "application/vnd.vmware.vcloud.orgList+xml"
@@ -84,6 +88,21 @@ func jsonError(w http.ResponseWriter, status int, minor, format string, args ...
 
 func notFound(w http.ResponseWriter, kind, id string) {
 	xmlError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "%s %q not found.", kind, id)
+}
+
+// noSuchEntity answers a request for an organization or VDC that does not
+// exist the way Cloud Director does: 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN,
+// not 404. The API does not tell a missing entity from one the caller may
+// not see; clients decide "gone" from the parent's listing (go-vcloud-
+// director's GetAdminOrgById looks the org up in /api/org first).
+// Evidence: https://github.com/vmware-archive/pyvcloud/issues/796 (org:
+// "403/ACCESS_TO_RESOURCE_IS_FORBIDDEN ... The VMware Cloud Director entity
+// com.vmware.vcloud.entity.org:<uuid> does not exist"),
+// https://github.com/gds-operations/vcloud-core/pull/181 (a VDC UUID that
+// names no VDC answers Forbidden).
+func noSuchEntity(w http.ResponseWriter, kind, id string) {
+	xmlError(w, http.StatusForbidden, "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+		"The VMware Cloud Director entity com.vmware.vcloud.entity.%s:%s does not exist.", kind, id)
 }
 
 func busy(w http.ResponseWriter, kind, name, id string, t *task) {

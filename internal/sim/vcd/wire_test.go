@@ -99,10 +99,16 @@ func TestWireErrorsAndHrefs(t *testing.T) {
 		t.Fatalf("unauthenticated: %d %s", code, body)
 	}
 	tok := login(t, s)
-	code, body = raw(t, s, tok, "GET", "/api/admin/org/0f5e2c1d-3b4a-4e6f-9a8b-7c6d5e4f3a21")
-	var e types.Error
-	if err := xml.Unmarshal(body, &e); err != nil || code != 404 || e.MajorErrorCode != 404 || e.MinorErrorCode != "RESOURCE_NOT_FOUND" {
-		t.Fatalf("missing org: %d %s", code, body)
+	// Cloud Director answers 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN, not 404,
+	// for an org or VDC that does not exist.
+	for _, p := range []string{"/api/admin/org/0f5e2c1d-3b4a-4e6f-9a8b-7c6d5e4f3a21", "/api/admin/vdc/0f5e2c1d-3b4a-4e6f-9a8b-7c6d5e4f3a21",
+		"/api/vdc/0f5e2c1d-3b4a-4e6f-9a8b-7c6d5e4f3a21", "/api/admin/org/0f5e2c1d-3b4a-4e6f-9a8b-7c6d5e4f3a21/settings/oauth"} {
+		code, body = raw(t, s, tok, "GET", p)
+		var e types.Error
+		if err := xml.Unmarshal(body, &e); err != nil || code != 403 || e.MajorErrorCode != 403 || e.MinorErrorCode != "ACCESS_TO_RESOURCE_IS_FORBIDDEN" ||
+			!strings.Contains(e.Message, "does not exist") {
+			t.Fatalf("missing entity %s: %d %s", p, code, body)
+		}
 	}
 	code, body = raw(t, s, tok, "GET", "/api/versions")
 	if code != 200 || !strings.Contains(string(body), "<Version>37.0</Version>") || !strings.Contains(string(body), "<LoginUrl>https://") {
