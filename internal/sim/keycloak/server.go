@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -122,6 +123,9 @@ func Start(opts Options) (*Server, error) {
 	}
 	m := newRealm("master")
 	m.builtin = true
+	// The master realm's access token lifespan is the one the token
+	// endpoint applies (Keycloak's default for master is 60 s).
+	m.rep["accessTokenLifespan"] = int(math.Ceil(opts.TokenLifespan.Seconds()))
 	s.realms["master"] = m
 	s.order = append(s.order, "master")
 

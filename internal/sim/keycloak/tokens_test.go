@@ -136,6 +136,9 @@ func TestAccessTokensAreJWTsVerifiableWithTheRealmCerts(t *testing.T) {
 	if got := exp.Sub(iat.Time); got != time.Duration(cc.ExpiresIn)*time.Second {
 		t.Fatalf("token lives %v, expires_in says %d s", got, cc.ExpiresIn)
 	}
+	if master, err := gc.GetRealm(ctx, cc.AccessToken, "master"); err != nil || gocloak.PInt(master.AccessTokenLifespan) != cc.ExpiresIn {
+		t.Fatalf("master's accessTokenLifespan disagrees with expires_in %d: %v", cc.ExpiresIn, err)
+	}
 
 	pw, err := gc.LoginAdmin(ctx, "admin", "admin", "master")
 	if err != nil {
