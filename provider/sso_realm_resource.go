@@ -56,10 +56,12 @@ func (r *SSORealmResource) Metadata(_ context.Context, req resource.MetadataRequ
 func (r *SSORealmResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Keycloak realm for one tenant, with its MFA policy (`mfa`), OTP and WebAuthn policies, " +
-			"password policy and SSO session lifetimes. `mfa` drives Keycloak's default `browser` flow: `otp` makes the " +
+			"password policy and SSO session lifetimes. `mfa` drives the realm's browser flow: `otp` makes the " +
 			"\"Browser - Conditional OTP\" sub-flow and its OTP Form REQUIRED and registers OTP for every new user " +
 			"(`CONFIGURE_TOTP` default action); `webauthn` does the same with the WebAuthn Authenticator and " +
 			"`webauthn-register`; `optional` restores Keycloak's default (OTP only for users who set it up). " +
+			"Keycloak's built-in `browser` flow takes no new executions and has no WebAuthn Authenticator, so " +
+			"`webauthn` binds the realm to a copy of it named `tenantops browser` (kept when the mode changes back). " +
 			"Import by realm name.",
 		Attributes: map[string]schema.Attribute{
 			// required

@@ -28,7 +28,10 @@ func newTestClient(t *testing.T, opts kcsim.Options, cfg Config) (*kcsim.Server,
 	return s, c
 }
 
-func TestClientCredentialsRefreshAndRelogin(t *testing.T) {
+// Keycloak issues no refresh token for the client credentials grant
+// (keycloak/keycloak#7725): the client logs in again when its token is about
+// to lapse, and once more after a 401.
+func TestClientCredentialsRelogin(t *testing.T) {
 	s, c := newTestClient(t, kcsim.Options{TokenLifespan: time.Second}, Config{ClientID: "tenantops", ClientSecret: "sim-secret"})
 	ctx := context.Background()
 	if err := c.CreateRealm(ctx, Realm{Name: "acme", Enabled: true, OTPType: "totp", OTPAlgorithm: "HmacSHA1", OTPDigits: 6, OTPPeriod: 30}); err != nil {
@@ -37,21 +40,44 @@ func TestClientCredentialsRefreshAndRelogin(t *testing.T) {
 	if n := s.Grants("client_credentials"); n != 1 {
 		t.Fatalf("client_credentials grants = %d, want 1", n)
 	}
-	// The token is renewed before it lapses, with the refresh token.
 	time.Sleep(1100 * time.Millisecond)
 	if _, err := c.GetRealm(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Grants("refresh_token"); n != 1 {
-		t.Fatalf("refresh grants = %d, want 1", n)
+	if n, r := s.Grants("client_credentials"), s.Grants("refresh_token"); n != 2 || r != 0 {
+		t.Fatalf("after expiry: client_credentials grants = %d (want 2), refresh grants = %d (want 0)", n, r)
 	}
 	// A 401 (tokens revoked server-side) triggers exactly one fresh login.
 	s.RevokeTokens()
 	if _, err := c.GetRealm(ctx, "acme"); err != nil {
 		t.Fatalf("after revocation: %v", err)
 	}
-	if n := s.Grants("client_credentials"); n != 2 {
-		t.Fatalf("client_credentials grants = %d, want 2", n)
+	if n := s.Grants("client_credentials"); n != 3 {
+		t.Fatalf("client_credentials grants = %d, want 3", n)
+	}
+}
+
+// A password login comes with a refresh token: the client renews its
+// access token with it, and logs in again after a 401.
+func TestPasswordGrantRefreshAndRelogin(t *testing.T) {
+	s, c := newTestClient(t, kcsim.Options{TokenLifespan: time.Second}, Config{Username: "admin", Password: "admin"})
+	ctx := context.Background()
+	if _, err := c.GetRealm(ctx, "master"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := c.GetRealm(ctx, "master"); err != nil {
+		t.Fatal(err)
+	}
+	if p, r := s.Grants("password"), s.Grants("refresh_token"); p != 1 || r != 1 {
+		t.Fatalf("password grants = %d (want 1), refresh grants = %d (want 1)", p, r)
+	}
+	s.RevokeTokens()
+	if _, err := c.GetRealm(ctx, "master"); err != nil {
+		t.Fatalf("after revocation: %v", err)
+	}
+	if p := s.Grants("password"); p != 2 {
+		t.Fatalf("password grants = %d, want 2", p)
 	}
 }
 
@@ -76,15 +102,20 @@ func TestMFAModes(t *testing.T) {
 	if err := c.CreateRealm(ctx, Realm{Name: "acme", Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
+	// OTP modes change requirements in the built-in browser flow, which
+	// Keycloak allows; WebAuthn needs a new execution, which it refuses in a
+	// built-in flow, so the realm moves to tenantops' copy and stays there.
 	tests := []struct {
 		mode, sub, otp, webauthn string
 		totp, register           bool
+		flow                     string
 	}{
-		{MFAOptional, "CONDITIONAL", "REQUIRED", "", false, false},
-		{MFAOTP, "REQUIRED", "REQUIRED", "", true, false},
-		{MFAWebAuthn, "REQUIRED", "DISABLED", "REQUIRED", false, true},
-		{MFAOTP, "REQUIRED", "REQUIRED", "DISABLED", true, false},
-		{MFAOptional, "CONDITIONAL", "REQUIRED", "DISABLED", false, false},
+		{MFAOptional, "CONDITIONAL", "REQUIRED", "", false, false, BrowserFlow},
+		{MFAOTP, "REQUIRED", "REQUIRED", "", true, false, BrowserFlow},
+		{MFAWebAuthn, "REQUIRED", "DISABLED", "REQUIRED", false, true, TenantopsBrowserFlow},
+		{MFAOTP, "REQUIRED", "REQUIRED", "DISABLED", true, false, TenantopsBrowserFlow},
+		{MFAOptional, "CONDITIONAL", "REQUIRED", "DISABLED", false, false, TenantopsBrowserFlow},
+		{MFAWebAuthn, "REQUIRED", "DISABLED", "REQUIRED", false, true, TenantopsBrowserFlow},
 	}
 	for _, tt := range tests {
 		if err := c.SetMFA(ctx, "acme", tt.mode); err != nil {
@@ -98,6 +129,9 @@ func TestMFAModes(t *testing.T) {
 			s.Requirement("acme", WebAuthnAuth) != tt.webauthn || s.DefaultAction("acme", ConfigureTOTP) != tt.totp ||
 			s.DefaultAction("acme", WebAuthnRegister) != tt.register {
 			t.Fatalf("%s: flow/actions not as expected", tt.mode)
+		}
+		if flow, _ := s.BrowserFlow("acme"); flow != tt.flow {
+			t.Fatalf("%s: bound browser flow %q, want %q", tt.mode, flow, tt.flow)
 		}
 	}
 	if err := c.SetMFA(ctx, "acme", "sms"); err == nil {
@@ -189,8 +223,13 @@ func TestEnsureRealm(t *testing.T) {
 	if err != nil || got.DisplayName != "Acme Corp" || got.MFA != MFAWebAuthn || got.OTPDigits != 6 {
 		t.Fatalf("GetRealm = %+v, %v", got, err)
 	}
-	if inv := s.Inventory(); len(inv) != 1 || inv[0] != "realm/acme" {
+	// WebAuthn needs an execution the built-in browser flow cannot take:
+	// the realm is bound to tenantops' copy.
+	if inv := strings.Join(s.Inventory(), ","); inv != "flow/acme/"+TenantopsBrowserFlow+",realm/acme" {
 		t.Fatalf("inventory = %v", inv)
+	}
+	if flow, builtIn := s.BrowserFlow("acme"); flow != TenantopsBrowserFlow || builtIn {
+		t.Fatalf("bound browser flow = %q (built in %v)", flow, builtIn)
 	}
 }
 

@@ -79,7 +79,7 @@ func newRealm(name string) *realm {
 		"directGrantFlow":          "direct grant",
 		"resetCredentialsFlow":     "reset credentials",
 		"clientAuthenticationFlow": "clients",
-		"firstBrokerLoginFlow":     "first broker login",
+		"dockerAuthenticationFlow": "docker auth",
 		"attributes":               map[string]any{},
 	}}
 

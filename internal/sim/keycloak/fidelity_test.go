@@ -165,21 +165,25 @@ func TestFidelityRealmsAndFlows(t *testing.T) {
 	if err := gc.UpdateAuthenticationExecution(ctx, tok, "acme", "browser", *sub); err != nil {
 		t.Fatal(err)
 	}
+	// Keycloak 23 takes any requirement name (Requirement.valueOf) without
+	// holding it to the execution's choices.
 	otp.Requirement = gocloak.StringP("CONDITIONAL")
-	if err := gc.UpdateAuthenticationExecution(ctx, tok, "acme", "browser", *otp); apiCode(t, err) != 400 {
+	if err := gc.UpdateAuthenticationExecution(ctx, tok, "acme", "browser", *otp); err != nil {
 		t.Fatalf("CONDITIONAL on an authenticator: %v", err)
 	}
-	if err := gc.CreateAuthenticationExecution(ctx, tok, "acme", "Browser - Conditional OTP",
-		gocloak.CreateAuthenticationExecutionRepresentation{Provider: gocloak.StringP("webauthn-authenticator")}); err != nil {
+	otp.Requirement = gocloak.StringP("REQUIRED")
+	if err := gc.UpdateAuthenticationExecution(ctx, tok, "acme", "browser", *otp); err != nil {
 		t.Fatal(err)
 	}
-	execs, _ = gc.GetAuthenticationExecutions(ctx, tok, "acme", "browser")
-	last := execs[len(execs)-1]
-	if gocloak.PString(last.ProviderID) != "webauthn-authenticator" || gocloak.PString(last.Requirement) != "DISABLED" || gocloak.PInt(last.Level) != 2 {
-		t.Fatalf("new execution: %+v", last)
+	// Nothing may be added to a built-in flow.
+	err = gc.CreateAuthenticationExecution(ctx, tok, "acme", "Browser - Conditional OTP",
+		gocloak.CreateAuthenticationExecutionRepresentation{Provider: gocloak.StringP("webauthn-authenticator")})
+	if apiCode(t, err) != 400 || !strings.Contains(err.Error(), "It is illegal to add execution to a built in flow") {
+		t.Fatalf("execution added to a built-in flow: %v", err)
 	}
-	if gocloak.PString(execs[5].Requirement) != "REQUIRED" {
-		t.Fatalf("sub-flow requirement not stored: %+v", execs[5])
+	execs, _ = gc.GetAuthenticationExecutions(ctx, tok, "acme", "browser")
+	if len(execs) != 8 || gocloak.PString(execs[5].Requirement) != "REQUIRED" {
+		t.Fatalf("browser executions after the updates: %d, sub-flow %+v", len(execs), execs[5])
 	}
 
 	// Required actions.
@@ -213,8 +217,23 @@ func TestFidelityRealmsAndFlows(t *testing.T) {
 		t.Fatalf("copy flow: %v %v", resp, err)
 	}
 	copied, _ := gc.GetAuthenticationExecutions(ctx, tok, "acme", "browser-mfa")
-	if len(copied) != len(execs) {
-		t.Fatalf("copied flow has %d executions, want %d", len(copied), len(execs))
+	if len(copied) != len(execs) || gocloak.PString(copied[5].DisplayName) != "browser-mfa Browser - Conditional OTP" {
+		t.Fatalf("copied flow has %d executions (want %d), sub-flow %+v", len(copied), len(execs), copied[5])
+	}
+	resp, err = gc.GetRequestWithBearerAuth(ctx, tok).SetBody(map[string]string{"newName": "browser-mfa"}).
+		Post(s.URL + "/admin/realms/acme/authentication/flows/browser/copy")
+	if err != nil || resp.StatusCode() != 409 || !strings.Contains(resp.String(), `"errorMessage":"New flow alias name already exists"`) {
+		t.Fatalf("copy to an existing name: %v %v", resp, err)
+	}
+	// The copy is not built in: it takes new executions.
+	if err := gc.CreateAuthenticationExecution(ctx, tok, "acme", "browser-mfa Browser - Conditional OTP",
+		gocloak.CreateAuthenticationExecutionRepresentation{Provider: gocloak.StringP("webauthn-authenticator")}); err != nil {
+		t.Fatal(err)
+	}
+	copied, _ = gc.GetAuthenticationExecutions(ctx, tok, "acme", "browser-mfa")
+	last := copied[len(copied)-1]
+	if gocloak.PString(last.ProviderID) != "webauthn-authenticator" || gocloak.PString(last.Requirement) != "DISABLED" || gocloak.PInt(last.Level) != 2 {
+		t.Fatalf("new execution: %+v", last)
 	}
 	if inv := strings.Join(s.Inventory(), ","); inv != "flow/acme/browser-mfa,realm/acme" {
 		t.Fatalf("Inventory = %s", inv)

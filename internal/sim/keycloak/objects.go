@@ -229,7 +229,9 @@ func (s *Server) identityProviders(w http.ResponseWriter, req *http.Request, r *
 	}
 	i, idx := find(r.idps, "alias", rest[0])
 	if i == nil || len(rest) != 1 {
-		notFound(w, "Could not find identity provider")
+		// IdentityProviderResource throws a bare NotFoundException, whose
+		// message is JAX-RS's default.
+		notFound(w, "HTTP 404 Not Found")
 		return
 	}
 	switch req.Method {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 func (s *Server) route(w http.ResponseWriter, req *http.Request) {
@@ -15,6 +14,20 @@ func (s *Server) route(w http.ResponseWriter, req *http.Request) {
 	switch {
 	case len(seg) == 5 && seg[0] == "realms" && seg[2] == "protocol" && seg[3] == "openid-connect" && seg[4] == "token":
 		s.token(w, req, seg[1])
+		return
+	case len(seg) == 5 && seg[0] == "realms" && seg[2] == "protocol" && seg[3] == "openid-connect" && seg[4] == "certs":
+		if req.Method != http.MethodGet {
+			methodNotAllowed(w)
+			return
+		}
+		s.certs(w, req, seg[1])
+		return
+	case len(seg) == 4 && seg[0] == "realms" && seg[2] == ".well-known" && seg[3] == "openid-configuration":
+		if req.Method != http.MethodGet {
+			methodNotAllowed(w)
+			return
+		}
+		s.discovery(w, req, seg[1])
 		return
 	case len(seg) >= 2 && seg[0] == "admin" && seg[1] == "realms":
 	default:
@@ -70,81 +83,11 @@ func methodNotAllowed(w http.ResponseWriter) {
 
 func decode(w http.ResponseWriter, req *http.Request, v any) bool {
 	if err := json.NewDecoder(http.MaxBytesReader(w, req.Body, 4<<20)).Decode(v); err != nil {
-		errorMessage(w, http.StatusBadRequest, "Unable to parse request body: "+err.Error())
+		// KeycloakErrorHandler's answer to a body Jackson cannot parse.
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "Cannot parse the JSON"})
 		return false
 	}
 	return true
-}
-
-// ---- token endpoint ----
-
-func (s *Server) token(w http.ResponseWriter, req *http.Request, realmName string) {
-	if req.Method != http.MethodPost {
-		methodNotAllowed(w)
-		return
-	}
-	if err := req.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.realms[realmName] == nil {
-		notFound(w, "Realm does not exist")
-		return
-	}
-	clientID, secret, basic := basicAuth(req)
-	if !basic {
-		clientID, secret = req.PostFormValue("client_id"), req.PostFormValue("client_secret")
-	}
-	ok := false
-	switch req.PostFormValue("grant_type") {
-	case "client_credentials":
-		if clientID != s.opts.AdminClientID || secret != s.opts.AdminClientSecret || realmName != "master" {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized_client", "error_description": "Invalid client or Invalid client credentials"})
-			return
-		}
-		ok = true
-	case "password":
-		if clientID != "admin-cli" && clientID != s.opts.AdminClientID {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "Invalid client or Invalid client credentials"})
-			return
-		}
-		ok = req.PostFormValue("username") == s.opts.AdminUser && req.PostFormValue("password") == s.opts.AdminPassword && realmName == "master"
-		if !ok {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_grant", "error_description": "Invalid user credentials"})
-			return
-		}
-	case "refresh_token":
-		exp, found := s.refresh[req.PostFormValue("refresh_token")]
-		if !found || time.Now().After(exp) {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Token is not active"})
-			return
-		}
-		delete(s.refresh, req.PostFormValue("refresh_token"))
-		ok = true
-	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"})
-		return
-	}
-	if !ok {
-		return
-	}
-	access, refresh := randomSecret(), randomSecret()
-	life := s.opts.TokenLifespan
-	s.tokens[access] = time.Now().Add(life)
-	s.refresh[refresh] = time.Now().Add(30 * time.Minute)
-	s.grants[req.PostFormValue("grant_type")]++
-	writeJSON(w, http.StatusOK, map[string]any{
-		"access_token":       access,
-		"expires_in":         int(life / time.Second),
-		"refresh_expires_in": 1800,
-		"refresh_token":      refresh,
-		"token_type":         "Bearer",
-		"not-before-policy":  0,
-		"session_state":      newID(),
-		"scope":              "profile email",
-	})
 }
 
 func basicAuth(req *http.Request) (string, string, bool) {
@@ -163,17 +106,6 @@ func basicAuth(req *http.Request) (string, string, bool) {
 	id, _ = url.QueryUnescape(id)
 	secret, _ = url.QueryUnescape(secret)
 	return id, secret, true
-}
-
-func (s *Server) authorized(req *http.Request) bool {
-	h := req.Header.Get("Authorization")
-	if !strings.HasPrefix(h, "Bearer ") {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	exp, ok := s.tokens[strings.TrimPrefix(h, "Bearer ")]
-	return ok && time.Now().Before(exp)
 }
 
 // ---- realms ----
@@ -315,28 +247,37 @@ func (s *Server) authentication(w http.ResponseWriter, req *http.Request, r *rea
 		}
 		writeJSON(w, http.StatusOK, flowRep(r, f))
 	case len(rest) == 3 && rest[0] == "flows" && rest[2] == "copy" && req.Method == http.MethodPost:
-		f := r.flowByAlias(rest[1])
-		if f == nil {
-			notFound(w, "Flow not found")
-			return
-		}
 		var body map[string]any
 		if !decode(w, req, &body) {
 			return
 		}
+		// Keycloak checks the new name before it looks the flow up.
 		name := str(body["newName"])
 		if r.flowByAlias(name) != nil {
 			errorMessage(w, http.StatusConflict, "New flow alias name already exists")
 			return
 		}
-		cp := r.copyFlow(f, name)
+		f := r.flowByAlias(rest[1])
+		if f == nil {
+			notFound(w, "Flow not found")
+			return
+		}
+		cp := r.copyFlow(f, name, name)
 		cp.TopLevel = true
 		w.Header().Set("Location", "https://"+req.Host+"/admin/realms/"+url.PathEscape(str(r.rep["realm"]))+"/authentication/flows/"+cp.ID)
 		w.WriteHeader(http.StatusCreated)
 	case len(rest) >= 3 && rest[0] == "flows" && rest[2] == "executions":
 		f := r.flowByAlias(rest[1])
 		if f == nil {
-			notFound(w, "Flow not found")
+			// AuthenticationManagementResource's own words per operation.
+			switch {
+			case len(rest) > 3:
+				badRequest(w, "Parent flow doesn't exist")
+			case req.Method == http.MethodPut:
+				notFound(w, "flow not found")
+			default:
+				notFound(w, "Flow not found")
+			}
 			return
 		}
 		s.executions(w, req, r, f, rest[3:])
@@ -345,7 +286,7 @@ func (s *Server) authentication(w http.ResponseWriter, req *http.Request, r *rea
 			for i, e := range f.Execs {
 				if e.ID == rest[1] {
 					if f.BuiltIn {
-						errorMessage(w, http.StatusBadRequest, "It is illegal to remove execution from a built in flow")
+						badRequest(w, "It is illegal to remove execution from a built in flow")
 						return
 					}
 					f.Execs = append(f.Execs[:i], f.Execs[i+1:]...)
@@ -360,14 +301,18 @@ func (s *Server) authentication(w http.ResponseWriter, req *http.Request, r *rea
 	}
 }
 
-func (r *realm) copyFlow(f *flow, alias string) *flow {
+// copyFlow copies f and its sub-flows as Keycloak's copy does: the copy is
+// named alias, every sub-flow at any depth is named newName + " " + its own
+// alias, and nothing copied is built in.
+func (r *realm) copyFlow(f *flow, alias, newName string) *flow {
 	cp := &flow{ID: newID(), Alias: alias, Description: f.Description, ProviderID: f.ProviderID}
 	r.flows = append(r.flows, cp)
 	for _, e := range f.Execs {
 		ne := *e
 		ne.ID = newID()
 		if e.SubFlowID != "" {
-			sub := r.copyFlow(r.flowByID(e.SubFlowID), alias+" "+r.flowByID(e.SubFlowID).Alias)
+			src := r.flowByID(e.SubFlowID)
+			sub := r.copyFlow(src, newName+" "+src.Alias, newName)
 			ne.SubFlowID = sub.ID
 			ne.DisplayName = sub.Alias
 		}
@@ -375,6 +320,15 @@ func (r *realm) copyFlow(f *flow, alias string) *flow {
 	}
 	return cp
 }
+
+// badRequest answers like a JAX-RS BadRequestException thrown in
+// Keycloak: the message as "error", no error_description.
+func badRequest(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
+}
+
+// requirements are AuthenticationExecutionModel.Requirement's values.
+var requirements = []string{"REQUIRED", "CONDITIONAL", "ALTERNATIVE", "DISABLED"}
 
 func flowRep(r *realm, f *flow) map[string]any {
 	execs := []map[string]any{}
@@ -392,31 +346,16 @@ func flowRep(r *realm, f *flow) map[string]any {
 		"topLevel": f.TopLevel, "builtIn": f.BuiltIn, "authenticationExecutions": execs}
 }
 
+// executions serves .../flows/{flowAlias}/executions[/execution|/flow] as
+// Keycloak 23 does: the list is AuthenticationExecutionInfoRepresentation
+// (no priority: that field came with Keycloak 25), an update changes the
+// requirement only, and nothing may be added to a built-in flow
+// ("It is illegal to add execution to a built in flow": the default browser
+// flow and its sub-flows are built in; copy the flow to change its shape).
 func (s *Server) executions(w http.ResponseWriter, req *http.Request, r *realm, f *flow, rest []string) {
 	switch {
 	case len(rest) == 0 && req.Method == http.MethodGet:
-		out := []map[string]any{}
-		var walk func(f *flow, level int)
-		walk = func(f *flow, level int) {
-			for i, e := range f.Execs {
-				m := map[string]any{"id": e.ID, "requirement": e.Requirement, "displayName": e.DisplayName,
-					"requirementChoices": choices(e), "configurable": false, "level": level, "index": i, "priority": e.Priority}
-				if e.SubFlowID != "" {
-					sf := r.flowByID(e.SubFlowID)
-					m["authenticationFlow"] = true
-					m["flowId"] = sf.ID
-					m["description"] = sf.Description
-					m["providerId"] = sf.ProviderID
-					out = append(out, m)
-					walk(sf, level+1)
-					continue
-				}
-				m["providerId"] = e.Authenticator
-				out = append(out, m)
-			}
-		}
-		walk(f, 0)
-		writeJSON(w, http.StatusOK, out)
+		writeJSON(w, http.StatusOK, executionInfos(r, f))
 	case len(rest) == 0 && req.Method == http.MethodPut:
 		var rep map[string]any
 		if !decode(w, req, &rep) {
@@ -428,19 +367,20 @@ func (s *Server) executions(w http.ResponseWriter, req *http.Request, r *realm, 
 			return
 		}
 		want := str(rep["requirement"])
-		if want != "" {
+		if want != e.Requirement {
+			// Requirement.valueOf: an unknown name is an uncaught
+			// IllegalArgumentException, a server error. Keycloak 23 does
+			// not hold the requirement to the execution's choices.
 			okReq := false
-			for _, c := range choices(e) {
+			for _, c := range requirements {
 				okReq = okReq || c == want
 			}
 			if !okReq {
-				errorMessage(w, http.StatusBadRequest, "Requirement "+want+" is not allowed for execution "+e.DisplayName)
+				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "unknown_error",
+					"error_description": "For more on this error consult the server log."})
 				return
 			}
 			e.Requirement = want
-		}
-		if p, ok := rep["priority"].(float64); ok && p > 0 {
-			e.Priority = int(p)
 		}
 		noContent(w)
 	case len(rest) == 1 && rest[0] == "execution" && req.Method == http.MethodPost:
@@ -448,23 +388,27 @@ func (s *Server) executions(w http.ResponseWriter, req *http.Request, r *realm, 
 		if !decode(w, req, &rep) {
 			return
 		}
+		if f.BuiltIn {
+			badRequest(w, "It is illegal to add execution to a built in flow")
+			return
+		}
 		provider := str(rep["provider"])
 		name, ok := authenticatorNames[provider]
 		if !ok {
-			errorMessage(w, http.StatusBadRequest, "No authentication provider found for id: "+provider)
+			badRequest(w, "No authentication provider found for id: "+provider)
 			return
 		}
-		prio := 10
-		if n := len(f.Execs); n > 0 {
-			prio = f.Execs[n-1].Priority + 10
-		}
-		e := &execution{ID: newID(), Authenticator: provider, DisplayName: name, Requirement: "DISABLED", Priority: prio}
+		e := &execution{ID: newID(), Authenticator: provider, DisplayName: name, Requirement: "DISABLED", Priority: nextPriority(f)}
 		f.Execs = append(f.Execs, e)
 		w.Header().Set("Location", "https://"+req.Host+"/admin/realms/"+url.PathEscape(str(r.rep["realm"]))+"/authentication/executions/"+e.ID)
 		w.WriteHeader(http.StatusCreated)
 	case len(rest) == 1 && rest[0] == "flow" && req.Method == http.MethodPost:
 		var rep map[string]any
 		if !decode(w, req, &rep) {
+			return
+		}
+		if f.BuiltIn {
+			badRequest(w, "It is illegal to add sub-flow to a built in flow")
 			return
 		}
 		alias := str(rep["alias"])
@@ -474,17 +418,50 @@ func (s *Server) executions(w http.ResponseWriter, req *http.Request, r *realm, 
 		}
 		sf := &flow{ID: newID(), Alias: alias, Description: str(rep["description"]), ProviderID: "basic-flow"}
 		r.flows = append(r.flows, sf)
-		prio := 10
-		if n := len(f.Execs); n > 0 {
-			prio = f.Execs[n-1].Priority + 10
-		}
-		e := &execution{ID: newID(), SubFlowID: sf.ID, DisplayName: alias, Requirement: "DISABLED", Priority: prio}
+		e := &execution{ID: newID(), SubFlowID: sf.ID, DisplayName: alias, Requirement: "DISABLED", Priority: nextPriority(f)}
 		f.Execs = append(f.Execs, e)
 		w.Header().Set("Location", "https://"+req.Host+"/admin/realms/"+url.PathEscape(str(r.rep["realm"]))+"/authentication/flows/"+sf.ID)
 		w.WriteHeader(http.StatusCreated)
 	default:
 		methodNotAllowed(w)
 	}
+}
+
+func nextPriority(f *flow) int {
+	if n := len(f.Execs); n > 0 {
+		return f.Execs[n-1].Priority + 10
+	}
+	return 10
+}
+
+// executionInfos lists a flow's executions depth first, sub-flows followed
+// by their own executions one level down.
+func executionInfos(r *realm, f *flow) []map[string]any {
+	out := []map[string]any{}
+	var walk func(f *flow, level int)
+	walk = func(f *flow, level int) {
+		for i, e := range f.Execs {
+			m := map[string]any{"id": e.ID, "requirement": e.Requirement, "displayName": e.DisplayName,
+				"requirementChoices": choices(e), "configurable": false, "level": level, "index": i}
+			if e.SubFlowID == "" {
+				m["providerId"] = e.Authenticator
+				out = append(out, m)
+				continue
+			}
+			sf := r.flowByID(e.SubFlowID)
+			m["displayName"] = sf.Alias
+			m["authenticationFlow"] = true
+			m["flowId"] = sf.ID
+			m["description"] = sf.Description
+			if sf.ProviderID == "form-flow" {
+				m["providerId"] = e.Authenticator
+			}
+			out = append(out, m)
+			walk(sf, level+1)
+		}
+	}
+	walk(f, 0)
+	return out
 }
 
 func (s *Server) requiredActions(w http.ResponseWriter, req *http.Request, r *realm, rest []string) {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -54,12 +55,16 @@ type Server struct {
 	opts Options
 	srv  *httptest.Server
 
-	mu      sync.Mutex
-	realms  map[string]*realm // by name
-	order   []string
-	tokens  map[string]time.Time // access token -> expiry
-	refresh map[string]time.Time
-	grants  map[string]int
+	mu     sync.Mutex
+	realms map[string]*realm // by name
+	order  []string
+	// active and activeRefresh hold the jti of every access and refresh
+	// token issued and not revoked.
+	active, activeRefresh map[string]bool
+	grants                map[string]int
+	// adminUserID and serviceAccountID are the subjects of the admin
+	// user's and the admin client's service account's tokens.
+	adminUserID, serviceAccountID string
 }
 
 type realm struct {
@@ -70,6 +75,7 @@ type realm struct {
 	clients    []map[string]any
 	idps       []map[string]any
 	components []map[string]any
+	keys       *realmKeys
 }
 
 type flow struct {
@@ -105,16 +111,21 @@ func Start(opts Options) (*Server, error) {
 		opts.TokenLifespan = 60 * time.Second
 	}
 	s := &Server{
-		Faults:   &fault.Injector{},
-		Recorder: record.For("keycloak", opts.Record),
-		opts:     opts,
-		realms:   map[string]*realm{},
-		tokens:   map[string]time.Time{},
-		refresh:  map[string]time.Time{},
-		grants:   map[string]int{},
+		Faults:           &fault.Injector{},
+		Recorder:         record.For("keycloak", opts.Record),
+		opts:             opts,
+		realms:           map[string]*realm{},
+		active:           map[string]bool{},
+		activeRefresh:    map[string]bool{},
+		grants:           map[string]int{},
+		adminUserID:      newID(),
+		serviceAccountID: newID(),
 	}
 	m := newRealm("master")
 	m.builtin = true
+	// The master realm's access token lifespan is the one the token
+	// endpoint applies (Keycloak's default for master is 60 s).
+	m.rep["accessTokenLifespan"] = int(math.Ceil(opts.TokenLifespan.Seconds()))
 	s.realms["master"] = m
 	s.order = append(s.order, "master")
 
@@ -170,13 +181,14 @@ func (s *Server) Grants(grantType string) int {
 	return s.grants[grantType]
 }
 
-// RevokeTokens invalidates every issued access and refresh token, as a
-// Keycloak restart or a session logout would.
+// RevokeTokens invalidates every access and refresh token issued so far,
+// as an administrator's "Revocation: set to now" on the realm, or a logout
+// of every session, would.
 func (s *Server) RevokeTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens = map[string]time.Time{}
-	s.refresh = map[string]time.Time{}
+	s.active = map[string]bool{}
+	s.activeRefresh = map[string]bool{}
 }
 
 // DeleteRealm removes a realm out of band.
@@ -266,7 +278,9 @@ func (s *Server) Realm(name string) map[string]any {
 }
 
 // Requirement returns the requirement of the execution (authenticator
-// provider id, or sub-flow alias) in the realm's flow tree, or "".
+// provider id, or sub-flow alias) in the realm's bound browser flow, or "".
+// A sub-flow matches its alias also with the prefix Keycloak gives the
+// sub-flows of a copied flow ("<copy> Browser - Conditional OTP").
 func (s *Server) Requirement(realmName, providerOrAlias string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -274,14 +288,44 @@ func (s *Server) Requirement(realmName, providerOrAlias string) string {
 	if r == nil {
 		return ""
 	}
-	for _, f := range r.flows {
+	top := r.flowByAlias(str(r.rep["browserFlow"]))
+	if top == nil {
+		return ""
+	}
+	var find func(f *flow) string
+	find = func(f *flow) string {
 		for _, e := range f.Execs {
-			if e.Authenticator == providerOrAlias || (e.SubFlowID != "" && r.flowByID(e.SubFlowID).Alias == providerOrAlias) {
+			if e.SubFlowID == "" {
+				if e.Authenticator == providerOrAlias {
+					return e.Requirement
+				}
+				continue
+			}
+			sub := r.flowByID(e.SubFlowID)
+			if sub.Alias == providerOrAlias || strings.HasSuffix(sub.Alias, " "+providerOrAlias) {
 				return e.Requirement
 			}
+			if req := find(sub); req != "" {
+				return req
+			}
 		}
+		return ""
 	}
-	return ""
+	return find(top)
+}
+
+// BrowserFlow returns the alias of the realm's bound browser flow and
+// whether that flow is built in.
+func (s *Server) BrowserFlow(realmName string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.realms[realmName]
+	if r == nil {
+		return "", false
+	}
+	alias := str(r.rep["browserFlow"])
+	f := r.flowByAlias(alias)
+	return alias, f != nil && f.BuiltIn
 }
 
 // DefaultAction reports whether a required action is a default action.
@@ -375,9 +419,12 @@ func errorMessage(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"errorMessage": msg})
 }
 
-// notFound answers like a JAX-RS NotFoundException.
+// notFound answers like a JAX-RS NotFoundException thrown in Keycloak:
+// KeycloakErrorHandler writes the exception's message as "error" and adds
+// no error_description to a client error ({"error":"Realm not found."},
+// {"error":"Could not find client"}; keycloak/terraform-provider-keycloak#662).
 func notFound(w http.ResponseWriter, msg string) {
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": msg, "error_description": "For more on this error consult the server log."})
+	writeJSON(w, http.StatusNotFound, map[string]string{"error": msg})
 }
 
 func created(w http.ResponseWriter, req *http.Request, id string) {
