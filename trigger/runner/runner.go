@@ -262,13 +262,13 @@ func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[A
 	if err != nil {
 		return err
 	}
-	tpl, err := r.runTemplate(ctx, log, &run, t.Tier)
-	if err != nil {
-		return err
-	}
+	// Templates that cannot be read (a tier gone from disk) fail the run
+	// as a render error always did; only the database's own failures go
+	// back to River below.
+	tpl, terr := r.runTemplate(ctx, log, &run, t.Tier)
+	lastErr := terr
 	var outputs map[string]any
-	var lastErr error
-	for attempt := 0; ; attempt++ {
+	for attempt := 0; terr == nil; attempt++ {
 		outputs, lastErr = r.planApply(ctx, log, run, t, tpl, "apply", run.Kind == store.KindOffboard)
 		if lastErr == nil || errors.Is(lastErr, errAwaitingApproval) || ctx.Err() != nil {
 			break
