@@ -1,13 +1,18 @@
 package provider
 
 import (
+	"context"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/tenantops/tenantops/internal/tlsutil"
 )
 
 // A resource whose backend block is absent fails with a diagnostic naming
@@ -132,4 +137,34 @@ data "tenantops_dr_site" "s" { name = "site-recovery" }
 			},
 		},
 	})
+}
+
+// A Cloud Director login that fails is reported as a failed login with the
+// server's own message, never as a missing configuration, and without the
+// password; a missing vcd block still says "not configured".
+func TestCloudDirectorLoginFailureIsNotMissingConfiguration(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	const password = "wrong-password-x9"
+	d := &ProviderData{VCD: &VCDSettings{URL: s.URL, User: "admin", Password: password, Org: "System",
+		TLS: tlsutil.Options{CAPEM: s.CAPEM}}}
+	var diags diag.Diagnostics
+	_, cancel, _, ok := d.vcdCall(context.Background(), "tenantops_tenant", nil, 0, &diags)
+	cancel()
+	if ok || !diags.HasError() {
+		t.Fatal("a wrong password was accepted")
+	}
+	e := diags.Errors()[0]
+	if e.Summary() != "Cloud Director login failed" || !strings.Contains(e.Detail(), "login to") ||
+		!strings.Contains(e.Detail(), "Unauthorized") || strings.Contains(e.Summary()+e.Detail(), "not configured") ||
+		strings.Contains(e.Detail(), password) {
+		t.Fatalf("diagnostic %q: %q", e.Summary(), e.Detail())
+	}
+
+	diags = nil
+	_, cancel, _, _ = (&ProviderData{}).vcdCall(context.Background(), "tenantops_tenant", nil, 0, &diags)
+	cancel()
+	if !diags.HasError() || diags.Errors()[0].Summary() != "Cloud Director is not configured" {
+		t.Fatalf("missing block: %v", diags)
+	}
 }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -117,4 +118,17 @@ func configureDataSource(req datasource.ConfigureRequest, resp *datasource.Confi
 // backendDiag turns a client-accessor error into a diagnostic.
 func backendDiag(summary string, err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic(summary, err.Error())
+}
+
+// clientDiag turns a client accessor's error for system into a
+// diagnostic that says what happened: a missing block is "not
+// configured"; anything else is a login that failed (wrong credentials,
+// an unreachable or untrusted server, a bad URL), with the client's own
+// message, which never holds the credentials.
+func clientDiag(system string, err error) diag.Diagnostic {
+	var missing missingBlockError
+	if errors.As(err, &missing) {
+		return backendDiag(system+" is not configured", err)
+	}
+	return backendDiag(system+" login failed", err)
 }

@@ -63,7 +63,7 @@ func (d *ProviderVDCDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 	c, err := d.data.vcdClient(ctx, "tenantops_provider_vdc")
 	if err != nil {
-		resp.Diagnostics.Append(backendDiag("Cloud Director is not configured", err))
+		resp.Diagnostics.Append(clientDiag("Cloud Director", err))
 		return
 	}
 	name := m.Name.ValueString()

@@ -83,7 +83,8 @@ func (r *SCIMUserResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "E-mail addresses, in order. At most one should be `primary`.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"value": schema.StringAttribute{Required: true, Validators: nonEmpty, MarkdownDescription: "The address."},
+					"value": schema.StringAttribute{Required: true, Validators: []validator.String{emailValidator{}},
+						MarkdownDescription: "The address, plain (`alice@acme.example`, no display name)."},
 					"type": schema.StringAttribute{Optional: true, MarkdownDescription: "Label: `work`, `home` or `other`.",
 						Validators: []validator.String{stringvalidator.OneOf("work", "home", "other")}},
 					"primary": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -84,7 +85,8 @@ func (r *SSOClientResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				MarkdownDescription: "Client credentials grant (confidential clients only). Default `false`."},
 			"redirect_uris": schema.SetAttribute{ElementType: types.StringType, Optional: true, Computed: true,
 				Default:             setdefault.StaticValue(ssoEmptyStringSet()),
-				MarkdownDescription: "Valid redirect URIs, e.g. `https://portal.example.com/callback`; `*` wildcards as Keycloak allows."},
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(redirectURIValidator{})},
+				MarkdownDescription: "Valid redirect URIs, e.g. `https://portal.example.com/callback`; `*` wildcards as Keycloak allows, a path relative to the root URL, or a native app's custom scheme. No fragment (`#`), no `javascript:` or `data:`."},
 			"web_origins": schema.SetAttribute{ElementType: types.StringType, Optional: true, Computed: true,
 				Default:             setdefault.StaticValue(ssoEmptyStringSet()),
 				MarkdownDescription: "Allowed CORS origins (`+` allows the redirect URIs' origins)."},

@@ -251,8 +251,8 @@ resource "tenantops_tenant" "t" {
 		CheckDestroy:             vcdInventoryIs(s),
 		Steps: []resource.TestStep{
 			{
-				Config:      providerWith(`user = "admin"`+"\n"+`password = "wrong"`) + tenant,
-				ExpectError: diagRE("login to", "failed", "Unauthorized"),
+				Config:      providerWith(`user = "admin"`+"\n"+`password = "wrong-password-x9"`) + tenant,
+				ExpectError: diagRE("Cloud Director login failed", "login to", "Unauthorized"),
 			},
 			{
 				Config: providerWith(`api_token = "tok-refresh-1"`) + tenant,

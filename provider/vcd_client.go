@@ -63,7 +63,7 @@ func (d *ProviderData) vcdCall(ctx context.Context, resource string, timeout tim
 	}
 	c, err := d.vcdClient(ctx, resource)
 	if err != nil {
-		diags.Append(backendDiag("Cloud Director is not configured", err))
+		diags.Append(clientDiag("Cloud Director", err))
 		return ctx, cancel, nil, false
 	}
 	return ctx, cancel, c, true

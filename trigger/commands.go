@@ -51,6 +51,9 @@ func (s *specFlags) register(fs *flag.FlagSet) {
 }
 
 func (s *specFlags) load() (spec.Tenant, error) {
+	if err := s.cfg.EnvError(); err != nil {
+		return spec.Tenant{}, err
+	}
 	if s.specFile == "" {
 		return spec.Tenant{}, errors.New("--spec is required")
 	}

@@ -71,7 +71,7 @@ func TestE2EDirectoryOnboardingAndOffboarding(t *testing.T) {
 		t.Errorf("the federation's bind credential did not come through the environment")
 	}
 
-	del := []byte(`{"event_id":"evt-dir-2","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"india"}}`)
+	del := event("evt-dir-2", "customer.deleted", "india", nil)
 	rd := postWebhook(t, tr.url, del)
 	if off := waitRun(t, tr.url, rd.RunID, 3*time.Minute); off.State != store.StateCompleted {
 		t.Fatalf("offboarding ended %s: %s", off.State, off.Error)

@@ -112,7 +112,7 @@ func TestE2EOnboardingCompletesOnce(t *testing.T) {
 	}
 
 	// Offboarding destroys everything and tells the CRM.
-	del := []byte(`{"event_id":"evt-offboard-1","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"acme"}}`)
+	del := event("evt-offboard-1", "customer.deleted", "acme", nil)
 	rd := postWebhook(t, tr.url, del)
 	off := waitRun(t, tr.url, rd.RunID, 2*time.Minute)
 	if off.State != store.StateCompleted || off.Kind != "offboard" {

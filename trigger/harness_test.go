@@ -129,7 +129,17 @@ func event(id, typ, tenant string, mutate func(map[string]any)) []byte {
 	if mutate != nil {
 		mutate(tn)
 	}
-	b, _ := json.Marshal(map[string]any{"event_id": id, "event_type": typ, "occurred_at": time.Now().UTC().Format(time.RFC3339), "tenant": tn})
+	return eventAt(id, typ, time.Now(), tn)
+}
+
+// eventAt is a webhook body with the given occurred_at (to the nanosecond:
+// events built one after another are ordered as they were built). A
+// deletion carries the tenant id only.
+func eventAt(id, typ string, at time.Time, tn map[string]any) []byte {
+	if typ == "customer.deleted" {
+		tn = map[string]any{"id": tn["id"]}
+	}
+	b, _ := json.Marshal(map[string]any{"event_id": id, "event_type": typ, "occurred_at": at.UTC().Format(time.RFC3339Nano), "tenant": tn})
 	return b
 }
 

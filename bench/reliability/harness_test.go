@@ -247,7 +247,7 @@ func tenantSpec(eventID, typ, tenant string, dr bool, mutate func(map[string]any
 		tn = map[string]any{"id": tenant}
 	}
 	b, _ := json.Marshal(map[string]any{"event_id": eventID, "event_type": typ,
-		"occurred_at": time.Now().UTC().Format(time.RFC3339), "tenant": tn})
+		"occurred_at": time.Now().UTC().Format(time.RFC3339Nano), "tenant": tn})
 	return b
 }
 

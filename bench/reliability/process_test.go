@@ -557,9 +557,10 @@ func TestTwoReplicasOneDatabase(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			tenant := fmt.Sprintf("r%02d", i+1)
-			r := postWebhook(reps[i%2], tenantSpec("evt-"+tenant, "customer.created", tenant, false, nil))
+			body := tenantSpec("evt-"+tenant, "customer.created", tenant, false, nil)
+			r := postWebhook(reps[i%2], body)
 			// The same delivery again, to the other replica.
-			dup := postWebhook(reps[(i+1)%2], tenantSpec("evt-"+tenant, "customer.created", tenant, false, nil))
+			dup := postWebhook(reps[(i+1)%2], body)
 			mu.Lock()
 			defer mu.Unlock()
 			if r.Status != http.StatusAccepted {

@@ -130,10 +130,12 @@ func (a *API) listTenants(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// TenantView is a tenant with its latest runs.
+// TenantView is a tenant with its latest runs and the template revision
+// its last good revision was applied with (what a failed update restores).
 type TenantView struct {
 	store.Tenant
-	Runs []store.Run `json:"runs"`
+	LastGoodTemplate *store.TemplateRevision `json:"last_good_template,omitempty"`
+	Runs             []store.Run             `json:"runs"`
 }
 
 func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +149,30 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, TenantView{Tenant: t, Runs: nonNil(runs)})
+	v := TenantView{Tenant: t, Runs: nonNil(runs)}
+	if t.LastGoodTemplateRevision != nil {
+		if v.LastGoodTemplate, err = a.template(r.Context(), *t.LastGoodTemplateRevision); err != nil {
+			a.fail(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// template loads a template revision's row for display; nil when it was
+// pruned (a finished run's revision no tenant needs any more).
+func (a *API) template(ctx context.Context, revision string) (*store.TemplateRevision, error) {
+	if revision == "" {
+		return nil, nil
+	}
+	t, err := store.GetTemplateRevision(ctx, a.Pool, revision)
+	if errors.Is(err, store.ErrTemplateGone) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
 func (a *API) listRuns(w http.ResponseWriter, r *http.Request) {
@@ -180,13 +205,27 @@ func (a *API) getRun(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, RunView{Run: run, Steps: nonNil(steps)})
+	v := RunView{Run: run, Steps: nonNil(steps)}
+	if v.Template, err = a.template(r.Context(), run.TemplateRevision); err != nil {
+		a.fail(w, err)
+		return
+	}
+	if v.CompensationTemplate, err = a.template(r.Context(), run.CompensationTemplateRevision); err != nil {
+		a.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
-// RunView is a run with all its steps (always present, possibly empty).
+// RunView is a run with all its steps (always present, possibly empty) and
+// the template revisions it rendered: its own, and the one its
+// compensation re-applied (tier, provider version and file hashes; absent
+// once pruned).
 type RunView struct {
 	store.Run
-	Steps []store.Step `json:"steps"`
+	Template             *store.TemplateRevision `json:"template,omitempty"`
+	CompensationTemplate *store.TemplateRevision `json:"compensation_template,omitempty"`
+	Steps                []store.Step            `json:"steps"`
 }
 
 func (a *API) approve(w http.ResponseWriter, r *http.Request) {
@@ -203,7 +242,7 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) {
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
 	run, err := store.Approve(ctx, tx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotAwaitingApproval) {
 		writeJSON(w, http.StatusConflict, errBody("run is not awaiting approval"))
 		return
 	}

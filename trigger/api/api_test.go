@@ -99,6 +99,7 @@ func TestAuthNotFoundAndConflicts(t *testing.T) {
 		{"GET", "/v1/runs/abc", token, 400, "number"},
 		{"GET", "/v1/runs/" + itoa(res.RunID), token, 200, `"steps":[]`},
 		{"POST", "/v1/runs/" + itoa(res.RunID) + "/approve", token, 409, "not awaiting approval"},
+		{"POST", "/v1/runs/999/approve", token, 404, "not found"},
 		{"POST", "/v1/tenants/nope/drift", token, 404, "not found"},
 		{"POST", "/v1/tenants/acme/drift", token, 202, `"run_id"`},
 		{"GET", "/metrics", token, 200, `tenantops_trigger_runs{state="PENDING"} 4`},

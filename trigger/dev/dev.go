@@ -19,6 +19,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/server"
+	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
 // Options configure a dev environment.
@@ -111,6 +112,15 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	if o.ProviderMirror == "" {
 		return nil, errors.New("no provider mirror: run `make install` and pass --provider-mirror bin/mirror")
 	}
+	// dev.env is sourced from other directories: every path in it must be
+	// absolute.
+	for _, p := range []*string{&o.ProviderMirror, &o.TemplatesDir} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return nil, err
+		}
+		*p = abs
+	}
 	if _, err := exec.LookPath(o.TerraformBin); err != nil {
 		return nil, fmt.Errorf("terraform binary %q: %w (run `make install` or pass --terraform-bin)", o.TerraformBin, err)
 	}
@@ -191,8 +201,14 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	return e, nil
 }
 
-// writeEnvFile writes EnvFile (mode 0600: it holds the simulators' secrets).
+// writeEnvFile writes EnvFile (mode 0600: it holds the simulators' secrets)
+// and the Terraform CLI configuration it names, so plain `terraform` in a
+// rendered workspace installs the provider from the mirror too.
 func (e *Env) writeEnvFile(mirror, terraform string) (string, error) {
+	cliConfig := filepath.Join(e.Dir, "terraformrc")
+	if err := workspace.WriteCLIConfig(cliConfig, mirror); err != nil {
+		return "", err
+	}
 	platform := filepath.Join(e.Dir, "platform.json")
 	b, err := json.MarshalIndent(e.Platform(), "", "  ")
 	if err != nil {
@@ -211,6 +227,8 @@ func (e *Env) writeEnvFile(mirror, terraform string) (string, error) {
 	vars["TENANTOPS_TRIGGER_URL"] = e.TriggerURL
 	vars["TENANTOPS_TRIGGER_API_TOKEN"] = e.APIToken
 	vars["TENANTOPS_WEBHOOK_SECRET"] = e.Secret()
+	vars["TF_CLI_CONFIG_FILE"] = cliConfig
+	vars["CHECKPOINT_DISABLE"] = "1"
 	keys := make([]string, 0, len(vars))
 	for k := range vars {
 		keys = append(keys, k)

@@ -76,7 +76,14 @@ func TestDevOnboardsOneTenant(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	var log bytes.Buffer
-	e, err := Start(ctx, Options{TerraformBin: triggertest.TerraformBin(t), ProviderMirror: mirror, Directory: DirectoryOff,
+	// Relative, as `--provider-mirror bin/mirror` is: dev.env must still
+	// name it absolutely.
+	cwd, _ := os.Getwd()
+	relMirror, err := filepath.Rel(cwd, mirror)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Start(ctx, Options{TerraformBin: triggertest.TerraformBin(t), ProviderMirror: relMirror, Directory: DirectoryOff,
 		Log: &syncWriter{buf: &log}})
 	if err != nil {
 		t.Fatal(err)
@@ -160,11 +167,13 @@ func TestDevOnboardsOneTenant(t *testing.T) {
 	}
 	envText, _ := os.ReadFile(e.EnvFile)
 	for _, want := range []string{"export TENANTOPS_VCD_URL='" + e.VCD.URL + "'", "TENANTOPS_TRIGGER_DATABASE_URL=",
-		"TENANTOPS_WEBHOOK_SECRET='" + e.Secret() + "'", "TENANTOPS_ZERTO_CA_PEM='-----BEGIN CERTIFICATE-----"} {
+		"TENANTOPS_WEBHOOK_SECRET='" + e.Secret() + "'", "TENANTOPS_ZERTO_CA_PEM='-----BEGIN CERTIFICATE-----",
+		"export TENANTOPS_TRIGGER_PROVIDER_MIRROR='" + mirror + "'", "export TF_CLI_CONFIG_FILE='" + filepath.Join(e.Dir, "terraformrc") + "'"} {
 		if !strings.Contains(string(envText), want) {
 			t.Errorf("env file lacks %q", want)
 		}
 	}
+	sourcedInitWorks(t, e.EnvFile, triggertest.TerraformBin(t))
 
 	url := e.TriggerURL
 	if err := e.Stop(); err != nil {
@@ -178,6 +187,43 @@ func TestDevOnboardsOneTenant(t *testing.T) {
 		t.Errorf("dev directory %s not removed", e.Dir)
 	}
 	t.Logf("whole test took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// sourcedInitWorks sources envFile in a shell started elsewhere (its own
+// temporary directory, with an empty HOME) and runs `terraform init` on a
+// workspace rendered there: the provider must install from the mirror the
+// file names, through the CLI configuration it names.
+func sourcedInitWorks(t *testing.T, envFile, terraform string) {
+	t.Helper()
+	dir := t.TempDir()
+	tn := spec.Tenant{ID: "envcheck", DisplayName: "Env Check", Tier: "standard",
+		Quotas: spec.Quotas{CPUMHz: 2000, MemoryMB: 4096, StorageMB: 10240}, SSO: spec.SSO{MFA: "otp"},
+		Admins: []spec.Admin{{Username: "a", Email: "a@envcheck.example", GivenName: "A", FamilyName: "B"}}}
+	mirror := ""
+	for _, line := range strings.Split(readFile(t, envFile), "\n") {
+		if v, ok := strings.CutPrefix(line, "export TENANTOPS_TRIGGER_PROVIDER_MIRROR='"); ok {
+			mirror = strings.TrimSuffix(v, "'")
+		}
+	}
+	if _, err := workspace.Render(workspace.Options{TemplatesDir: filepath.Join(testenv.RepoRoot(), "templates", "tenants"),
+		Dir: filepath.Join(dir, "ws"), Tenant: tn, MirrorDir: mirror}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", `set -e; source "$1"; cd ws; "$2" init -backend=false -input=false -no-color`, "init", envFile, terraform)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Terraform has been successfully initialized") {
+		t.Fatalf("terraform init with dev.env sourced: %v\n%s", err, out)
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func containsEntry(list []string, s string) bool {

@@ -2,7 +2,10 @@
 // the HMAC signature over the raw body, validates the spec, and commits the
 // event, the spec revision, the run and its River job in one transaction
 // before answering 202 with the run id. The event id is the idempotency
-// key: a repeated delivery answers 200 with the first run's id.
+// key: a repeated delivery answers 200 with the first run's id, and the
+// same id with other content 409. An event older than the newest one
+// accepted for its tenant is recorded as stale and answered 200; it starts
+// nothing.
 package intake
 
 import (
@@ -10,9 +13,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -53,10 +58,18 @@ func (h *Handler) Close() { h.closed.Store(true) }
 
 // Response is the JSON answer.
 type Response struct {
-	RunID     int64             `json:"run_id,omitempty"`
-	Duplicate bool              `json:"duplicate,omitempty"`
-	Error     string            `json:"error,omitempty"`
-	Errors    []spec.FieldError `json:"errors,omitempty"`
+	RunID     int64 `json:"run_id,omitempty"`
+	Duplicate bool  `json:"duplicate,omitempty"`
+	// Stale: the event is older than NewerEventID, the newest event
+	// accepted for the tenant, and starts nothing.
+	Stale        bool   `json:"stale,omitempty"`
+	NewerEventID string `json:"newer_event_id,omitempty"`
+	// FirstReceivedAt and FirstOccurredAt date the first event that used
+	// the id, when a second one with other content is refused.
+	FirstReceivedAt *time.Time        `json:"first_received_at,omitempty"`
+	FirstOccurredAt *time.Time        `json:"first_occurred_at,omitempty"`
+	Error           string            `json:"error,omitempty"`
+	Errors          []spec.FieldError `json:"errors,omitempty"`
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -103,23 +116,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusInternalServerError, Response{Error: "templates unavailable"})
 		return
 	}
-	ev, err := spec.Parse(body, tiers)
-	if err != nil {
-		var fe spec.Errors
-		errors.As(err, &fe)
-		h.Log.Info("webhook invalid", "event", ev.EventID, "tenant", ev.Tenant.ID, "problems", len(fe))
+	ev, occurred, fe := h.parse(body, tiers, now(), tol)
+	if len(fe) > 0 {
+		h.Log.Info("webhook invalid", "event", logID(ev.EventID), "tenant", logID(ev.Tenant.ID), "problems", len(fe))
 		reply(w, http.StatusBadRequest, Response{Error: "invalid spec", Errors: fe})
 		return
 	}
-	sum := sha256.Sum256(body)
-	res, err := h.record(r, ev, hex.EncodeToString(sum[:]), body)
+	res, err := h.record(r, ev, occurred, body)
+	var conflict *store.EventConflictError
 	switch {
 	case errors.Is(err, store.ErrNoTenant):
 		reply(w, http.StatusConflict, Response{Error: "tenant " + ev.Tenant.ID + " does not exist"})
 		return
+	case errors.As(err, &conflict):
+		h.Log.Warn("event id reused with other content", "event", ev.EventID, "tenant", ev.Tenant.ID)
+		reply(w, http.StatusConflict, Response{Error: conflict.Error(), FirstReceivedAt: &conflict.ReceivedAt,
+			FirstOccurredAt: conflict.OccurredAt})
+		return
 	case err != nil:
 		h.Log.Error("recording webhook", "event", ev.EventID, "tenant", ev.Tenant.ID, "error", err.Error())
 		reply(w, http.StatusInternalServerError, Response{Error: "could not record the event; retry"})
+		return
+	}
+	if res.Stale {
+		h.Log.Info("stale webhook recorded", "event", ev.EventID, "tenant", ev.Tenant.ID, "newer_event", res.NewerEventID,
+			"duplicate", res.Duplicate)
+		reply(w, http.StatusOK, Response{Stale: true, NewerEventID: res.NewerEventID, Duplicate: res.Duplicate})
 		return
 	}
 	if res.Duplicate {
@@ -131,24 +153,70 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusAccepted, Response{RunID: res.RunID})
 }
 
-func (h *Handler) record(r *http.Request, ev spec.Event, digest string, body []byte) (store.RecordEventResult, error) {
+// parse validates body and its occurred_at, which may not lie further in
+// the future than the signature's clock skew allows: a CRM clock running
+// years ahead would otherwise make every later event of the tenant stale.
+func (h *Handler) parse(body []byte, tiers []string, now time.Time, skew time.Duration) (spec.Event, time.Time, spec.Errors) {
+	ev, err := spec.Parse(body, tiers)
+	if err != nil {
+		var fe spec.Errors
+		if !errors.As(err, &fe) {
+			fe = spec.Errors{{Field: "body", Message: err.Error()}}
+		}
+		return ev, time.Time{}, fe
+	}
+	occurred, err := time.Parse(time.RFC3339, ev.OccurredAt)
+	if err != nil {
+		return ev, occurred, spec.Errors{{Field: "occurred_at", Message: "required: an RFC 3339 time"}}
+	}
+	if occurred.After(now.Add(skew)) {
+		return ev, occurred, spec.Errors{{Field: "occurred_at", Message: fmt.Sprintf(
+			"lies in the future (%s, now %s): events are ordered by it", ev.OccurredAt, now.UTC().Format(time.RFC3339))}}
+	}
+	return ev, occurred, nil
+}
+
+// logID keeps an identifier that failed validation out of the log but for
+// a bounded, printable prefix.
+func logID(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strconv.QuoteToASCII(s)
+}
+
+func (h *Handler) record(r *http.Request, ev spec.Event, occurred time.Time, body []byte) (store.RecordEventResult, error) {
 	ctx := r.Context()
 	tx, err := h.Pool.Begin(ctx)
 	if err != nil {
 		return store.RecordEventResult{}, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
+	// The parsed event, re-encoded, is what an id stands for: a
+	// redelivery serialised with other blanks or key order is the same
+	// event.
+	canonical, err := json.Marshal(ev)
+	if err != nil {
+		return store.RecordEventResult{}, err
+	}
 	res, err := store.RecordEvent(ctx, tx, store.Event{
 		EventID: ev.EventID, EventType: ev.EventType, Tenant: ev.Tenant.ID, Tier: ev.Tenant.Tier,
-		BodySHA256: digest, Spec: body,
+		BodySHA256: sha256Hex(body), ContentSHA256: sha256Hex(canonical), OccurredAt: occurred, Spec: body,
 	}, h.RequireApproval)
 	if err != nil || res.Duplicate {
 		return res, err
 	}
-	if _, err := h.River.InsertTx(ctx, tx, runner.Args{RunID: res.RunID}, nil); err != nil {
-		return res, err
+	if !res.Stale {
+		if _, err := h.River.InsertTx(ctx, tx, runner.Args{RunID: res.RunID}, nil); err != nil {
+			return res, err
+		}
 	}
 	return res, tx.Commit(ctx)
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 func reply(w http.ResponseWriter, code int, v any) {

@@ -86,6 +86,17 @@ func hostileEvent(mutate func(ev map[string]any, tn map[string]any)) []byte {
 	return b
 }
 
+// deletion is a customer.deleted event for acme with extra tenant fields.
+func deletion(extra string) []byte {
+	return []byte(`{"event_id":"evt-del","event_type":"customer.deleted","occurred_at":"2026-03-01T12:00:00Z","tenant":{"id":"acme"` + extra + `}}`)
+}
+
+// rawDisplayName is a valid event whose display name is the raw JSON
+// string s (escapes as written, bytes as given).
+func rawDisplayName(s string) []byte {
+	return []byte(strings.Replace(string(hostileEvent(nil)), `"display_name":"Acme"`, `"display_name":`+s, 1))
+}
+
 func setTenant(k string, v any) func(map[string]any, map[string]any) {
 	return func(_ map[string]any, tn map[string]any) { tn[k] = v }
 }
@@ -142,6 +153,17 @@ func TestHostileSpecsRefused(t *testing.T) {
 		{"SQL in event id", hostileEvent(func(ev, _ map[string]any) { ev["event_id"] = "e1'; DROP TABLE runs; --" }), http.StatusBadRequest, "event_id", ""},
 		{"oversized event id", hostileEvent(func(ev, _ map[string]any) { ev["event_id"] = strings.Repeat("e", 129) }), http.StatusBadRequest, "event_id", ""},
 		{"unknown event type", hostileEvent(func(ev, _ map[string]any) { ev["event_type"] = "customer.pwned" }), http.StatusBadRequest, "event_type", ""},
+		{"deletion with a traversal tier", deletion(`,"tier":"../../../tmp"`), http.StatusBadRequest, "tenant.tier", "carries only tenant.id"},
+		{"deletion with a valid tier", deletion(`,"tier":"premium-dr"`), http.StatusBadRequest, "tenant.tier", "carries only tenant.id"},
+		{"deletion with quotas", deletion(`,"quotas":{"cpu_mhz":1000000}`), http.StatusBadRequest, "tenant.quotas", "carries only tenant.id"},
+		{"lone surrogate in display name", rawDisplayName(`"Acme \ud800"`), http.StatusBadRequest, "tenant.display_name", `lone surrogate \ud800`},
+		{"lone low surrogate in given name", []byte(strings.Replace(string(hostileEvent(nil)), `"given_name":"Alice"`, `"given_name":"\udfff"`, 1)), http.StatusBadRequest, "tenant.admins[0].given_name", "lone surrogate"},
+		{"NUL escape in display name", rawDisplayName(`"Acme\u0000"`), http.StatusBadRequest, "tenant.display_name", `\u0000`},
+		{"invalid UTF-8 in display name", rawDisplayName("\"Acme \xc0\xaf\""), http.StatusBadRequest, "tenant.display_name", "not UTF-8"},
+		{"newline in display name", hostileEvent(setTenant("display_name", "Acme\ncustomer.deleted acme")), http.StatusBadRequest, "tenant.display_name", "control characters"},
+		{"tab in family name", hostileEvent(setTenant("admins", []any{map[string]any{"username": "a", "email": "a@b.example", "given_name": "A", "family_name": "B\tC"}})), http.StatusBadRequest, "tenant.admins[0].family_name", "control characters"},
+		{"257 characters of é", hostileEvent(setTenant("display_name", strings.Repeat("é", 257))), http.StatusBadRequest, "tenant.display_name", "at most 256 characters (got 257)"},
+		{"occurred_at far in the future", hostileEvent(func(ev, _ map[string]any) { ev["occurred_at"] = "9999-12-31T23:59:59Z" }), http.StatusBadRequest, "occurred_at", "future"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -183,7 +205,7 @@ func TestInjectionStringsRenderInert(t *testing.T) {
 		`${file("/etc/passwd")}`,
 		`%{ for k, v in var.platform }${v}%{ endfor }`,
 		`{{ .Secrets }}{{ printf "%s" . }}`,
-		"\"\n}\nresource \"null_resource\" \"x\" {\n  provisioner \"local-exec\" { command = \"id\" }\n}\n#",
+		"\" } resource \"null_resource\" \"x\" { provisioner \"local-exec\" { command = \"id\" } } #",
 		`$(id)` + "`id`",
 		`'; DROP TABLE runs; --`,
 		"\u202eevil\u202c Acme",

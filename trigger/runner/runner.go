@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +28,7 @@ import (
 
 	"github.com/hashicorp/terraform-exec/tfexec"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
@@ -99,6 +102,9 @@ type Runner struct {
 	// echo one in an error, and redact must hide it wherever that error
 	// goes (run record, steps, callback, log, API).
 	specSecrets sync.Map
+	// dbSecrets are the database password in the forms an error may show
+	// it (as given, URL-escaped).
+	dbSecrets []string
 }
 
 // New prepares the runner (writes the detach wrapper when asked).
@@ -108,7 +114,7 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger, m *metrics.Metrics) (
 			cfg.TerraformBin = abs
 		}
 	}
-	r := &Runner{Cfg: cfg, Pool: pool, Log: log, Metrics: m, execBin: cfg.TerraformBin}
+	r := &Runner{Cfg: cfg, Pool: pool, Log: log, Metrics: m, execBin: cfg.TerraformBin, dbSecrets: databaseSecrets(cfg.DatabaseURL)}
 	if err := os.MkdirAll(cfg.WorkDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -154,7 +160,21 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 // Sentinel errors.
 var (
 	errTransient = errors.New("transient")
+	// errStore marks a failure to read or record the run in PostgreSQL:
+	// the job is retried and the run resumes from its persisted state,
+	// instead of being failed and compensated for a fault of the trigger's
+	// own database.
+	errStore = errors.New("trigger database")
 )
+
+// dbErr marks err as a database failure unless it is an answer (a row or
+// a template revision that is not there), which retrying cannot change.
+func dbErr(err error) error {
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrTemplateGone) || errors.Is(err, errStore) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errStore, err)
+}
 
 func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 	run, err := store.GetRun(ctx, r.Pool, job.Args.RunID)
@@ -183,7 +203,10 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 		return river.JobSnooze(r.Cfg.SnoozeDelay)
 	}
 	defer func() {
-		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, LockClass, run.Tenant)
+		// A failed unlock means the session is gone, and its lock with it.
+		if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, LockClass, run.Tenant); err != nil {
+			log.Warn("releasing the tenant lock", "error", err.Error())
+		}
 	}()
 	// Re-read under the lock: another worker may have moved it on.
 	if run, err = store.GetRun(ctx, r.Pool, run.ID); err != nil {
@@ -233,16 +256,20 @@ func settled(run store.Run) bool {
 		(run.State == store.StateFailed && run.Kind == store.KindOffboard)
 }
 
-// forward plans and applies the run's revision.
+// forward plans and applies the run's revision with its template revision.
 func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[Args], run store.Run) error {
 	t, err := r.tenantSpec(ctx, run.Tenant, run.Revision)
 	if err != nil {
 		return err
 	}
+	// Templates that cannot be read (a tier gone from disk) fail the run
+	// as a render error always did; only the database's own failures go
+	// back to River below.
+	tpl, terr := r.runTemplate(ctx, log, &run, t.Tier)
+	lastErr := terr
 	var outputs map[string]any
-	var lastErr error
-	for attempt := 0; ; attempt++ {
-		outputs, lastErr = r.planApply(ctx, log, run, t, "apply", run.Kind == store.KindOffboard)
+	for attempt := 0; terr == nil; attempt++ {
+		outputs, lastErr = r.planApply(ctx, log, run, t, tpl, "apply", run.Kind == store.KindOffboard)
 		if lastErr == nil || errors.Is(lastErr, errAwaitingApproval) || ctx.Err() != nil {
 			break
 		}
@@ -266,8 +293,13 @@ func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[A
 		// Shutdown or job timeout: leave the persisted state as is; the
 		// job is retried and resumes from it.
 		err := fmt.Errorf("run %d interrupted: %w", run.ID, ctx.Err())
-		_ = store.SetError(context.WithoutCancel(ctx), r.Pool, run.ID, err.Error())
+		if serr := store.SetError(context.WithoutCancel(ctx), r.Pool, run.ID, err.Error()); serr != nil {
+			return errors.Join(err, dbErr(serr))
+		}
 		return err
+	case errors.Is(lastErr, errStore):
+		log.Warn("recording the run failed; the job is retried", "error", lastErr.Error())
+		return lastErr
 	}
 	msg := lastErr.Error()
 	log.Error("run failed", "error", msg)
@@ -275,7 +307,9 @@ func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[A
 	case store.KindOffboard:
 		// Never compensated: retried until River gives up.
 		if job.Attempt < job.MaxAttempts {
-			_ = store.SetState(ctx, r.Pool, run.ID, store.StateApplying, msg)
+			if err := store.SetState(ctx, r.Pool, run.ID, store.StateApplying, msg); err != nil {
+				return errors.Join(lastErr, dbErr(err))
+			}
 			return lastErr
 		}
 		return r.finish(ctx, run, store.StateFailed, msg, nil)
@@ -290,14 +324,16 @@ func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[A
 
 var errAwaitingApproval = errors.New("awaiting approval")
 
-// planApply renders, inits, plans and (unless approval is pending) applies.
-func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run, t spec.Tenant, phase string, destroy bool) (map[string]any, error) {
+// planApply renders tpl for t, inits, plans and (unless approval is
+// pending) applies.
+func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run, t spec.Tenant, tpl workspace.Template,
+	phase string, destroy bool) (map[string]any, error) {
 	if phase == "apply" {
 		if err := store.SetState(ctx, r.Pool, run.ID, store.StatePlanning, ""); err != nil {
-			return nil, err
+			return nil, dbErr(err)
 		}
 	}
-	h, err := r.prepare(ctx, t, run.Kind)
+	h, err := r.prepare(ctx, t, &tpl, run.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -350,14 +386,16 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 			}
 		}
 		if phase == "apply" {
-			_ = store.SetPlanSummary(ctx, r.Pool, run.ID, summary)
+			if err := store.SetPlanSummary(ctx, r.Pool, run.ID, summary); err != nil {
+				return nil, dbErr(err)
+			}
 		}
 		if run.Kind == store.KindDrift {
 			return map[string]any{"drift": changes, "changes": summary}, nil
 		}
 		if phase == "apply" && run.ApprovalRequired && run.ApprovedAt == nil {
 			if err := store.SetState(ctx, r.Pool, run.ID, store.StateAwaitingApproval, ""); err != nil {
-				return nil, err
+				return nil, dbErr(err)
 			}
 			keepPlan = true
 			return nil, errAwaitingApproval
@@ -365,7 +403,7 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 	}
 	if phase == "apply" {
 		if err := store.SetState(ctx, r.Pool, run.ID, store.StateApplying, ""); err != nil {
-			return nil, err
+			return nil, dbErr(err)
 		}
 	}
 	log.Info("applying", "phase", phase, "approved_plan", approvedPlan)
@@ -377,7 +415,7 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 		// covered the intent, the run's revision, not a byte-exact plan).
 		os.Remove(planPath)
 		log.Warn("approved plan is stale, planning again")
-		return r.planApply(ctx, log, run, t, phase, destroy)
+		return r.planApply(ctx, log, run, t, tpl, phase, destroy)
 	}
 	if err != nil {
 		return nil, r.tfError("apply", err, sink)
@@ -401,8 +439,8 @@ func oneShot(run store.Run, phase string) bool {
 }
 
 // destroyAll runs terraform destroy for the compensation of an onboarding.
-func (r *Runner) destroyAll(ctx context.Context, run store.Run, t spec.Tenant) error {
-	h, err := r.prepare(ctx, t, run.Kind)
+func (r *Runner) destroyAll(ctx context.Context, run store.Run, t spec.Tenant, tpl workspace.Template) error {
+	h, err := r.prepare(ctx, t, &tpl, run.Kind)
 	if err != nil {
 		return err
 	}
@@ -427,29 +465,32 @@ func (r *Runner) sink(ctx context.Context, runID int64, phase string) *stepSink 
 // COMPENSATION_FAILED for an operator.
 func (r *Runner) compensate(ctx context.Context, log *slog.Logger, job *river.Job[Args], run store.Run, cause string) error {
 	if err := store.SetState(ctx, r.Pool, run.ID, store.StateCompensating, ""); err != nil {
-		return err
+		return dbErr(err)
 	}
 	tenant, err := store.GetTenant(ctx, r.Pool, run.Tenant)
 	if err != nil {
-		return err
+		return dbErr(err)
 	}
 	var cerr error
 	for attempt := 0; ; attempt++ {
 		switch {
 		case run.Kind == store.KindUpdate && tenant.LastGoodRevision != nil:
-			log.Info("compensating: re-applying the last good revision", "revision", *tenant.LastGoodRevision)
-			var t spec.Tenant
-			t, cerr = r.tenantSpec(ctx, run.Tenant, *tenant.LastGoodRevision)
-			if cerr == nil {
-				_, cerr = r.planApply(ctx, log, run, t, "compensate", false)
-			}
+			cerr = r.restoreLastGood(ctx, log, run, tenant)
 		default:
 			log.Info("compensating: destroying the tenant's workspace")
 			var t spec.Tenant
+			var tpl workspace.Template
 			t, cerr = r.tenantSpec(ctx, run.Tenant, run.Revision)
 			if cerr == nil {
-				cerr = r.destroyAll(ctx, run, t)
+				tpl, cerr = r.runTemplate(ctx, log, &run, t.Tier)
 			}
+			if cerr == nil {
+				cerr = r.destroyAll(ctx, run, t, tpl)
+			}
+		}
+		if errors.Is(cerr, errStore) {
+			// The run stays COMPENSATING; the job's next attempt resumes.
+			return cerr
 		}
 		if cerr == nil || ctx.Err() != nil || !errors.Is(cerr, errTransient) || attempt >= r.Cfg.Retries {
 			break
@@ -474,10 +515,118 @@ func (r *Runner) compensate(ctx context.Context, log *slog.Logger, job *river.Jo
 		return r.finish(ctx, run, store.StateCompensationFailed, msg, nil)
 	}
 	if run.Kind != store.KindUpdate || tenant.LastGoodRevision == nil {
-		_ = store.MarkStepsCompensated(ctx, r.Pool, run.ID)
+		if err := store.MarkStepsCompensated(ctx, r.Pool, run.ID); err != nil {
+			return dbErr(err)
+		}
 	}
 	log.Info("rolled back")
 	return r.finish(ctx, run, store.StateRolledBack, cause, nil)
+}
+
+// restoreLastGood compensates a failed update: it re-applies the tenant's
+// last good spec revision with the template revision that revision was
+// applied with, so a change of templates/tenants since then is undone too
+// (a resource the new templates added goes, one they removed comes back).
+// A tenant whose last good run predates template revisions gets the
+// templates on disk. The run records both revisions it re-applies.
+func (r *Runner) restoreLastGood(ctx context.Context, log *slog.Logger, run store.Run, tenant store.Tenant) error {
+	good := *tenant.LastGoodRevision
+	t, err := r.tenantSpec(ctx, run.Tenant, good)
+	if err != nil {
+		return err
+	}
+	goodTemplate := ""
+	if tenant.LastGoodTemplateRevision != nil {
+		goodTemplate = *tenant.LastGoodTemplateRevision
+	}
+	tpl, err := r.templateFor(ctx, log, goodTemplate, t.Tier)
+	if err != nil {
+		return err
+	}
+	rev := tpl.Revision()
+	if err := r.pin(ctx, tpl, func(tx pgx.Tx) error { return store.SetCompensation(ctx, tx, run.ID, good, rev) }); err != nil {
+		return err
+	}
+	log.Info("compensating: re-applying the last good revision", "revision", good, "template_revision", rev)
+	_, err = r.planApply(ctx, log, run, t, tpl, "compensate", false)
+	return err
+}
+
+// runTemplate returns the template revision run renders. A run that has
+// none yet (an onboarding or update starting) is pinned to the tier's
+// files as they are on disk now, saved content-addressed and named on the
+// run in one transaction, so a retry, a resumed run or the destroy of a
+// failed onboarding renders the same module whatever happens on disk.
+func (r *Runner) runTemplate(ctx context.Context, log *slog.Logger, run *store.Run, tier string) (workspace.Template, error) {
+	tpl, err := r.templateFor(ctx, log, run.TemplateRevision, tier)
+	if err != nil {
+		return tpl, err
+	}
+	rev := tpl.Revision()
+	if rev == run.TemplateRevision {
+		return tpl, nil
+	}
+	if err := r.pin(ctx, tpl, func(tx pgx.Tx) error { return store.SetRunTemplateRevision(ctx, tx, run.ID, rev) }); err != nil {
+		return tpl, err
+	}
+	log.Info("template revision pinned", "template_revision", rev, "tier", tier, "provider_version", tpl.ProviderVersion)
+	run.TemplateRevision = rev
+	return tpl, nil
+}
+
+// templateFor returns the stored template revision rev, or, when rev is
+// "", the tier's files on disk now with the mirror's newest provider. A
+// stored revision whose provider version left the mirror is rendered with
+// the newest one (a new revision, which the caller pins).
+func (r *Runner) templateFor(ctx context.Context, log *slog.Logger, rev, tier string) (workspace.Template, error) {
+	if rev == "" {
+		tpl, err := workspace.LoadTemplate(r.Cfg.TemplatesDir, tier, r.Cfg.MirrorDir)
+		if err != nil {
+			return tpl, fmt.Errorf("templates: %w", err)
+		}
+		return tpl, nil
+	}
+	row, files, err := store.LoadTemplateRevision(ctx, r.Pool, rev)
+	if err != nil {
+		return workspace.Template{}, dbErr(err)
+	}
+	tpl := workspace.Template{Tier: row.Tier, ProviderVersion: row.ProviderVersion, Files: files}
+	if got := tpl.Revision(); got != rev {
+		return tpl, fmt.Errorf("template revision %s: its stored parts hash to %s", rev, got)
+	}
+	if tpl.Tier != tier {
+		return tpl, fmt.Errorf("template revision %s is of tier %q, the spec of tier %q", rev, tpl.Tier, tier)
+	}
+	if r.Cfg.MirrorDir != "" {
+		if _, err := workspace.ProviderVersionDir(r.Cfg.MirrorDir, tpl.ProviderVersion); err != nil {
+			_, newest, nerr := workspace.ProviderDir(r.Cfg.MirrorDir)
+			if nerr != nil {
+				return tpl, nerr
+			}
+			log.Warn("the template revision's provider version is no longer in the mirror; rendering its files with the newest",
+				"template_revision", rev, "provider_version", tpl.ProviderVersion, "newest", newest)
+			tpl.ProviderVersion = newest
+		}
+	}
+	return tpl, nil
+}
+
+// pin saves tpl as a template revision and, in the same transaction, lets
+// name record it on a run.
+func (r *Runner) pin(ctx context.Context, tpl workspace.Template, name func(pgx.Tx) error) error {
+	tx, err := r.Pool.Begin(ctx)
+	if err != nil {
+		return dbErr(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
+	rev := store.TemplateRevision{Revision: tpl.Revision(), Tier: tpl.Tier, ProviderVersion: tpl.ProviderVersion, Files: tpl.FileHashes()}
+	if err := store.SaveTemplateRevision(ctx, tx, rev, tpl.Files); err != nil {
+		return dbErr(err)
+	}
+	if err := name(tx); err != nil {
+		return dbErr(err)
+	}
+	return dbErr(tx.Commit(ctx))
 }
 
 // finish records a final state, the tenant's status and the CRM callback in
@@ -497,7 +646,7 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state, errText strin
 	if err := store.SetState(ctx, tx, run.ID, state, errText); err != nil {
 		return err
 	}
-	var status string
+	var status, goodTemplate string
 	good := 0
 	switch {
 	case state == store.StateCompleted && run.Kind == store.KindOffboard:
@@ -508,7 +657,7 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state, errText strin
 			return err
 		}
 	case state == store.StateCompleted:
-		status, good = "ACTIVE", run.Revision
+		status, good, goodTemplate = "ACTIVE", run.Revision, run.TemplateRevision
 	case state == store.StateRolledBack && run.Kind == store.KindOnboard:
 		status = "ROLLED_BACK"
 	case state == store.StateRolledBack:
@@ -519,7 +668,7 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state, errText strin
 		status = "FAILED"
 	}
 	if status != "" {
-		if err := store.SetTenantStatus(ctx, tx, run.Tenant, status, good); err != nil {
+		if err := store.SetTenantStatus(ctx, tx, run.Tenant, status, good, goodTemplate); err != nil {
 			return err
 		}
 	}
@@ -543,23 +692,38 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state, errText strin
 	}
 	r.Metrics.Finished(run.Kind, state, time.Since(started))
 	r.Log.Info("run finished", "tenant", run.Tenant, "run", run.ID, "state", state)
+	r.pruneTemplates(ctx)
 	return nil
+}
+
+// pruneTemplates drops the template revisions no tenant and no unfinished
+// run needs any more. A failure costs only space: it is logged and the next
+// finished run tries again.
+func (r *Runner) pruneTemplates(ctx context.Context) {
+	revs, files, err := store.PruneTemplates(ctx, r.Pool)
+	switch {
+	case err != nil:
+		r.Log.Warn("pruning template revisions", "error", err.Error())
+	case revs > 0 || files > 0:
+		r.Log.Info("pruned template revisions", "revisions", revs, "files", files)
+	}
 }
 
 func (r *Runner) tenantSpec(ctx context.Context, tenant string, revision int) (spec.Tenant, error) {
 	b, err := store.Spec(ctx, r.Pool, tenant, revision)
 	if err != nil {
-		return spec.Tenant{}, fmt.Errorf("spec %s@%d: %w", tenant, revision, err)
+		return spec.Tenant{}, dbErr(fmt.Errorf("spec %s@%d: %w", tenant, revision, err))
 	}
 	var ev spec.Event
 	if err := json.Unmarshal(b, &ev); err != nil {
 		return spec.Tenant{}, fmt.Errorf("spec %s@%d: %w", tenant, revision, err)
 	}
-	if ev.Tenant.Tier == "" {
-		// A deletion carries only the id: use the tenant's known tier.
+	if ev.EventType == spec.EventDeleted {
+		// A revision stored for a deletion before deletions stopped adding
+		// revisions: offboard what the last good revision built.
 		t, err := store.GetTenant(ctx, r.Pool, tenant)
 		if err != nil {
-			return spec.Tenant{}, err
+			return spec.Tenant{}, dbErr(err)
 		}
 		prev := t.LastGoodRevision
 		if prev != nil && *prev != revision {
@@ -607,10 +771,10 @@ func (r *Runner) handle(dir string) (*tfexec.Terraform, error) {
 // prepare renders the tenant's workspace, initializes it when its module
 // changed (from the init cache when it can) and selects the tenant's
 // Terraform workspace, creating it for a new tenant.
-func (r *Runner) prepare(ctx context.Context, t spec.Tenant, kind string) (tfHandles, error) {
+func (r *Runner) prepare(ctx context.Context, t spec.Tenant, tpl *workspace.Template, kind string) (tfHandles, error) {
 	dir := filepath.Join(r.Cfg.WorkDir, "tenants", t.ID)
 	res, err := workspace.Render(workspace.Options{
-		TemplatesDir: r.Cfg.TemplatesDir, Dir: dir, Tenant: t, Platform: r.Cfg.Platform,
+		TemplatesDir: r.Cfg.TemplatesDir, Dir: dir, Tenant: t, Template: tpl, Platform: r.Cfg.Platform,
 		DirectoryEnabled: r.Cfg.DirectoryEnabled, MirrorDir: r.Cfg.MirrorDir,
 		// The federation's bind password goes to the tier's module in
 		// secrets.auto.tfvars.json (0600), never with the platform file.
@@ -736,7 +900,9 @@ func (r *Runner) newWorkspace(ctx context.Context, tf *tfexec.Terraform, name st
 		return fmt.Errorf("workspace creation lock: %w", err)
 	}
 	defer func() {
-		_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, 0)`, workspaceCreateLockClass)
+		if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1, 0)`, workspaceCreateLockClass); err != nil {
+			r.Log.Warn("releasing the workspace creation lock", "error", err.Error())
+		}
 	}()
 	deadline := time.Now().Add(r.Cfg.LockTimeout)
 	wait := 50 * time.Millisecond
@@ -793,19 +959,36 @@ func (r *Runner) secretValues() []string {
 			out = append(out, v)
 		}
 	}
-	if i := strings.Index(r.Cfg.DatabaseURL, "@"); i > 0 {
-		if j := strings.LastIndex(r.Cfg.DatabaseURL[:i], ":"); j > 0 && !strings.HasSuffix(r.Cfg.DatabaseURL[:j], "/") {
-			if pw := r.Cfg.DatabaseURL[j+1 : i]; len(pw) >= 4 {
-				out = append(out, pw)
-			}
-		}
-	}
+	out = append(out, r.dbSecrets...)
 	r.specSecrets.Range(func(k, _ any) bool {
 		out = append(out, k.(string))
 		return true
 	})
 	// Longest first, so a secret containing another is hidden whole.
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// databaseSecrets returns the password of the database connection string,
+// URL (postgres://user:pw@host/db) or keyword/value (host=h password=pw),
+// as libpq reads it (PGPASSWORD included), in the forms an error may quote
+// it: as given and URL-escaped.
+func databaseSecrets(conn string) []string {
+	if conn == "" {
+		return nil
+	}
+	cfg, err := pgconn.ParseConfig(conn)
+	if err != nil || len(cfg.Password) < 4 {
+		return nil
+	}
+	pw := cfg.Password
+	forms := []string{pw, url.QueryEscape(pw), url.PathEscape(pw), strings.TrimPrefix(url.UserPassword("", pw).String(), ":")}
+	var out []string
+	for _, f := range forms {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
 	return out
 }
 
@@ -874,7 +1057,11 @@ func PlanOnly(ctx context.Context, cfg Config, t spec.Tenant) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	h, err := r.prepare(ctx, t, store.KindUpdate)
+	tpl, err := workspace.LoadTemplate(cfg.TemplatesDir, t.Tier, cfg.MirrorDir)
+	if err != nil {
+		return Summary{}, err
+	}
+	h, err := r.prepare(ctx, t, &tpl, store.KindUpdate)
 	if err != nil {
 		return Summary{}, err
 	}

@@ -189,3 +189,36 @@ func TestOneShotOnlyWhereNobodyReviews(t *testing.T) {
 		}
 	}
 }
+
+// The database password is redacted whichever form the connection string
+// takes: a URL (escaped or not) or libpq's keyword/value string, quoted or
+// not; Terraform's pg backend may quote it in an error either way.
+func TestDatabasePasswordRedactedInEveryForm(t *testing.T) {
+	for _, c := range []struct {
+		conn    string
+		leaks   []string
+		visible string
+	}{
+		{"postgres://tenantops:plain-pw-123@db.example:5432/tenantops", []string{"plain-pw-123"}, "db.example"},
+		{"postgres://tenantops:p%40ss%3Aw0rd%2F@db.example/tenantops", []string{"p@ss:w0rd/", "p%40ss%3Aw0rd%2F"}, "db.example"},
+		{"host=db.example port=5432 user=tenantops password=kv-secret-9 dbname=tenantops sslmode=disable", []string{"kv-secret-9"}, "db.example"},
+		{`host=db.example user=tenantops password='quoted secret\'s' dbname=tenantops`, []string{"quoted secret's"}, "tenantops"},
+		{"user=tenantops password = spaced-pw-77 host=db.example", []string{"spaced-pw-77"}, "db.example"},
+	} {
+		r := &Runner{Cfg: Config{DatabaseURL: c.conn}, dbSecrets: databaseSecrets(c.conn)}
+		for _, leak := range c.leaks {
+			msg := "Error: Failed to get existing workspaces: pq: password authentication failed for " + leak + " at " + c.visible
+			got := r.redact(msg)
+			if strings.Contains(got, leak) || !strings.Contains(got, "(sensitive)") || !strings.Contains(got, c.visible) {
+				t.Errorf("%s: %q redacted to %q", c.conn, leak, got)
+			}
+			err := r.tfError("init", errors.New(msg), nil)
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("%s: terraform error shows %q: %v", c.conn, leak, err)
+			}
+		}
+	}
+	if got := databaseSecrets("host=db.example user=x"); len(got) != 0 {
+		t.Errorf("no password, nothing to redact: %v", got)
+	}
+}

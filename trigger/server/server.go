@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -103,6 +104,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Started, when set, is called with the bound address once serving.
 	Started func(addr string)
+
+	// envErrs holds, by flag name, the TENANTOPS_TRIGGER_* values
+	// RegisterFlags could not use; Validate (and EnvError) report those
+	// whose flag was not given on the command line (flags), so a bad value
+	// in the environment fails as the same value in a flag does.
+	envErrs map[string]error
+	flags   *flag.FlagSet
 }
 
 // Defaults returns a Config with every default set.
@@ -137,11 +145,14 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	str := func(p *string, name, def, usage string) {
 		fs.StringVar(p, name, envStr(name, def), usage+" (env "+envName(name)+")")
 	}
+	c.flags = fs
+	// Typed settings: a value the environment holds but the type refuses
+	// is an error, not the default.
 	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
-		fs.DurationVar(p, name, envDur(name, def), usage+" (env "+envName(name)+")")
+		fs.DurationVar(p, name, envValue(c, name, def, time.ParseDuration, "a duration such as 30s or 5m"), usage+" (env "+envName(name)+")")
 	}
 	num := func(p *int, name string, def int, usage string) {
-		fs.IntVar(p, name, envInt(name, def), usage+" (env "+envName(name)+")")
+		fs.IntVar(p, name, envValue(c, name, def, strconv.Atoi, "a whole number"), usage+" (env "+envName(name)+")")
 	}
 	secret := func(p *string, name, usage string) {
 		// Secrets never become a flag default: --help would print them.
@@ -149,7 +160,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		fs.Func(name, usage+" (env "+envName(name)+")", func(s string) error { *p = s; return nil })
 	}
 	boolean := func(p *bool, name string, def bool, usage string) {
-		fs.BoolVar(p, name, envBool(name, def), usage+" (env "+envName(name)+")")
+		fs.BoolVar(p, name, envValue(c, name, def, strconv.ParseBool, "true or false"), usage+" (env "+envName(name)+")")
 	}
 	str(&c.Listen, "listen", d.Listen, "HTTP listen address for the API, webhook, health and metrics")
 	secret(&c.DatabaseURL, "database-url", "PostgreSQL URL; also Terraform's pg state backend (required)")
@@ -173,10 +184,14 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	str(&c.WorkDir, "work-dir", d.WorkDir, "directory for the tenants' Terraform working directories")
 	str(&c.ProviderMirror, "provider-mirror", "", "filesystem mirror holding the tenantops provider (required)")
 	fs.Func("platform-vars", "JSON file of operator variables for the templates (provider_vdc, network_pool, ...) (env "+envName("platform-vars")+")", func(s string) error {
+		// The flag replaces the environment's file.
+		c.Platform = nil
 		return c.loadPlatform(s)
 	})
 	if p := os.Getenv(envName("platform-vars")); p != "" {
-		_ = c.loadPlatform(p)
+		if err := c.loadPlatform(p); err != nil {
+			c.envErr("platform-vars", fmt.Errorf("%s: %w", envName("platform-vars"), err))
+		}
 	}
 	boolean(&c.DirectoryEnabled, "directory", d.DirectoryEnabled, "include the Active Directory part of the tiers")
 	boolean(&c.RequireApproval, "require-approval", false, "stop every run at AWAITING_APPROVAL until POST /v1/runs/{id}/approve")
@@ -197,12 +212,49 @@ func (c *Config) loadPlatform(path string) error {
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(b, &c.Platform)
+	var vars map[string]any
+	if err := json.Unmarshal(b, &vars); err != nil {
+		return fmt.Errorf("platform variables %s: not a JSON object: %w", path, err)
+	}
+	c.Platform = vars
+	return nil
+}
+
+func (c *Config) envErr(name string, err error) {
+	if c.envErrs == nil {
+		c.envErrs = map[string]error{}
+	}
+	c.envErrs[name] = err
+}
+
+// EnvError reports the environment values RegisterFlags could not use and
+// no flag replaced (nil when there are none). Validate includes it; the
+// commands that do not validate the whole configuration call it.
+func (c *Config) EnvError() error {
+	given := map[string]bool{}
+	if c.flags != nil {
+		c.flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	}
+	names := make([]string, 0, len(c.envErrs))
+	for name := range c.envErrs {
+		if !given[name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var errs []error
+	for _, name := range names {
+		errs = append(errs, c.envErrs[name])
+	}
+	return errors.Join(errs...)
 }
 
 // Validate checks the configuration once and fills derived defaults.
 func (c *Config) Validate() error {
 	var probs []string
+	if err := c.EnvError(); err != nil {
+		probs = append(probs, strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
 	if c.DatabaseURL == "" {
 		probs = append(probs, "database-url is required")
 	}
@@ -516,25 +568,20 @@ func envStr(name, def string) string {
 	return def
 }
 
-func envDur(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(envName(name))); err == nil {
-		return d
+// envValue is the flag default from TENANTOPS_TRIGGER_<NAME> parsed by
+// parse, or def when unset; a value parse refuses is recorded for
+// EnvError and def is used meanwhile.
+func envValue[T any](c *Config, name string, def T, parse func(string) (T, error), want string) T {
+	s, ok := os.LookupEnv(envName(name))
+	if !ok || s == "" {
+		return def
 	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(envName(name))); err == nil {
-		return n
+	v, err := parse(s)
+	if err != nil {
+		c.envErr(name, fmt.Errorf("%s=%q: not %s", envName(name), s, want))
+		return def
 	}
-	return def
-}
-
-func envBool(name string, def bool) bool {
-	if b, err := strconv.ParseBool(os.Getenv(envName(name))); err == nil {
-		return b
-	}
-	return def
+	return v
 }
 
 func splitList(s string) []string {

@@ -3,6 +3,8 @@ package server
 import (
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,5 +46,70 @@ func TestFlagsEnvAndValidation(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate: %v, want it to say %q", err, want)
 		}
+	}
+}
+
+// A platform variables file named in the environment fails the start when
+// it cannot be read or is not a JSON object, as the same file given with
+// --platform-vars does; a flag on the command line replaces it. Typed
+// settings with a value of the wrong type fail the same way.
+func TestBadEnvironmentValuesFail(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "platform.json")
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(good, []byte(`{"provider_vdc":"pvdc-1"}`), 0o600)
+	os.WriteFile(bad, []byte(`{"provider_vdc": `), 0o600)
+	parse := func(args ...string) (Config, error) {
+		var c Config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		c.RegisterFlags(fs)
+		return c, fs.Parse(args)
+	}
+
+	for _, file := range []string{bad, filepath.Join(dir, "missing.json")} {
+		t.Setenv("TENANTOPS_TRIGGER_PLATFORM_VARS", file)
+		c, err := parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.EnvError()
+		if err == nil || !strings.Contains(err.Error(), "TENANTOPS_TRIGGER_PLATFORM_VARS") {
+			t.Fatalf("%s: EnvError %v, want it to name the variable", file, err)
+		}
+		if verr := c.Validate(); verr == nil || !strings.Contains(verr.Error(), "TENANTOPS_TRIGGER_PLATFORM_VARS") {
+			t.Fatalf("%s: Validate %v", file, verr)
+		}
+		// The flag fails on the same file.
+		if _, err := parse("--platform-vars", file); err == nil {
+			t.Fatalf("--platform-vars %s accepted", file)
+		}
+		// A good file on the command line replaces the bad environment.
+		c, err = parse("--platform-vars", good)
+		if err != nil || c.EnvError() != nil || c.Platform["provider_vdc"] != "pvdc-1" {
+			t.Fatalf("flag over a bad environment: %v %v %v", err, c.EnvError(), c.Platform)
+		}
+	}
+
+	t.Setenv("TENANTOPS_TRIGGER_PLATFORM_VARS", good)
+	t.Setenv("TENANTOPS_TRIGGER_WORKERS", "four")
+	t.Setenv("TENANTOPS_TRIGGER_JOB_TIMEOUT", "1 hour")
+	t.Setenv("TENANTOPS_TRIGGER_MIGRATE", "yes please")
+	c, err := parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Platform["provider_vdc"] != "pvdc-1" {
+		t.Fatalf("good environment file not loaded: %v", c.Platform)
+	}
+	err = c.EnvError()
+	for _, want := range []string{`TENANTOPS_TRIGGER_WORKERS="four": not a whole number`, "TENANTOPS_TRIGGER_JOB_TIMEOUT", "TENANTOPS_TRIGGER_MIGRATE"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("EnvError %v, want %q", err, want)
+		}
+	}
+	c, _ = parse("--workers", "2", "--job-timeout", "2h", "--migrate")
+	if err := c.EnvError(); err != nil || c.Workers != 2 || c.JobTimeout != 2*time.Hour || !c.MigrateOnStart {
+		t.Fatalf("flags over bad environment values: %v %+v", err, c)
 	}
 }

@@ -8,7 +8,7 @@
 //	event_type                     string   customer.created | customer.updated | customer.deleted
 //	occurred_at                    string   required, RFC 3339 time
 //	tenant.id                      string   ^[a-z][a-z0-9-]{1,38}$
-//	tenant.display_name            string   required (not for deleted), 1-256 chars, no control characters
+//	tenant.display_name            string   required, 1-256 characters, no control characters
 //	tenant.tier                    string   a directory under templates/tenants (e.g. standard, premium-dr)
 //	tenant.quotas.cpu_mhz          integer  1000..10000000
 //	tenant.quotas.memory_mb        integer  1024..100000000
@@ -28,15 +28,22 @@
 //	tenant.admins[]                array    1..50 admins
 //	tenant.admins[].username       string   ^[a-z][a-z0-9._-]{0,63}$, unique
 //	tenant.admins[].email          string   an e-mail address
-//	tenant.admins[].given_name     string   required, 1-64 chars
-//	tenant.admins[].family_name    string   required, 1-64 chars
+//	tenant.admins[].given_name     string   required, 1-64 characters, no control characters
+//	tenant.admins[].family_name    string   required, 1-64 characters, no control characters
 //	tenant.dr                      object   required when the tier is premium-dr, refused otherwise
 //	tenant.dr.rpo_seconds          integer  60..86400
 //	tenant.dr.journal_hours        integer  1..720
 //	tenant.dr.priority             string   Low | Medium | High
 //
-// For customer.deleted only event_id, event_type, occurred_at and tenant.id
-// are required.
+// A customer.deleted event carries event_id, event_type, occurred_at and
+// tenant.id only: any other tenant field holding a value is refused, so a
+// deletion can never change what the trigger renders.
+//
+// Lengths count characters (Unicode code points), not bytes. Every string
+// of the document, field names included, must be valid Unicode that
+// PostgreSQL's jsonb can store: no invalid UTF-8, no lone UTF-16 surrogate
+// escape (\ud800) and no \u0000 escape; such a string is refused with the
+// path of the field that holds it.
 package spec
 
 import (
@@ -50,6 +57,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Event types.
@@ -157,7 +165,9 @@ func Parse(body []byte, tiers []string) (Event, error) {
 	if dec.More() {
 		return ev, Errors{{Field: "body", Message: "trailing data after the JSON document"}}
 	}
-	if errs := Validate(ev, tiers); len(errs) > 0 {
+	errs := append(unicodeErrors(body), Validate(ev, tiers)...)
+	if len(errs) > 0 {
+		sortErrs(errs)
 		return ev, errs
 	}
 	return ev, nil
@@ -201,6 +211,7 @@ func Validate(ev Event, tiers []string) Errors {
 		add("tenant.id", "must match ^[a-z][a-z0-9-]{1,38}$ (got %q)", t.ID)
 	}
 	if ev.EventType == EventDeleted {
+		deletionOnlyID(add, t)
 		sortErrs(errs)
 		return errs
 	}
@@ -289,18 +300,41 @@ func contains(list []string, s string) bool {
 
 type adder func(field, format string, a ...any)
 
+// text checks a free-text field: present, at most max characters (code
+// points, so "é" counts one), and free of control characters: a newline or
+// tab in a name is a mistake or an attempt to forge log lines.
 func text(add adder, field, v string, max int) {
 	if strings.TrimSpace(v) == "" {
 		add(field, "required")
 		return
 	}
-	if len(v) > max {
-		add(field, "at most %d characters", max)
+	if n := utf8.RuneCountInString(v); n > max {
+		add(field, "at most %d characters (got %d)", max, n)
 	}
 	for _, r := range v {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			add(field, "must not contain control characters")
+		if unicode.IsControl(r) {
+			add(field, "must not contain control characters (found U+%04X)", r)
 			return
+		}
+	}
+}
+
+// deletionOnlyID refuses every tenant field but the id in a deletion: the
+// offboarding destroys what the tenant's last good revision built, and a
+// deletion that named a tier or quotas would only invite a mismatch.
+func deletionOnlyID(add adder, t Tenant) {
+	const msg = "not allowed in a customer.deleted event, which carries only tenant.id"
+	present := map[string]bool{
+		"tenant.display_name": t.DisplayName != "",
+		"tenant.tier":         t.Tier != "",
+		"tenant.quotas":       t.Quotas != (Quotas{}),
+		"tenant.sso":          t.SSO.MFA != "" || t.SSO.IdP != nil,
+		"tenant.admins":       len(t.Admins) > 0,
+		"tenant.dr":           t.DR != nil,
+	}
+	for field, ok := range present {
+		if ok {
+			add(field, msg)
 		}
 	}
 }

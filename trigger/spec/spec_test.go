@@ -161,3 +161,117 @@ func TestRedactedHidesIdPSecret(t *testing.T) {
 		t.Fatal("Redacted must hide the secret in the copy only")
 	}
 }
+
+// Strings PostgreSQL's jsonb refuses (Go's decoder would quietly turn them
+// into U+FFFD) are answered by field, wherever they sit, keys included.
+func TestInvalidUnicodeNamesTheField(t *testing.T) {
+	base := `{"event_id":"evt-1","event_type":"customer.created","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"acme",` +
+		`"display_name":%s,"tier":"standard","quotas":{"cpu_mhz":2000,"memory_mb":4096,"storage_mb":10240,"vm_quota":1},` +
+		`"sso":{"mfa":"otp"},"admins":[{"username":"alice","email":"alice@acme.example","given_name":"Alice","family_name":%s}]}}`
+	doc := func(display, family string) []byte {
+		return []byte(strings.Replace(strings.Replace(base, "%s", display, 1), "%s", family, 1))
+	}
+	cases := []struct {
+		name  string
+		body  []byte
+		field string
+		text  string
+	}{
+		{"lone high surrogate", doc(`"Acme \ud800"`, `"Admin"`), "tenant.display_name", `lone surrogate \ud800`},
+		{"lone low surrogate", doc(`"Acme"`, `"\udc00x"`), "tenant.admins[0].family_name", `lone surrogate \udc00`},
+		{"high surrogate then a non-surrogate", doc(`"\ud83d\u0041"`, `"Admin"`), "tenant.display_name", "lone surrogate"},
+		{"reversed pair", doc(`"\ude00\ud83d"`, `"Admin"`), "tenant.display_name", "lone surrogate"},
+		{"NUL escape", doc(`"Acme\u0000"`, `"Admin"`), "tenant.display_name", `\u0000`},
+		{"invalid UTF-8", doc("\"Acme \xff\xfe\"", `"Admin"`), "tenant.display_name", "not UTF-8"},
+		{"truncated UTF-8", doc("\"Acme \xc3\"", `"Admin"`), "tenant.display_name", "not UTF-8"},
+		{"surrogate in an IdP secret", []byte(strings.Replace(string(doc(`"Acme"`, `"Admin"`)), `"mfa":"otp"`,
+			`"mfa":"otp","idp":{"type":"oidc","issuer":"https://i","authorization_url":"https://i/a","token_url":"https://i/t","client_id":"c","client_secret":"s\udbff"}`, 1)),
+			"tenant.sso.idp.client_secret", "lone surrogate"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse(c.body, tiers)
+			errs, ok := err.(Errors)
+			if !ok {
+				t.Fatalf("got %v, want field errors", err)
+			}
+			var hit bool
+			for _, fe := range errs {
+				if fe.Field == c.field && strings.Contains(fe.Message, c.text) {
+					hit = true
+				}
+			}
+			if !hit {
+				t.Fatalf("errors %v do not name %s with %q", errs, c.field, c.text)
+			}
+		})
+	}
+	// A proper pair, escaped or not, and an escaped backslash before "u"
+	// are fine.
+	for _, ok := range []string{`"Acme \ud83d\ude00"`, `"Acme 😀"`, `"back\\u0000slash"`, `"caf\u00e9"`} {
+		if _, err := Parse(doc(ok, `"Admin"`), tiers); err != nil {
+			t.Errorf("%s refused: %v", ok, err)
+		}
+	}
+}
+
+// Limits count characters: 256 "é" (512 bytes) fit a display name, 257
+// do not; a newline or tab in a name is a control character.
+func TestLimitsCountCharactersAndControlsAreRefused(t *testing.T) {
+	ev := valid()
+	ev.Tenant.DisplayName = strings.Repeat("é", 256)
+	ev.Tenant.Admins[0].GivenName = strings.Repeat("ß", 64)
+	if errs := Validate(ev, tiers); len(errs) != 0 {
+		t.Fatalf("256 two-byte characters refused: %v", errs)
+	}
+	ev.Tenant.DisplayName = strings.Repeat("é", 257)
+	if errs := Validate(ev, tiers); !slices.Equal(fields(errs), []string{"tenant.display_name"}) ||
+		!strings.Contains(errs[0].Message, "at most 256 characters (got 257)") {
+		t.Fatalf("257 characters: %v", errs)
+	}
+	for field, mutate := range map[string]func(*Event){
+		"tenant.display_name":          func(e *Event) { e.Tenant.DisplayName = "Acme\nInjected: yes" },
+		"tenant.admins[0].given_name":  func(e *Event) { e.Tenant.Admins[0].GivenName = "Al\tice" },
+		"tenant.admins[0].family_name": func(e *Event) { e.Tenant.Admins[0].FamilyName = "Admin\r" },
+		"tenant.sso.idp.entity_id": func(e *Event) {
+			e.Tenant.SSO.IdP = &IdP{Type: "saml", SSOURL: "https://idp/sso", EntityID: "urn:x\u0085"}
+		},
+	} {
+		ev := valid()
+		mutate(&ev)
+		errs := Validate(ev, tiers)
+		if !slices.Equal(fields(errs), []string{field}) || !strings.Contains(errs[0].Message, "control characters") {
+			t.Errorf("%s: got %v, want a control character error", field, errs)
+		}
+	}
+}
+
+// A deletion carries the tenant id only: a tier (hostile or not) or any
+// other tenant field is refused by name.
+func TestDeletionCarriesOnlyTheTenantID(t *testing.T) {
+	body := `{"event_id":"evt-9","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z",
+		"tenant":{"id":"acme","tier":"../../../tmp","display_name":"x","quotas":{"cpu_mhz":1},"sso":{"mfa":"otp"},
+		"admins":[{"username":"a"}],"dr":{"priority":"High"}}}`
+	_, err := Parse([]byte(body), tiers)
+	errs, _ := err.(Errors)
+	want := []string{"tenant.admins", "tenant.display_name", "tenant.dr", "tenant.quotas", "tenant.sso", "tenant.tier"}
+	if !slices.Equal(fields(errs), want) {
+		t.Fatalf("got %v, want %v", errs, want)
+	}
+	for _, e := range errs {
+		if !strings.Contains(e.Message, "carries only tenant.id") {
+			t.Errorf("%s: %q", e.Field, e.Message)
+		}
+	}
+	// A valid tier is refused as well: the deletion does not choose one.
+	ev, err := Parse([]byte(`{"event_id":"evt-9","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"acme","tier":"standard"}}`), tiers)
+	if errs, _ := err.(Errors); !slices.Equal(fields(errs), []string{"tenant.tier"}) {
+		t.Fatalf("a deletion naming a valid tier: %v", err)
+	}
+	if ev.Tenant.ID != "acme" {
+		t.Fatalf("the event is returned for logging: %+v", ev)
+	}
+	if _, err := Parse([]byte(`{"event_id":"evt-9","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"acme"}}`), tiers); err != nil {
+		t.Fatalf("a plain deletion: %v", err)
+	}
+}

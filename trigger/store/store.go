@@ -165,34 +165,62 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 
 // Tenant is a row of tenants.
 type Tenant struct {
-	ID               string    `json:"id"`
-	Tier             string    `json:"tier"`
-	CurrentRevision  int       `json:"current_revision"`
-	LastGoodRevision *int      `json:"last_good_revision"`
-	Status           string    `json:"status"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	ID               string `json:"id"`
+	Tier             string `json:"tier"`
+	CurrentRevision  int    `json:"current_revision"`
+	LastGoodRevision *int   `json:"last_good_revision"`
+	// LastGoodTemplateRevision is the template revision the last good
+	// revision was applied with (nil for a run from before revisions were
+	// recorded: the templates on disk are used then).
+	LastGoodTemplateRevision *string `json:"last_good_template_revision"`
+	Status                   string  `json:"status"`
+	// LastEventAt and LastEventID name the newest event accepted for the
+	// tenant; an older one is stale.
+	LastEventAt *time.Time `json:"last_event_at,omitempty"`
+	LastEventID string     `json:"last_event_id,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+const tenantCols = `id, tier, current_revision, last_good_revision, last_good_template_revision, status,
+	last_event_at, coalesce(last_event_id, ''), created_at, updated_at`
+
+func scanTenant(row pgx.Row) (Tenant, error) {
+	var t Tenant
+	err := row.Scan(&t.ID, &t.Tier, &t.CurrentRevision, &t.LastGoodRevision, &t.LastGoodTemplateRevision, &t.Status,
+		&t.LastEventAt, &t.LastEventID, &t.CreatedAt, &t.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, ErrNotFound
+	}
+	return t, err
 }
 
 // Run is a row of runs.
 type Run struct {
-	ID               int64           `json:"id"`
-	Tenant           string          `json:"tenant"`
-	Kind             string          `json:"kind"`
-	State            string          `json:"state"`
-	Revision         int             `json:"revision"`
-	EventID          string          `json:"event_id,omitempty"`
-	ApprovalRequired bool            `json:"approval_required"`
-	ApprovedAt       *time.Time      `json:"approved_at,omitempty"`
-	Outputs          json.RawMessage `json:"outputs,omitempty"`
-	PlanSummary      json.RawMessage `json:"plan_summary,omitempty"`
-	Error            string          `json:"error,omitempty"`
-	Attempts         int             `json:"attempts"`
-	CreatedAt        time.Time       `json:"created_at"`
-	StartedAt        *time.Time      `json:"started_at,omitempty"`
-	UpdatedAt        time.Time       `json:"updated_at"`
-	FinishedAt       *time.Time      `json:"finished_at,omitempty"`
-	Steps            []Step          `json:"steps,omitempty"`
+	ID       int64  `json:"id"`
+	Tenant   string `json:"tenant"`
+	Kind     string `json:"kind"`
+	State    string `json:"state"`
+	Revision int    `json:"revision"`
+	// TemplateRevision is the template revision the run renders (set when
+	// it starts, or when it is created for a drift check or offboarding).
+	TemplateRevision string `json:"template_revision,omitempty"`
+	// CompensationRevision and CompensationTemplateRevision are what the
+	// compensation of a failed update re-applied.
+	CompensationRevision         *int            `json:"compensation_revision,omitempty"`
+	CompensationTemplateRevision string          `json:"compensation_template_revision,omitempty"`
+	EventID                      string          `json:"event_id,omitempty"`
+	ApprovalRequired             bool            `json:"approval_required"`
+	ApprovedAt                   *time.Time      `json:"approved_at,omitempty"`
+	Outputs                      json.RawMessage `json:"outputs,omitempty"`
+	PlanSummary                  json.RawMessage `json:"plan_summary,omitempty"`
+	Error                        string          `json:"error,omitempty"`
+	Attempts                     int             `json:"attempts"`
+	CreatedAt                    time.Time       `json:"created_at"`
+	StartedAt                    *time.Time      `json:"started_at,omitempty"`
+	UpdatedAt                    time.Time       `json:"updated_at"`
+	FinishedAt                   *time.Time      `json:"finished_at,omitempty"`
+	Steps                        []Step          `json:"steps,omitempty"`
 }
 
 // Step is a row of run_steps.
@@ -208,42 +236,66 @@ type Step struct {
 
 // Event is what intake records for one webhook delivery.
 type Event struct {
-	EventID, EventType, Tenant, Tier, BodySHA256 string
-	Spec                                         json.RawMessage
+	EventID, EventType, Tenant, Tier string
+	// BodySHA256 is the hash of the raw body; ContentSHA256 the hash of the
+	// parsed event, which decides whether a redelivery is the same event
+	// (blanks and key order do not matter).
+	BodySHA256, ContentSHA256 string
+	OccurredAt                time.Time
+	Spec                      json.RawMessage
 }
 
 // RecordEventResult says what RecordEvent did.
 type RecordEventResult struct {
 	RunID     int64
 	Duplicate bool
-	Revision  int
-	Kind      string
+	// Stale: the event is older than NewerEventID, the newest event
+	// accepted for the tenant; it was recorded and starts nothing.
+	Stale        bool
+	NewerEventID string
+	Revision     int
+	Kind         string
 }
 
 // ErrNoTenant is returned for an update or delete of a tenant never onboarded.
 var ErrNoTenant = errors.New("tenant does not exist")
 
-// RecordEvent stores the event, the spec revision, the tenant row and a new
-// PENDING run, in tx. A repeated event id returns the first run (Duplicate).
+// EventConflictError is returned when an event id arrives again with other
+// content: an id names one event, so the second is refused.
+type EventConflictError struct {
+	EventID    string
+	ReceivedAt time.Time
+	OccurredAt *time.Time
+}
+
+func (e *EventConflictError) Error() string {
+	msg := fmt.Sprintf("event id %s was first received at %s", e.EventID, e.ReceivedAt.UTC().Format(time.RFC3339Nano))
+	if e.OccurredAt != nil {
+		msg += fmt.Sprintf(" (occurred_at %s)", e.OccurredAt.UTC().Format(time.RFC3339Nano))
+	}
+	return msg + " with a different body; a new event needs a new id"
+}
+
+// RecordEvent stores the event and, unless it is stale, the spec revision,
+// the tenant row and a new PENDING run, in tx. A repeated event id with the
+// same content returns the first outcome (Duplicate); with other content it
+// is an *EventConflictError and the caller must roll tx back.
+//
+// Per tenant, events are ordered by occurred_at, then by event id (byte
+// order) when two occurred at the same microsecond: an event ordered before
+// the newest accepted one is stale. A deletion adds no spec revision: its
+// run offboards the last good one (or the latest, when none completed).
 func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (RecordEventResult, error) {
 	var res RecordEventResult
-	tag, err := tx.Exec(ctx, `INSERT INTO events (event_id, event_type, tenant, body_sha256) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (event_id) DO NOTHING`, ev.EventID, ev.EventType, ev.Tenant, ev.BodySHA256)
+	occurred := nullTime(ev.OccurredAt)
+	tag, err := tx.Exec(ctx, `INSERT INTO events (event_id, event_type, tenant, body_sha256, content_sha256, occurred_at)
+		VALUES ($1, $2, $3, $4, nullif($5, ''), $6)
+		ON CONFLICT (event_id) DO NOTHING`, ev.EventID, ev.EventType, ev.Tenant, ev.BodySHA256, ev.ContentSHA256, occurred)
 	if err != nil {
 		return res, err
 	}
 	if tag.RowsAffected() == 0 {
-		// Seen before: wait for the first delivery's transaction (the row lock
-		// above already did) and return its run.
-		var runID *int64
-		if err := tx.QueryRow(ctx, `SELECT run_id FROM events WHERE event_id = $1`, ev.EventID).Scan(&runID); err != nil {
-			return res, err
-		}
-		res.Duplicate = true
-		if runID != nil {
-			res.RunID = *runID
-		}
-		return res, nil
+		return duplicateEvent(ctx, tx, ev)
 	}
 	var kind string
 	switch ev.EventType {
@@ -256,24 +308,42 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 	default:
 		return res, fmt.Errorf("unknown event type %q", ev.EventType)
 	}
-	var exists bool
-	var status string
-	err = tx.QueryRow(ctx, `SELECT status FROM tenants WHERE id = $1 FOR UPDATE`, ev.Tenant).Scan(&status)
+	exists := true
+	if kind == KindOnboard {
+		// Two first events of one tenant at once: the second waits here
+		// for the first's row and then orders itself after it.
+		tag, err := tx.Exec(ctx, `INSERT INTO tenants (id, tier) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, ev.Tenant, ev.Tier)
+		if err != nil {
+			return res, err
+		}
+		exists = tag.RowsAffected() == 0
+	}
+	var status, lastID string
+	var lastAt *time.Time
+	err = tx.QueryRow(ctx, `SELECT status, last_event_at, coalesce(last_event_id, '') FROM tenants WHERE id = $1 FOR UPDATE`,
+		ev.Tenant).Scan(&status, &lastAt, &lastID)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
+		return res, ErrNoTenant
 	case err != nil:
 		return res, err
-	default:
-		exists = true
+	}
+	if exists && Older(ev.OccurredAt, ev.EventID, lastAt, lastID) {
+		if _, err := tx.Exec(ctx, `UPDATE events SET stale_of = $2 WHERE event_id = $1`, ev.EventID, lastID); err != nil {
+			return res, err
+		}
+		res.Stale, res.NewerEventID = true, lastID
+		return res, nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE tenants SET last_event_at = $2, last_event_id = $3 WHERE id = $1`,
+		ev.Tenant, occurred, ev.EventID); err != nil {
+		return res, err
 	}
 	gone := exists && (status == "DELETED" || status == "ROLLED_BACK")
 	switch {
-	case !exists && kind != KindOnboard, status == "DELETED" && kind == KindUpdate:
+	case status == "DELETED" && kind == KindUpdate:
 		return res, ErrNoTenant
 	case !exists:
-		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, tier) VALUES ($1, $2)`, ev.Tenant, ev.Tier); err != nil {
-			return res, err
-		}
 	case gone && kind != KindOffboard:
 		// Nothing of the tenant exists any more: build it from scratch, so
 		// that a failure is compensated by destroy, never by re-applying
@@ -283,17 +353,28 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		// A created event for a live tenant re-applies its spec.
 		kind = KindUpdate
 	}
-	if err := tx.QueryRow(ctx, `UPDATE tenants SET current_revision = current_revision + 1, tier = CASE WHEN $2 = '' THEN tier ELSE $2 END, updated_at = now()
-		WHERE id = $1 RETURNING current_revision`, ev.Tenant, ev.Tier).Scan(&res.Revision); err != nil {
-		return res, err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO tenant_specs (tenant, revision, event_id, spec) VALUES ($1, $2, $3, $4)`,
-		ev.Tenant, res.Revision, ev.EventID, ev.Spec); err != nil {
-		return res, err
-	}
-	if err := tx.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision, event_id, approval_required)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, ev.Tenant, kind, StatePending, res.Revision, ev.EventID, approval).Scan(&res.RunID); err != nil {
-		return res, err
+	if kind == KindOffboard {
+		// The deletion carries no spec: its run offboards what the
+		// tenant's last good revision built, with that revision's
+		// templates, and the stored spec and tier stay as they are.
+		if err := tx.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision, template_revision, event_id, approval_required)
+			SELECT id, $2, $3, coalesce(last_good_revision, current_revision), last_good_template_revision, $4, $5
+			FROM tenants WHERE id = $1 RETURNING id, revision`, ev.Tenant, kind, StatePending, ev.EventID, approval).Scan(&res.RunID, &res.Revision); err != nil {
+			return res, err
+		}
+	} else {
+		if err := tx.QueryRow(ctx, `UPDATE tenants SET current_revision = current_revision + 1, tier = $2, updated_at = now()
+			WHERE id = $1 RETURNING current_revision`, ev.Tenant, ev.Tier).Scan(&res.Revision); err != nil {
+			return res, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO tenant_specs (tenant, revision, event_id, spec) VALUES ($1, $2, $3, $4)`,
+			ev.Tenant, res.Revision, ev.EventID, ev.Spec); err != nil {
+			return res, err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision, event_id, approval_required)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, ev.Tenant, kind, StatePending, res.Revision, ev.EventID, approval).Scan(&res.RunID); err != nil {
+			return res, err
+		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE events SET run_id = $2 WHERE event_id = $1`, ev.EventID, res.RunID); err != nil {
 		return res, err
@@ -302,24 +383,81 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 	return res, nil
 }
 
-// CreateRun adds a run of kind for tenant at its last good revision (drift
-// checks compare the backends with what was last applied cleanly).
+// duplicateEvent answers a repeated event id: the first delivery's outcome
+// when the content is the same, an *EventConflictError otherwise. Rows
+// from before content hashes were kept compare the raw body's hash.
+func duplicateEvent(ctx context.Context, tx pgx.Tx, ev Event) (RecordEventResult, error) {
+	// The insert above waited for the first delivery's transaction.
+	var res RecordEventResult
+	var runID *int64
+	var bodySum, contentSum, staleOf string
+	var received time.Time
+	var occurred *time.Time
+	if err := tx.QueryRow(ctx, `SELECT run_id, body_sha256, coalesce(content_sha256, ''), coalesce(stale_of, ''),
+		received_at, occurred_at FROM events WHERE event_id = $1`, ev.EventID).
+		Scan(&runID, &bodySum, &contentSum, &staleOf, &received, &occurred); err != nil {
+		return res, err
+	}
+	same := bodySum == ev.BodySHA256
+	if contentSum != "" && ev.ContentSHA256 != "" {
+		same = contentSum == ev.ContentSHA256
+	}
+	if !same {
+		return res, &EventConflictError{EventID: ev.EventID, ReceivedAt: received, OccurredAt: occurred}
+	}
+	res.Duplicate = true
+	if runID != nil {
+		res.RunID = *runID
+	}
+	res.Stale, res.NewerEventID = staleOf != "", staleOf
+	return res, nil
+}
+
+// Older reports whether an event (occurredAt, eventID) is ordered before
+// the newest accepted one (lastAt, lastID; nil when none was recorded):
+// earlier occurred_at first, compared at PostgreSQL's microsecond
+// precision; at the same microsecond, the smaller event id in byte order.
+// The outcome is the same whichever of two events arrives first.
+func Older(occurredAt time.Time, eventID string, lastAt *time.Time, lastID string) bool {
+	if lastAt == nil || occurredAt.IsZero() {
+		return false
+	}
+	a, b := occurredAt.Truncate(time.Microsecond), lastAt.Truncate(time.Microsecond)
+	if !a.Equal(b) {
+		return a.Before(b)
+	}
+	return eventID < lastID
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// CreateRun adds a run of kind for tenant at its last good revision and
+// with that revision's templates (drift checks compare the backends with
+// what was last applied cleanly).
 func CreateRun(ctx context.Context, db DB, tenant, kind string) (int64, error) {
 	var id int64
-	err := db.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision)
-		SELECT id, $2, $3, coalesce(last_good_revision, current_revision) FROM tenants WHERE id = $1 RETURNING id`, tenant, kind, StatePending).Scan(&id)
+	err := db.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision, template_revision)
+		SELECT id, $2, $3, coalesce(last_good_revision, current_revision), last_good_template_revision
+		FROM tenants WHERE id = $1 RETURNING id`, tenant, kind, StatePending).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, ErrNotFound
 	}
 	return id, err
 }
 
-const runCols = `id, tenant, kind, state, revision, coalesce(event_id, ''), approval_required, approved_at, outputs,
+const runCols = `id, tenant, kind, state, revision, coalesce(template_revision, ''), compensation_revision,
+	coalesce(compensation_template_revision, ''), coalesce(event_id, ''), approval_required, approved_at, outputs,
 	plan_summary, coalesce(error, ''), attempts, created_at, started_at, updated_at, finished_at`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
-	err := row.Scan(&r.ID, &r.Tenant, &r.Kind, &r.State, &r.Revision, &r.EventID, &r.ApprovalRequired, &r.ApprovedAt,
+	err := row.Scan(&r.ID, &r.Tenant, &r.Kind, &r.State, &r.Revision, &r.TemplateRevision, &r.CompensationRevision,
+		&r.CompensationTemplateRevision, &r.EventID, &r.ApprovalRequired, &r.ApprovedAt,
 		&r.Outputs, &r.PlanSummary, &r.Error, &r.Attempts, &r.CreatedAt, &r.StartedAt, &r.UpdatedAt, &r.FinishedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
@@ -417,11 +555,23 @@ func SetPlanSummary(ctx context.Context, db DB, id int64, summary any) error {
 	return err
 }
 
+// ErrNotAwaitingApproval is returned by Approve for a run that exists but
+// does not wait for an approval.
+var ErrNotAwaitingApproval = errors.New("run is not awaiting approval")
+
 // Approve records the approval of a run waiting for it. It returns
-// ErrNotFound when the run does not exist or is not awaiting approval.
+// ErrNotFound when the run does not exist and ErrNotAwaitingApproval when
+// it is in another state.
 func Approve(ctx context.Context, db DB, id int64) (Run, error) {
 	r, err := scanRun(db.QueryRow(ctx, `UPDATE runs SET approved_at = now(), state = $2, updated_at = now()
 		WHERE id = $1 AND state = $3 RETURNING `+runCols, id, StateApplying, StateAwaitingApproval))
+	if errors.Is(err, ErrNotFound) {
+		if _, gerr := GetRun(ctx, db, id); gerr == nil {
+			return r, ErrNotAwaitingApproval
+		} else if !errors.Is(gerr, ErrNotFound) {
+			return r, gerr
+		}
+	}
 	return r, err
 }
 
@@ -464,13 +614,7 @@ func Spec(ctx context.Context, db DB, tenant string, revision int) (json.RawMess
 
 // GetTenant loads a tenant.
 func GetTenant(ctx context.Context, db DB, id string) (Tenant, error) {
-	var t Tenant
-	err := db.QueryRow(ctx, `SELECT id, tier, current_revision, last_good_revision, status, created_at, updated_at
-		FROM tenants WHERE id = $1`, id).Scan(&t.ID, &t.Tier, &t.CurrentRevision, &t.LastGoodRevision, &t.Status, &t.CreatedAt, &t.UpdatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return t, ErrNotFound
-	}
-	return t, err
+	return scanTenant(db.QueryRow(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id = $1`, id))
 }
 
 // ListTenants lists every tenant by id.
@@ -482,16 +626,15 @@ func ListTenants(ctx context.Context, db DB) ([]Tenant, error) {
 // after, by id: a keyset page, as cheap at the end of the list as at its
 // start.
 func ListTenantsPage(ctx context.Context, db DB, after string, limit int) ([]Tenant, error) {
-	rows, err := db.Query(ctx, `SELECT id, tier, current_revision, last_good_revision, status, created_at, updated_at
-		FROM tenants WHERE id > $1 ORDER BY id LIMIT nullif($2, 0)`, after, limit)
+	rows, err := db.Query(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id > $1 ORDER BY id LIMIT nullif($2, 0)`, after, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Tenant
 	for rows.Next() {
-		var t Tenant
-		if err := rows.Scan(&t.ID, &t.Tier, &t.CurrentRevision, &t.LastGoodRevision, &t.Status, &t.CreatedAt, &t.UpdatedAt); err != nil {
+		t, err := scanTenant(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, t)
@@ -500,11 +643,15 @@ func ListTenantsPage(ctx context.Context, db DB, after string, limit int) ([]Ten
 }
 
 // SetTenantStatus sets a tenant's status; goodRevision > 0 also records the
-// last revision that applied cleanly.
-func SetTenantStatus(ctx context.Context, db DB, id, status string, goodRevision int) error {
+// last revision that applied cleanly, with the template revision it was
+// applied with (goodTemplate, "" when none was recorded).
+func SetTenantStatus(ctx context.Context, db DB, id, status string, goodRevision int, goodTemplate string) error {
 	_, err := db.Exec(ctx, `UPDATE tenants SET status = $2, updated_at = now(),
 		last_good_revision = CASE WHEN $2 IN ('DELETED', 'ROLLED_BACK') THEN NULL
-			WHEN $3 > 0 THEN $3 ELSE last_good_revision END WHERE id = $1`, id, status, goodRevision)
+			WHEN $3 > 0 THEN $3 ELSE last_good_revision END,
+		last_good_template_revision = CASE WHEN $2 IN ('DELETED', 'ROLLED_BACK') THEN NULL
+			WHEN $3 > 0 THEN nullif($4, '') ELSE last_good_template_revision END
+		WHERE id = $1`, id, status, goodRevision, goodTemplate)
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -27,7 +28,26 @@ func open(t *testing.T) *pgxpool.Pool {
 	return pool
 }
 
+// t0 is when the test events occurred; at(n) is n minutes later.
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Minute) }
+
 func record(t *testing.T, pool *pgxpool.Pool, id, typ, tenant string) (RecordEventResult, error) {
+	t.Helper()
+	return recordEvent(t, pool, Event{EventID: id, EventType: typ, Tenant: tenant, Tier: "standard",
+		BodySHA256: "x", ContentSHA256: "c-" + id, OccurredAt: nextTime(), Spec: []byte(`{}`)})
+}
+
+var clock = t0
+
+// nextTime hands out increasing event times.
+func nextTime() time.Time {
+	clock = clock.Add(time.Second)
+	return clock
+}
+
+func recordEvent(t *testing.T, pool *pgxpool.Pool, ev Event) (RecordEventResult, error) {
 	t.Helper()
 	ctx := context.Background()
 	tx, err := pool.Begin(ctx)
@@ -35,8 +55,7 @@ func record(t *testing.T, pool *pgxpool.Pool, id, typ, tenant string) (RecordEve
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
-	res, err := RecordEvent(ctx, tx, Event{EventID: id, EventType: typ, Tenant: tenant, Tier: "standard",
-		BodySHA256: "x", Spec: []byte(`{}`)}, false)
+	res, err := RecordEvent(ctx, tx, ev, false)
 	if err == nil {
 		err = tx.Commit(ctx)
 	}
@@ -72,7 +91,7 @@ func TestMigrateTwiceAndEventLifecycle(t *testing.T) {
 	if err != nil || r2.Kind != KindUpdate || r2.Revision != 2 {
 		t.Fatalf("created again for a live tenant is an update: %+v %v", r2, err)
 	}
-	if err := SetTenantStatus(ctx, pool, "acme", "DELETED", 0); err != nil {
+	if err := SetTenantStatus(ctx, pool, "acme", "DELETED", 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := record(t, pool, "u1", "customer.updated", "acme"); !errors.Is(err, ErrNoTenant) {

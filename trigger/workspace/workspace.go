@@ -76,6 +76,10 @@ type Options struct {
 	// MirrorDir is the filesystem mirror holding the tenantops provider;
 	// when set, .terraform.lock.hcl is written from it.
 	MirrorDir string
+	// Template, when set, is the module to render (a revision kept in the
+	// database) instead of the tier's files under TemplatesDir; its
+	// provider version is the one the lock file pins.
+	Template *Template
 }
 
 // Result describes a rendered workspace.
@@ -92,13 +96,20 @@ type Result struct {
 // init can be skipped when the module did not change.
 func Render(o Options) (Result, error) {
 	var res Result
-	if o.Tenant.Tier == "" || strings.ContainsAny(o.Tenant.Tier, `/\`) || strings.HasPrefix(o.Tenant.Tier, ".") {
+	if !validTierName(o.Tenant.Tier) {
 		return res, fmt.Errorf("invalid tier %q", o.Tenant.Tier)
 	}
-	files, err := tierFiles(o.TemplatesDir, o.Tenant.Tier, 0)
-	if err != nil {
-		return res, err
+	tpl := o.Template
+	if tpl == nil {
+		t, err := LoadTemplate(o.TemplatesDir, o.Tenant.Tier, "")
+		if err != nil {
+			return res, err
+		}
+		tpl = &t
+	} else if tpl.Tier != o.Tenant.Tier {
+		return res, fmt.Errorf("template revision %s is of tier %q, the tenant's spec is of tier %q", tpl.Revision(), tpl.Tier, o.Tenant.Tier)
 	}
+	files := tpl.Files
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return res, err
 	}
@@ -121,9 +132,9 @@ func Render(o Options) (Result, error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		b, err := os.ReadFile(files[name])
-		if err != nil {
-			return res, err
+		b := files[name]
+		if !validFileName(name) {
+			return res, fmt.Errorf("template revision %s: invalid file name %q", tpl.Revision(), name)
 		}
 		if err := os.WriteFile(filepath.Join(o.Dir, name), b, 0o600); err != nil {
 			return res, err
@@ -135,7 +146,7 @@ func Render(o Options) (Result, error) {
 		}
 	}
 	if o.MirrorDir != "" {
-		lock, err := LockFile(o.MirrorDir)
+		lock, err := LockFileFor(o.MirrorDir, tpl.ProviderVersion)
 		if err != nil {
 			return res, err
 		}
@@ -174,6 +185,16 @@ func Render(o Options) (Result, error) {
 	return res, nil
 }
 
+func validTierName(tier string) bool {
+	return tier != "" && !strings.ContainsAny(tier, `/\`) && !strings.HasPrefix(tier, ".")
+}
+
+// validFileName accepts the plain *.tf names a template revision may hold,
+// so a revision read back from the database cannot write outside Dir.
+func validFileName(name string) bool {
+	return strings.HasSuffix(name, ".tf") && validTierName(name) && filepath.Base(name) == name
+}
+
 // tierFiles maps file name to path for a tier's module: the files of the
 // tier it extends (named in its "extends" file) first, then its own, which
 // replace same-named ones.
@@ -189,7 +210,7 @@ func tierFiles(templatesDir, tier string, depth int) (map[string]string, error) 
 	out := map[string]string{}
 	if b, err := os.ReadFile(filepath.Join(src, "extends")); err == nil {
 		base := strings.TrimSpace(string(b))
-		if base == "" || strings.ContainsAny(base, `/\`) || strings.HasPrefix(base, ".") {
+		if !validTierName(base) {
 			return nil, fmt.Errorf("tier %q: invalid extends %q", tier, base)
 		}
 		if out, err = tierFiles(templatesDir, base, depth+1); err != nil {
@@ -311,13 +332,38 @@ func ProviderDir(mirrorDir string) (dir, version string, err error) {
 	return "", "", errors.New("provider mirror " + mirrorDir + " holds no tenantops provider for " + platform)
 }
 
-// LockFile returns a .terraform.lock.hcl pinning the provider in mirrorDir
-// by its h1 hash (the hash Terraform computes over an unpacked package).
+// ProviderVersionDir returns the directory of version of the tenantops
+// provider for this platform in mirrorDir; an empty version means the
+// newest (ProviderDir).
+func ProviderVersionDir(mirrorDir, version string) (string, error) {
+	if version == "" {
+		dir, _, err := ProviderDir(mirrorDir)
+		return dir, err
+	}
+	if !validTierName(version) {
+		return "", fmt.Errorf("invalid provider version %q", version)
+	}
+	d := filepath.Join(mirrorDir, filepath.FromSlash(ProviderAddress), version, runtime.GOOS+"_"+runtime.GOARCH)
+	if st, err := os.Stat(d); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("provider mirror %s holds no tenantops provider %s for %s/%s", mirrorDir, version, runtime.GOOS, runtime.GOARCH)
+	}
+	return d, nil
+}
+
+// LockFile returns a .terraform.lock.hcl pinning the newest provider in
+// mirrorDir by its h1 hash (the hash Terraform computes over an unpacked
+// package).
 func LockFile(mirrorDir string) (string, error) {
-	dir, version, err := ProviderDir(mirrorDir)
+	return LockFileFor(mirrorDir, "")
+}
+
+// LockFileFor is LockFile for one provider version ("" for the newest).
+func LockFileFor(mirrorDir, version string) (string, error) {
+	dir, err := ProviderVersionDir(mirrorDir, version)
 	if err != nil {
 		return "", err
 	}
+	version = filepath.Base(filepath.Dir(dir))
 	h1, err := dirhash.HashDir(dir, "", dirhash.Hash1)
 	if err != nil {
 		return "", fmt.Errorf("hash provider: %w", err)
