@@ -921,7 +921,7 @@ func drWaitDiag(action, name string, timeout time.Duration, err error) diag.Diag
 	var te *zerto.TaskError
 	if errors.As(err, &te) {
 		return diag.NewErrorDiagnostic(fmt.Sprintf("Unable to %s DR protection group %q", action, name),
-			fmt.Sprintf("Zerto: %s task %s failed: %s", te.Type, te.TaskID, te.Reason))
+			fmt.Sprintf("Zerto: %s (the %s task %s failed)", te.Reason, te.Type, te.TaskID))
 	}
 	return drDiag(action, name, err)
 }

@@ -582,7 +582,7 @@ func TestAccDRProtectionGroup_createTimeoutTaintsAndCleansUp(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(drAddr, "status", "MeetingSLA"),
 					func(*terraform.State) error {
-						if inv := w.zerto.Inventory(); !slices.Equal(inv, []string{"vpg/umbrella-dr", "vpg/umbrella-dr/vapp/apps"}) {
+						if inv := w.zerto.Inventory(); !slices.Equal(inv, []string{"volume/dr-vdc-1/umbrella-dr/apps-vm1", "vpg/umbrella-dr", "vpg/umbrella-dr/vapp/apps"}) {
 							return fmt.Errorf("want exactly the new VPG in Zerto, got %v", inv)
 						}
 						return nil
@@ -646,6 +646,27 @@ func TestAccDRProtectionGroup_deleteTimeout(t *testing.T) {
 				}),
 			},
 		},
+	})
+}
+
+// keep_recovery_volumes leaves the recovery volumes at the recovery site
+// when the VPG goes; by default nothing is left.
+func TestAccDRProtectionGroup_keepRecoveryVolumes(t *testing.T) {
+	t.Parallel()
+	w := startDRWorld(t, zertosim.Options{})
+	pg := drPG{name: "wayne-dr", vapps: []string{"apps"}, extra: "  keep_recovery_volumes = true"}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy: func(*terraform.State) error {
+			if inv := w.zerto.Inventory(); !slices.Equal(inv, []string{"volume/dr-vdc-1/wayne-dr/apps-vm1"}) {
+				return fmt.Errorf("want only the kept recovery volume in Zerto, got %v", inv)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{{
+			Config: w.provider(false) + drTenant("wayne", []string{"apps"}) + pg.hcl(),
+			Check:  resource.TestCheckResourceAttr(drAddr, "keep_recovery_volumes", "true"),
+		}},
 	})
 }
 

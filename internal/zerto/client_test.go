@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,7 +255,7 @@ func TestVpgWorkflow(t *testing.T) {
 	if err != nil || cur.Basic.JournalHistoryInHours != 48 || cur.Basic.Priority != "High" {
 		t.Fatalf("edit not applied: %+v, %v", cur.Basic, err)
 	}
-	if inv := s.Inventory(); len(inv) != 2 || inv[0] != "vpg/wf" || inv[1] != "vpg/wf/vapp/app-1" {
+	if inv := s.Inventory(); !slices.Equal(inv, []string{"volume/dr-vdc-1/wf/app-1-vm1", "vpg/wf", "vpg/wf/vapp/app-1"}) {
 		t.Fatalf("inventory after edit and read = %v", inv)
 	}
 
@@ -269,6 +270,18 @@ func TestVpgWorkflow(t *testing.T) {
 	}
 	if inv := s.Inventory(); len(inv) != 0 {
 		t.Fatalf("inventory after delete = %v", inv)
+	}
+
+	// Deleting with KeepRecoveryVolumes leaves the volumes at the recovery site.
+	id, err = c.CommitNew(ctx, settings(t, s, c, "kept", zertosim.RecoveryVdc, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, id, zerto.VpgDeleteData{KeepRecoveryVolumes: true}); err != nil {
+		t.Fatal(err)
+	}
+	if inv := s.Inventory(); !slices.Equal(inv, []string{"volume/dr-vdc-1/kept/app-1-vm1"}) {
+		t.Fatalf("inventory after a delete keeping the volumes = %v", inv)
 	}
 }
 
@@ -451,7 +464,7 @@ func TestConcurrentCommits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if inv := s.Inventory(); len(inv) != 8 {
+	if inv := s.Inventory(); len(inv) != 12 {
 		t.Fatalf("inventory = %v", inv)
 	}
 }

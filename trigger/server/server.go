@@ -103,6 +103,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Started, when set, is called with the bound address once serving.
 	Started func(addr string)
+
+	// platformErr is why the platform-vars file named by the environment
+	// could not be loaded (reported by Validate).
+	platformErr error
 }
 
 // Defaults returns a Config with every default set.
@@ -176,7 +180,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return c.loadPlatform(s)
 	})
 	if p := os.Getenv(envName("platform-vars")); p != "" {
-		_ = c.loadPlatform(p)
+		c.platformErr = c.loadPlatform(p)
 	}
 	boolean(&c.DirectoryEnabled, "directory", d.DirectoryEnabled, "include the Active Directory part of the tiers")
 	boolean(&c.RequireApproval, "require-approval", false, "stop every run at AWAITING_APPROVAL until POST /v1/runs/{id}/approve")
@@ -193,11 +197,24 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 }
 
 func (c *Config) loadPlatform(path string) error {
+	c.platformErr = nil
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(b, &c.Platform)
+	if err := json.Unmarshal(b, &c.Platform); err != nil {
+		return fmt.Errorf("platform-vars %s: %w", path, err)
+	}
+	return nil
+}
+
+// CheckPlatform fails when the platform variables file could not be read
+// or sets a variable no tier declares (see workspace.CheckPlatform).
+func (c *Config) CheckPlatform() error {
+	if c.platformErr != nil {
+		return c.platformErr
+	}
+	return workspace.CheckPlatform(c.TemplatesDir, c.Platform)
 }
 
 // Validate checks the configuration once and fills derived defaults.
@@ -229,6 +246,8 @@ func (c *Config) Validate() error {
 		probs = append(probs, err.Error())
 	}
 	if _, err := workspace.Tiers(c.TemplatesDir); err != nil {
+		probs = append(probs, err.Error())
+	} else if err := c.CheckPlatform(); err != nil {
 		probs = append(probs, err.Error())
 	}
 	if c.Workers < 1 || c.Parallelism < 1 {

@@ -478,7 +478,7 @@ func (s *Server) vpgGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // vpgDelete removes the VPG and, unless KeepRecoveryVolumes, its recovery
-// volumes at the recovery site (the simulator keeps none of those apart).
+// volumes at the recovery site.
 func (s *Server) vpgDelete(w http.ResponseWriter, r *http.Request) {
 	v := s.vpgOr404(w, r)
 	if v == nil {
@@ -490,10 +490,15 @@ func (s *Server) vpgDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.deleting = true
+	keep := in.KeepRecoveryVolumes != nil && *in.KeepRecoveryVolumes
 	t := s.newTask("RemoveProtectionGroup", v.id, "", func(time.Time) {
-		if s.vpgs[v.id] == v {
-			delete(s.vpgs, v.id)
+		if s.vpgs[v.id] != v {
+			return
 		}
+		if keep {
+			s.keptVolumes = append(s.keptVolumes, s.volumes(v, s.vapps())...)
+		}
+		delete(s.vpgs, v.id)
 	})
 	writeJSON(w, http.StatusOK, t.id)
 }

@@ -139,6 +139,7 @@ type Server struct {
 	local       site
 	peers       []*site
 	seededVApps []VApp
+	keptVolumes []string // recovery volumes of VPGs deleted with KeepRecoveryVolumes
 	profiles    []idName
 	zorgs       []idName
 	settings    map[string]*settingsObj
@@ -269,26 +270,79 @@ func (s *Server) vapps() []VApp {
 
 // ---- accessors for tests ----
 
-// Inventory lists every VPG ("vpg/<name>"), the vApp it protects
-// ("vpg/<name>/vapp/<vApp name>") and every open settings object
+// Inventory lists every VPG ("vpg/<name>"), the vApps it protects
+// ("vpg/<name>/vapp/<vApp name>"), the recovery volumes at the recovery
+// site ("volume/<recovery org VDC>/<VPG>/<VM>": a VPG's, or left behind by
+// a delete that kept them) and every open settings object
 // ("vpgSettings/<id>") the simulator holds, sorted.
 func (s *Server) Inventory() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(time.Now())
 	apps := s.vapps()
-	var out []string
+	out := append([]string(nil), s.keptVolumes...)
 	for _, v := range s.vpgs {
 		out = append(out, "vpg/"+v.s.Basic.Name)
 		for _, a := range s.protectedVApps(v.s, apps) {
 			out = append(out, "vpg/"+v.s.Basic.Name+"/vapp/"+a.Name)
 		}
+		out = append(out, s.volumes(v, apps)...)
 	}
 	for id := range s.settings {
 		out = append(out, "vpgSettings/"+id)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// volumes names the recovery volumes of a VPG whose commit completed: one
+// per protected VM, in the recovery org VDC. Callers hold s.mu.
+func (s *Server) volumes(v *vpg, apps []VApp) []string {
+	vdc := s.recoveryVdc(v.s)
+	if !v.ready || vdc == nil {
+		return nil
+	}
+	idx := vmIndex(apps)
+	var out []string
+	for _, vm := range s.effective(v.s, apps).Vms {
+		if a := idx[vm.VMIdentifier]; a != nil {
+			out = append(out, "volume/"+vdc.Name+"/"+v.s.Basic.Name+"/"+vmName(a, vm.VMIdentifier))
+		}
+	}
+	return out
+}
+
+// VPGs describes every VPG, sorted by name.
+func (s *Server) VPGs() []VpgInfo {
+	s.mu.Lock()
+	var names []string
+	for _, v := range s.vpgs {
+		names = append(names, v.s.Basic.Name)
+	}
+	s.mu.Unlock()
+	sort.Strings(names)
+	var out []VpgInfo
+	for _, n := range names {
+		if v, ok := s.Vpg(n); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// SetStorageFull makes a recovery org VDC run out of storage (or have room
+// again): commits recovering into it are then refused, as a ZVM refuses
+// them when the recovery volumes cannot be created.
+func (s *Server) SetStorageFull(vdcName string, full bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.peers[0].Vdcs {
+		if v.Name == vdcName {
+			v.StorageFull = full
+			return true
+		}
+	}
+	return false
 }
 
 // VpgInfo is what tests read about a VPG.
