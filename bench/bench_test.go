@@ -79,7 +79,7 @@ func TestChainLatency(t *testing.T) {
 		t.Errorf("standard chain = %s, want %s", std, want)
 	}
 	prem := ChainLatency("premium-dr", p)
-	if prem-std != p.ZertoTask+p.ZertoInitialSync+7*p.ZertoCall {
+	if prem-std != p.ZertoTask+p.ZertoInitialSync+9*p.ZertoCall+5*p.VCDCall {
 		t.Errorf("premium-dr adds %s", prem-std)
 	}
 	if ChainLatency("standard", ZeroProfile()) != 0 {

@@ -38,7 +38,7 @@ func ZeroProfile() Profile { return Profile{Name: "zero"} }
 //     (realm creation rebuilds caches and is the slow end): 100 ms here.
 //   - Zerto ZVM: a VPG commit returns a task that runs for seconds (4 s
 //     here); the new VPG then stays "Initializing" during its initial sync,
-//     seconds for an empty VDC (6 s here). REST calls ~80 ms.
+//     seconds for a vApp holding one new VM (6 s here). REST calls ~80 ms.
 //   - SCIM service provider and CRM callback endpoint: SaaS APIs over the
 //     internet, ~60 ms per call.
 func RealisticProfile() Profile {
@@ -99,10 +99,16 @@ func Chain(tier string) []Step {
 			Wait: func(p Profile) time.Duration { return p.VDCCreateTask }},
 	}
 	if tier == "premium-dr" {
-		// VPG: sites and VDC lookups, POST vpgSettings, PUT settings,
-		// commit, first task poll, GET vpg (initial sync).
-		steps = append(steps, Step{Resource: "tenantops_dr_protection_group.this", Calls: map[string]int{"zerto": 7},
-			Wait: func(p Profile) time.Duration { return p.ZertoTask + p.ZertoInitialSync }})
+		// Workloads vApp: POST composeVApp, first task poll, POST
+		// recomposeVApp with the first VM, first task poll.
+		// VPG: the vApp's VMs from Cloud Director; sites, recovery org VDC,
+		// storage policy and unprotected vApp lookups, POST vpgSettings,
+		// PUT settings, commit, first task poll, GET vpg (initial sync).
+		steps = append(steps,
+			Step{Resource: "tenantops_vapp.workloads", Calls: map[string]int{"vcd": 4},
+				Wait: func(Profile) time.Duration { return 0 }},
+			Step{Resource: "tenantops_dr_protection_group.this", Calls: map[string]int{"zerto": 9, "vcd": 1},
+				Wait: func(p Profile) time.Duration { return p.ZertoTask + p.ZertoInitialSync }})
 	}
 	return steps
 }

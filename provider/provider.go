@@ -362,6 +362,7 @@ func (p *TenantopsProvider) Resources(_ context.Context) []func() resource.Resou
 		NewTenantResource,
 		NewTenantSSOResource,
 		NewTenantVDCResource,
+		NewVAppResource,
 	}
 }
 

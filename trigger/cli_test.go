@@ -59,7 +59,8 @@ func TestCLIRenderAndPlanMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"### Terraform plan for tenant `acme` (tier `premium-dr`)",
-		"**0 to destroy, 0 to replace, 0 to update, 9 to create**",
+		"**0 to destroy, 0 to replace, 0 to update, 10 to create**",
+		"| create | `tenantops_vapp.workloads` |",
 		"| create | `tenantops_dr_protection_group.this` |",
 		"| create | `tenantops_sso_oidc_identity_provider.customer[0]` |"} {
 		if !strings.Contains(md, want) {
@@ -76,7 +77,7 @@ func TestCLIRenderAndPlanMarkdown(t *testing.T) {
 	var sum struct {
 		Create int `json:"create"`
 	}
-	if err := json.Unmarshal([]byte(js), &sum); err != nil || sum.Create != 9 {
+	if err := json.Unmarshal([]byte(js), &sum); err != nil || sum.Create != 10 {
 		t.Fatalf("json summary %q: %v", js, err)
 	}
 
@@ -85,6 +86,26 @@ func TestCLIRenderAndPlanMarkdown(t *testing.T) {
 	err = cmdPlan(context.Background(), []string{"--spec", bad, "--templates", templates, "--provider-mirror", mirror})
 	if err == nil || !strings.Contains(err.Error(), "tenant.id") {
 		t.Fatalf("an invalid spec must fail with its field errors: %v", err)
+	}
+	// A platform variable no tier declares is refused before anything is
+	// rendered, naming it and the declared ones.
+	platform := filepath.Join(t.TempDir(), "platform.json")
+	os.WriteFile(platform, []byte(`{"provider_vdc":"pvdc-1","dr_recovery_vdc":"dr-vdc-1"}`), 0o600)
+	refusedOut := filepath.Join(t.TempDir(), "ws")
+	for _, run := range []func() error{
+		func() error {
+			return cmdRender(context.Background(), append(common, "--platform-vars", platform, "--out", refusedOut))
+		},
+		func() error { return cmdPlan(context.Background(), append(common, "--platform-vars", platform)) },
+	} {
+		err := run()
+		if err == nil || !strings.Contains(err.Error(), `unknown platform variable(s) "dr_recovery_vdc"`) ||
+			!strings.Contains(err.Error(), "dr_recovery_org_vdc") {
+			t.Errorf("an undeclared platform variable must be refused: %v", err)
+		}
+	}
+	if _, err := os.Stat(refusedOut); err == nil {
+		t.Error("render wrote a workspace despite the undeclared platform variable")
 	}
 	if err := cmdPlan(context.Background(), []string{"--help"}); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)

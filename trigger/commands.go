@@ -65,6 +65,9 @@ func (s *specFlags) load() (spec.Tenant, error) {
 	if err != nil {
 		return spec.Tenant{}, err
 	}
+	if err := s.cfg.CheckPlatform(); err != nil {
+		return spec.Tenant{}, err
+	}
 	ev, err := spec.Parse(b, tiers)
 	if err != nil {
 		return spec.Tenant{}, err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
+	zertosim "github.com/tenantops/tenantops/internal/sim/zerto"
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/store"
 )
@@ -176,8 +177,8 @@ func TestE2EOnboardingFailureRollsBack(t *testing.T) {
 			destroyed++
 		}
 	}
-	if failed != 1 || compensated != 7 || destroyed != 7 {
-		t.Errorf("steps %+v: want 1 failed, 7 compensated, 7 destroyed", run.Steps)
+	if failed != 1 || compensated != 8 || destroyed != 8 {
+		t.Errorf("steps %+v: want 1 failed, 8 compensated (the workloads vApp included), 8 destroyed", run.Steps)
 	}
 	cb := crm.WaitFor(t, run.ID, 30*time.Second)
 	if cb.Outcome != store.StateRolledBack || cb.EventID != "evt-fail-1" || cb.Error == "" {
@@ -185,6 +186,73 @@ func TestE2EOnboardingFailureRollsBack(t *testing.T) {
 	}
 	if inv := s.Inventory(); len(inv) != 0 {
 		t.Fatalf("objects left behind after rollback: %v", inv)
+	}
+}
+
+// A premium-dr onboarding protects the tenant's workloads vApp: the VPG
+// protects that vApp, with its first VM, into the recovery org VDC, and a VM
+// the tenant places in it later is protected too. A second onboarding
+// whose commit Zerto refuses (the recovery org VDC has no storage left) is
+// compensated: no VPG, no recovery volume, no vApp, nothing in any system.
+func TestE2EPremiumDRProtectsTheWorkloadsVApp(t *testing.T) {
+	t.Parallel()
+	s := startSims(t)
+	crm := startCRM(t)
+	tr := startTrigger(t, testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm))
+	premium := func(tn map[string]any) {
+		tn["tier"] = "premium-dr"
+		tn["dr"] = map[string]any{"rpo_seconds": 300, "journal_hours": 24, "priority": "High"}
+	}
+
+	r := postWebhook(t, tr.url, event("evt-dr-1", "customer.created", "kilo", premium))
+	run := waitRun(t, tr.url, r.RunID, 2*time.Minute)
+	if run.State != store.StateCompleted {
+		t.Fatalf("run ended %s: %s", run.State, run.Error)
+	}
+	if !strings.Contains(string(run.Outputs), `"workloads_vapp_id":"urn:vcloud:vapp:`) {
+		t.Errorf("outputs %s lack the workloads vApp", run.Outputs)
+	}
+	vpg, ok := s.Zerto.Vpg("kilo-vpg")
+	if !ok || vpg.Status != "MeetingSLA" || !slices.Equal(vpg.VApps, []string{"kilo-workloads"}) || len(vpg.VMs) != 1 ||
+		vpg.RecoveryOrgVdc != zertosim.RecoveryVdc || vpg.Priority != "High" {
+		t.Fatalf("VPG %+v (found %v)", vpg, ok)
+	}
+	var workloads string
+	for _, a := range s.VCD.VApps() {
+		if a.Name == "kilo-workloads" && a.VDC == "kilo-vdc" && len(a.VMs) == 1 && a.VMs[0].Name == "kilo-vm1" {
+			workloads = a.ID
+		}
+	}
+	if workloads == "" {
+		t.Fatalf("Cloud Director lacks the workloads vApp with its first VM: %+v", s.VCD.VApps())
+	}
+	if _, ok := s.VCD.AddVM(workloads, "kilo-db"); !ok {
+		t.Fatal("AddVM")
+	}
+	if vpg, _ := s.Zerto.Vpg("kilo-vpg"); len(vpg.VMs) != 2 {
+		t.Fatalf("the tenant's new VM did not join the VPG: %+v", vpg)
+	}
+
+	s.Zerto.SetStorageFull(zertosim.RecoveryVdc, true)
+	r = postWebhook(t, tr.url, event("evt-dr-2", "customer.created", "lima", premium))
+	run = waitRun(t, tr.url, r.RunID, 2*time.Minute)
+	s.Zerto.SetStorageFull(zertosim.RecoveryVdc, false)
+	if run.State != store.StateRolledBack || !strings.Contains(run.Error, "Insufficient storage in recovery org vDC 'dr-vdc-1'") {
+		t.Fatalf("run ended %s (%s), want ROLLED_BACK with Zerto's reason", run.State, run.Error)
+	}
+	for _, o := range s.Inventory() {
+		if strings.Contains(o, "lima") {
+			t.Errorf("left behind after the rollback: %s", o)
+		}
+	}
+
+	del := []byte(`{"event_id":"evt-dr-3","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"kilo"}}`)
+	off := waitRun(t, tr.url, postWebhook(t, tr.url, del).RunID, 2*time.Minute)
+	if off.State != store.StateCompleted {
+		t.Fatalf("offboarding %s: %s", off.State, off.Error)
+	}
+	if inv := s.Inventory(); len(inv) != 0 {
+		t.Fatalf("objects left after offboarding: %v", inv)
 	}
 }
 

@@ -102,24 +102,87 @@ func (c *Client) NetworkByName(ctx context.Context, siteID, vdcID, name string) 
 	return nil, fmt.Errorf("org VDC network %q: %w (known: %s)", name, ErrNotFound, names(nets, func(n Network) string { return n.VirtualizationNetworkName }))
 }
 
-// VcdVapps lists a site's Cloud Director vApps (getVirtualizationSiteVmVcdVappAll).
+// VcdVapps lists the Cloud Director vApps of a site that no VPG protects yet
+// (getVirtualizationSiteVmVcdVappAll).
 func (c *Client) VcdVapps(ctx context.Context, siteID string) ([]VcdVapp, error) {
 	var out []VcdVapp
 	return out, c.do(ctx, http.MethodGet, "/v1/virtualizationsites/"+url.PathEscape(siteID)+"/vcdvapps", nil, nil, &out)
 }
 
-// VcdVappByName finds a Cloud Director vApp of a site by name.
-func (c *Client) VcdVappByName(ctx context.Context, siteID, name string) (*VcdVapp, error) {
-	apps, err := c.VcdVapps(ctx, siteID)
+// StoragePolicies lists an org VDC's storage policies (getVirtualizationSiteStoragePolicyAll).
+func (c *Client) StoragePolicies(ctx context.Context, siteID, vdcID string) ([]StoragePolicy, error) {
+	var out []StoragePolicy
+	return out, c.do(ctx, http.MethodGet, "/v1/virtualizationsites/"+url.PathEscape(siteID)+"/orgvdcs/"+
+		url.PathEscape(vdcID)+"/storagepolicies", nil, nil, &out)
+}
+
+// StoragePolicyByName finds an enabled storage policy of an org VDC by name.
+func (c *Client) StoragePolicyByName(ctx context.Context, siteID, vdcID, name string) (*StoragePolicy, error) {
+	ps, err := c.StoragePolicies(ctx, siteID, vdcID)
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range apps {
-		if a.VcdName == name {
-			return &a, nil
+	for _, p := range ps {
+		if p.StoragePolicyName == name {
+			if !p.IsEnabled {
+				return nil, fmt.Errorf("storage policy %q of the recovery org VDC is disabled", name)
+			}
+			return &p, nil
 		}
 	}
-	return nil, fmt.Errorf("vApp %q: %w", name, ErrNotFound)
+	return nil, fmt.Errorf("storage policy %q: %w (known: %s)", name, ErrNotFound, names(ps, func(p StoragePolicy) string { return p.StoragePolicyName }))
+}
+
+// SiteNetworkByName finds a network by name among the org VDC networks of
+// every org VDC of a site, e.g. a protected network to map. A name found in
+// more than one org VDC is ambiguous.
+func (c *Client) SiteNetworkByName(ctx context.Context, siteID, name string) (*Network, error) {
+	vdcs, err := c.OrgVdcs(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	var found *Network
+	var where []string
+	for _, v := range vdcs {
+		nets, err := c.OrgVdcNetworks(ctx, siteID, v.Identifier)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range nets {
+			if n.VirtualizationNetworkName == name {
+				found = &n
+				where = append(where, v.OrgVdcName)
+			}
+		}
+	}
+	switch len(where) {
+	case 0:
+		return nil, fmt.Errorf("protected org VDC network %q: %w", name, ErrNotFound)
+	case 1:
+		return found, nil
+	}
+	return nil, fmt.Errorf("protected org VDC network %q is ambiguous: org VDCs %s all have one", name, strings.Join(where, ", "))
+}
+
+// SiteNetworkName returns the name of network id of any org VDC of a site,
+// or "" when none has it.
+func (c *Client) SiteNetworkName(ctx context.Context, siteID, id string) (string, error) {
+	vdcs, err := c.OrgVdcs(ctx, siteID)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range vdcs {
+		nets, err := c.OrgVdcNetworks(ctx, siteID, v.Identifier)
+		if err != nil {
+			return "", err
+		}
+		for _, n := range nets {
+			if n.NetworkIdentifier == id {
+				return n.VirtualizationNetworkName, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // ServiceProfiles lists the service profiles (getServiceProfileAll).
@@ -206,17 +269,6 @@ func (c *Client) GetVpgSettings(ctx context.Context, id string) (*VpgSettings, e
 // PutVpgSettings replaces a settings object (editVpgSetting).
 func (c *Client) PutVpgSettings(ctx context.Context, id string, s VpgSettings) error {
 	return c.do(ctx, http.MethodPut, "/v1/vpgSettings/"+url.PathEscape(id), nil, s, nil)
-}
-
-// PutVpgSettingsBasic replaces the basic part of a settings object (editVpgSettingBasic).
-func (c *Client) PutVpgSettingsBasic(ctx context.Context, id string, b VpgSettingsBasic) error {
-	return c.do(ctx, http.MethodPut, "/v1/vpgSettings/"+url.PathEscape(id)+"/basic", nil, b, nil)
-}
-
-// AddVpgSettingsVM adds a VM to a settings object (newVpgSettingVm), for
-// VPGs that protect individual VMs instead of a vApp.
-func (c *Client) AddVpgSettingsVM(ctx context.Context, id string, vm VpgSettingsVM) error {
-	return c.do(ctx, http.MethodPost, "/v1/vpgSettings/"+url.PathEscape(id)+"/vms", nil, vm, nil)
 }
 
 // DeleteVpgSettings discards a settings object (removeVpgSetting).

@@ -1,7 +1,7 @@
 // Package zerto is tenantops' client for the Zerto Virtual Manager (ZVM)
 // REST API v1: login (the ZVM appliance's Keycloak token flow or the legacy
-// x-zerto-session header), lookups of sites, org VDCs, networks, service
-// profiles and ZORGs, the VPG settings workflow (create or copy a settings
+// x-zerto-session header), lookups of sites, org VDCs, their networks and storage
+// policies, unprotected vApps, service profiles and ZORGs, the VPG settings workflow (create or copy a settings
 // object, edit it, commit it), task polling, VPG status and deletion.
 package zerto
 
@@ -406,28 +406,4 @@ func (c *Client) sessionLogin(ctx context.Context) (string, error) {
 		return "", errors.New("login: the ZVM answered without an x-zerto-session header")
 	}
 	return s, nil
-}
-
-// Logout ends a legacy session (DELETE /v1/session); a no-op for tokens.
-func (c *Client) Logout(ctx context.Context) error {
-	c.mu.Lock()
-	tok := c.token
-	c.token = ""
-	c.mu.Unlock()
-	if c.cfg.AuthMode != AuthSession || tok == "" {
-		return nil
-	}
-	u := *c.base
-	u.Path = c.base.Path + "/v1/session"
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u.String(), nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set(SessionHeader, tok)
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	return nil
 }

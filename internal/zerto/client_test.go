@@ -3,7 +3,9 @@ package zerto_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,7 +150,7 @@ func TestBadCredentials(t *testing.T) {
 		if strings.Contains(err.Error(), "wrong-secret") {
 			t.Fatalf("%s: the secret leaked into the error: %v", mode, err)
 		}
-		if mode == zerto.AuthKeycloak && !strings.Contains(err.Error(), "unauthorized_client: Invalid client or Invalid client credentials") {
+		if mode == zerto.AuthKeycloak && !strings.Contains(err.Error(), "invalid_client: Invalid client or Invalid client credentials") {
 			t.Fatalf("token error not surfaced: %v", err)
 		}
 	}
@@ -168,13 +170,11 @@ func TestSessionLogin(t *testing.T) {
 	if n := s.SessionLogins(); n != 2 {
 		t.Fatalf("want 2 session logins, got %d", n)
 	}
-	if err := c.Logout(ctx); err != nil {
-		t.Fatal(err)
-	}
 }
 
-// settings builds valid settings for the seeded recovery site.
-func settings(t *testing.T, c *zerto.Client, name, vdcName string) zerto.VpgSettings {
+// settings builds valid settings protecting vApp app (the simulator's
+// seeded one when nil) into an org VDC of the seeded recovery site.
+func settings(t *testing.T, s *zertosim.Server, c *zerto.Client, name, vdcName string, app *zertosim.VApp) zerto.VpgSettings {
 	t.Helper()
 	ctx := context.Background()
 	local, err := c.LocalSite(ctx)
@@ -193,14 +193,39 @@ func settings(t *testing.T, c *zerto.Client, name, vdcName string) zerto.VpgSett
 	if err != nil {
 		t.Fatal(err)
 	}
-	return zerto.VpgSettings{
+	policy, err := c.StoragePolicyByName(ctx, site.SiteIdentifier, vdc.Identifier, zertosim.StoragePolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app == nil {
+		a := s.SeededVApp()
+		app = &a
+	}
+	v := zerto.VpgSettings{
 		Basic: &zerto.VpgSettingsBasic{Name: name, VpgType: "Remote", RpoInSeconds: 300, JournalHistoryInHours: 24,
 			Priority: "Medium", ProtectedSiteIdentifier: local.ID(), RecoverySiteIdentifier: site.SiteIdentifier},
-		Protected: &zerto.VpgSettingsProtected{VCD: &zerto.VcdProtected{OrgVdcIdentifier: "urn:vcloud:vdc:1"}},
+		Protected: &zerto.VpgSettingsProtected{VCD: &zerto.VcdProtected{VcdVappIdentifier: app.ID}},
 		Recovery:  &zerto.VpgSettingsRecovery{VCD: &zerto.VcdRecovery{OrgVdcIdentifier: vdc.Identifier}},
 		Networks: &zerto.VpgSettingsNetworks{
 			Failover: &zerto.VpgSettingsNetwork{VCD: &zerto.VcdNetwork{DefaultRecoveryOrgVdcNetworkIdentifier: net.NetworkIdentifier}}},
 	}
+	for _, vm := range app.VMs {
+		v.Vms = append(v.Vms, zerto.VpgSettingsVM{VMIdentifier: vm.ID,
+			Recovery: &zerto.VMRecovery{VCD: &zerto.VMVcdRecovery{StoragePolicyIdentifier: policy.StoragePolicyIdentifier}}})
+	}
+	return v
+}
+
+// vapps is a protected site of n vApps with one VM each, for
+// Options.VApps.
+func vapps(n int) []zertosim.VApp {
+	out := make([]zertosim.VApp, n)
+	for i := range out {
+		out[i] = zertosim.VApp{ID: fmt.Sprintf("urn:vcloud:vapp:00000000-0000-4000-8000-%012d", i),
+			Name: fmt.Sprintf("app-%d", i), VMs: []zertosim.VMRef{{ID: fmt.Sprintf("urn:vcloud:vm:00000000-0000-4000-8000-%012d", i),
+				Name: fmt.Sprintf("vm-%d", i)}}}
+	}
+	return out
 }
 
 func TestVpgWorkflow(t *testing.T) {
@@ -208,7 +233,7 @@ func TestVpgWorkflow(t *testing.T) {
 	c := newClient(t, s, zerto.AuthKeycloak)
 	ctx := context.Background()
 
-	id, err := c.CommitNew(ctx, settings(t, c, "wf", zertosim.RecoveryVdc))
+	id, err := c.CommitNew(ctx, settings(t, s, c, "wf", zertosim.RecoveryVdc, nil))
 	if err != nil || id == "" {
 		t.Fatalf("CommitNew = %q, %v", id, err)
 	}
@@ -230,7 +255,7 @@ func TestVpgWorkflow(t *testing.T) {
 	if err != nil || cur.Basic.JournalHistoryInHours != 48 || cur.Basic.Priority != "High" {
 		t.Fatalf("edit not applied: %+v, %v", cur.Basic, err)
 	}
-	if inv := s.Inventory(); len(inv) != 1 || inv[0] != "vpg/wf" {
+	if inv := s.Inventory(); !slices.Equal(inv, []string{"volume/dr-vdc-1/wf/app-1-vm1", "vpg/wf", "vpg/wf/vapp/app-1"}) {
 		t.Fatalf("inventory after edit and read = %v", inv)
 	}
 
@@ -245,6 +270,18 @@ func TestVpgWorkflow(t *testing.T) {
 	}
 	if inv := s.Inventory(); len(inv) != 0 {
 		t.Fatalf("inventory after delete = %v", inv)
+	}
+
+	// Deleting with KeepRecoveryVolumes leaves the volumes at the recovery site.
+	id, err = c.CommitNew(ctx, settings(t, s, c, "kept", zertosim.RecoveryVdc, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, id, zerto.VpgDeleteData{KeepRecoveryVolumes: true}); err != nil {
+		t.Fatal(err)
+	}
+	if inv := s.Inventory(); !slices.Equal(inv, []string{"volume/dr-vdc-1/kept/app-1-vm1"}) {
+		t.Fatalf("inventory after a delete keeping the volumes = %v", inv)
 	}
 }
 
@@ -261,7 +298,7 @@ func TestCommitTaskFailure(t *testing.T) {
 		{"unknown vdc", func(v *zerto.VpgSettings) { v.Recovery.VCD.OrgVdcIdentifier = "urn:vcloud:vdc:nope" },
 			"Recovery org vDC 'urn:vcloud:vdc:nope' was not found"},
 	} {
-		v := settings(t, c, "bad-"+tc.name, zertosim.RecoveryVdc)
+		v := settings(t, s, c, "bad-"+tc.name, zertosim.RecoveryVdc, nil)
 		tc.mutate(&v)
 		id, err := c.CommitNew(ctx, v)
 		var te *zerto.TaskError
@@ -282,7 +319,7 @@ func TestCommitRefusedDiscardsSettings(t *testing.T) {
 	c := newClient(t, s, zerto.AuthKeycloak)
 	s.Faults.Add(fault.Rule{Method: "POST", Path: `/commit$`, Kind: fault.Status, Status: 500,
 		ContentType: "application/json", Body: `{"Message":"An error has occurred."}`})
-	_, err := c.CommitNew(context.Background(), settings(t, c, "refused", zertosim.RecoveryVdc))
+	_, err := c.CommitNew(context.Background(), settings(t, s, c, "refused", zertosim.RecoveryVdc, nil))
 	var ae *zerto.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 500 || ae.Message != "An error has occurred." {
 		t.Fatalf("want the ZVM's 500, got %v", err)
@@ -300,7 +337,7 @@ func TestDiscardRetriesUntilTheSettingsAreGone(t *testing.T) {
 	s.Faults.Add(fault.Rule{Method: "POST", Path: `/commit$`, Kind: fault.Status, Status: 500,
 		ContentType: "application/json", Body: `{"Message":"An error has occurred."}`})
 	s.Faults.Add(fault.Rule{Method: "DELETE", Path: `^/v1/vpgSettings/`, Kind: fault.Status, Status: 503, Times: 2})
-	if _, err := c.CommitNew(context.Background(), settings(t, c, "flaky", zertosim.RecoveryVdc)); err == nil {
+	if _, err := c.CommitNew(context.Background(), settings(t, s, c, "flaky", zertosim.RecoveryVdc, nil)); err == nil {
 		t.Fatal("a refused commit succeeded")
 	}
 	if inv := s.Inventory(); len(inv) != 0 {
@@ -311,7 +348,7 @@ func TestDiscardRetriesUntilTheSettingsAreGone(t *testing.T) {
 	s.Faults.Add(fault.Rule{Method: "POST", Path: `/commit$`, Kind: fault.Status, Status: 500})
 	s.Faults.Add(fault.Rule{Method: "DELETE", Path: `^/v1/vpgSettings/`, Kind: fault.Status, Status: 403,
 		ContentType: "application/json", Body: `{"Message":"not allowed"}`})
-	_, err := c.CommitNew(context.Background(), settings(t, c, "stuck", zertosim.RecoveryVdc))
+	_, err := c.CommitNew(context.Background(), settings(t, s, c, "stuck", zertosim.RecoveryVdc, nil))
 	if err == nil || !strings.Contains(err.Error(), "discarding VPG settings ") || !strings.Contains(err.Error(), "not allowed") {
 		t.Fatalf("want the commit error joined with the failed discard naming the settings, got %v", err)
 	}
@@ -320,7 +357,7 @@ func TestDiscardRetriesUntilTheSettingsAreGone(t *testing.T) {
 func TestWaitHonoursContext(t *testing.T) {
 	s := startSim(t, zertosim.Options{InitialSync: 30 * time.Second})
 	c := newClient(t, s, zerto.AuthKeycloak)
-	id, err := c.CommitNew(context.Background(), settings(t, c, "slow", zertosim.RecoveryVdc))
+	id, err := c.CommitNew(context.Background(), settings(t, s, c, "slow", zertosim.RecoveryVdc, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,54 +408,53 @@ func TestReadsRetryTransientFailuresWritesDoNot(t *testing.T) {
 	}
 }
 
-func TestVappAndVmProtection(t *testing.T) {
-	s := startSim(t, zertosim.Options{TaskDuration: 50 * time.Millisecond})
+// The vApps Zerto lists are the unprotected ones; an edit can add the VMs
+// of a second vApp.
+func TestVappProtection(t *testing.T) {
+	apps := vapps(2)
+	s := startSim(t, zertosim.Options{TaskDuration: 50 * time.Millisecond, VApps: func() []zertosim.VApp { return apps }})
 	c := newClient(t, s, zerto.AuthSession)
 	ctx := context.Background()
 	local, err := c.LocalSite(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := c.VcdVappByName(ctx, local.ID(), "app-1")
+	id, err := c.CommitNew(ctx, settings(t, s, c, "vapp-pg", zertosim.RecoveryVdc, &apps[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := settings(t, c, "vapp-pg", zertosim.RecoveryVdc)
-	v.Protected.VCD = &zerto.VcdProtected{VcdVappIdentifier: app.VcdVappIdentifier}
-	id, err := c.NewVpgSettings(ctx, v)
-	if err != nil {
+	free, err := c.VcdVapps(ctx, local.ID())
+	if err != nil || len(free) != 1 || free[0].VcdVappIdentifier != apps[1].ID || free[0].VcdName != "app-1" {
+		t.Fatalf("unprotected vApps = %+v, %v", free, err)
+	}
+	second := settings(t, s, c, "", zertosim.RecoveryVdc, &apps[1]).Vms
+	if err := c.Edit(ctx, id, func(v *zerto.VpgSettings) { v.Vms = append(v.Vms, second...) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.AddVpgSettingsVM(ctx, id, zerto.VpgSettingsVM{VMIdentifier: "vm-101"}); err != nil {
-		t.Fatal(err)
+	cur, err := c.CurrentSettings(ctx, id)
+	if err != nil || len(cur.Vms) != 2 || cur.Protected.VCD.VcdVappIdentifier != apps[0].ID {
+		t.Fatalf("settings after adding a vApp = %+v, %v", cur, err)
 	}
-	got, err := c.GetVpgSettings(ctx, id)
-	if err != nil || got.Protected.VCD.VcdVappIdentifier != app.VcdVappIdentifier || len(got.Vms) != 1 {
-		t.Fatalf("settings = %+v, %v", got, err)
+	if free, _ := c.VcdVapps(ctx, local.ID()); len(free) != 0 {
+		t.Fatalf("both vApps are protected, Zerto lists %+v", free)
 	}
-	task, err := c.CommitVpgSettings(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.WaitTask(ctx, task); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.VpgByName(ctx, "vapp-pg"); err != nil {
-		t.Fatal(err)
+	// A second VPG for a protected vApp is refused by the commit task.
+	_, err = c.CommitNew(ctx, settings(t, s, c, "twin", zertosim.RecoveryVdc, &apps[1]))
+	var te *zerto.TaskError
+	if !errors.As(err, &te) || !strings.Contains(te.Reason, "vApp 'app-1' is already protected by VPG 'vapp-pg'") {
+		t.Fatalf("want the commit refused, got %v", err)
 	}
 }
 
 func TestConcurrentCommits(t *testing.T) {
-	s := startSim(t, zertosim.Options{TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond})
+	apps := vapps(4)
+	s := startSim(t, zertosim.Options{TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond,
+		VApps: func() []zertosim.VApp { return apps }})
 	c := newClient(t, s, zerto.AuthKeycloak)
-	base := settings(t, c, "", zertosim.RecoveryVdc)
 	errs := make(chan error, 4)
 	for i := range 4 {
+		v := settings(t, s, c, "par-"+string(rune('a'+i)), zertosim.RecoveryVdc, &apps[i])
 		go func() {
-			v := base
-			b := *base.Basic
-			b.Name = "par-" + string(rune('a'+i))
-			v.Basic = &b
 			_, err := c.CommitNew(context.Background(), v)
 			errs <- err
 		}()
@@ -428,7 +464,7 @@ func TestConcurrentCommits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if inv := s.Inventory(); len(inv) != 4 {
+	if inv := s.Inventory(); len(inv) != 12 {
 		t.Fatalf("inventory = %v", inv)
 	}
 }

@@ -1,8 +1,15 @@
 package zerto
 
-// Wire types of the ZVM REST API v1. A ZVM answers with PascalCase field
-// names; encoding/json matches them case-insensitively, so the client also
-// reads the camelCase spelling of Zerto's published API description.
+import "encoding/json"
+
+// Wire types of the ZVM REST API v1 (Zerto's description for ZVM 10.0 U6,
+// reference/zerto-zvm-10.0u6-swagger.json). The description spells
+// properties in camelCase; the appliance answers PascalCase (as Zerto's own
+// samples read it) and binds requests case-insensitively, and so does
+// encoding/json. An object's identifier is in its Link: the description's
+// LocalSiteApi, PeerSiteApi, ServiceProfileApi, ZorgApi and VpgApi have no
+// identifier property of their own. The XxxIdentifier fields next to some
+// Links are read only as a fallback, for ZVMs that send them anyway.
 
 // ResourceLink is Zerto's reference to another object.
 type ResourceLink struct {
@@ -24,10 +31,10 @@ type LocalSite struct {
 
 // ID returns the local site's identifier.
 func (l LocalSite) ID() string {
-	if l.SiteIdentifier != "" {
-		return l.SiteIdentifier
+	if l.Link.Identifier != "" {
+		return l.Link.Identifier
 	}
-	return l.Link.Identifier
+	return l.SiteIdentifier
 }
 
 // PeerSite is one entry of GET /v1/peersites (getPeerAll).
@@ -43,10 +50,10 @@ type PeerSite struct {
 
 // ID returns the peer site's identifier.
 func (p PeerSite) ID() string {
-	if p.SiteIdentifier != "" {
-		return p.SiteIdentifier
+	if p.Link.Identifier != "" {
+		return p.Link.Identifier
 	}
-	return p.Link.Identifier
+	return p.SiteIdentifier
 }
 
 // VirtualizationSite is one entry of GET /v1/virtualizationsites.
@@ -85,10 +92,10 @@ type ServiceProfile struct {
 
 // ID returns the profile's identifier.
 func (p ServiceProfile) ID() string {
-	if p.ServiceProfileIdentifier != "" {
-		return p.ServiceProfileIdentifier
+	if p.Link.Identifier != "" {
+		return p.Link.Identifier
 	}
-	return p.Link.Identifier
+	return p.ServiceProfileIdentifier
 }
 
 // Zorg is one entry of GET /v1/zorgs.
@@ -100,23 +107,39 @@ type Zorg struct {
 
 // ID returns the ZORG's identifier.
 func (z Zorg) ID() string {
-	if z.ZorgIdentifier != "" {
-		return z.ZorgIdentifier
+	if z.Link.Identifier != "" {
+		return z.Link.Identifier
 	}
-	return z.Link.Identifier
+	return z.ZorgIdentifier
+}
+
+// StoragePolicy is one entry of GET …/orgvdcs/{id}/storagepolicies
+// (StoragePolicyApi).
+type StoragePolicy struct {
+	StoragePolicyIdentifier string `json:"StoragePolicyIdentifier"`
+	StoragePolicyName       string `json:"StoragePolicyName"`
+	IsEnabled               bool   `json:"IsEnabled"`
 }
 
 // VpgSettings is a settings object (VpgSettingsApi): the draft of a new VPG
-// or an editable copy of an existing one.
+// or an editable copy of an existing one. Only properties the description
+// defines are sent (a ZVM may ignore others silently). Parts tenantops does
+// not manage are kept as read (json.RawMessage), so an edit of a copy
+// leaves what an operator set in Zerto (scripts, boot groups, NICs) as it
+// was.
 type VpgSettings struct {
 	VpgIdentifier         string                `json:"VpgIdentifier,omitempty"`
 	VpgSettingsIdentifier string                `json:"VpgSettingsIdentifier,omitempty"`
 	Basic                 *VpgSettingsBasic     `json:"Basic,omitempty"`
+	Scripting             json.RawMessage       `json:"Scripting,omitempty"`
+	BootGroups            json.RawMessage       `json:"BootGroups,omitempty"`
 	Journal               *VpgSettingsJournal   `json:"Journal,omitempty"`
+	Scratch               json.RawMessage       `json:"Scratch,omitempty"`
+	LongTermRetention     json.RawMessage       `json:"LongTermRetention,omitempty"`
 	Recovery              *VpgSettingsRecovery  `json:"Recovery,omitempty"`
 	Networks              *VpgSettingsNetworks  `json:"Networks,omitempty"`
-	Protected             *VpgSettingsProtected `json:"Protected,omitempty"`
 	Vms                   []VpgSettingsVM       `json:"Vms,omitempty"`
+	Protected             *VpgSettingsProtected `json:"Protected,omitempty"`
 }
 
 // VpgSettingsBasic is VpgSettingsBasicApi.
@@ -136,8 +159,9 @@ type VpgSettingsBasic struct {
 
 // VpgSettingsJournal is VpgSettingsJournalApi.
 type VpgSettingsJournal struct {
-	Limitation          *JournalLimitation `json:"Limitation,omitempty"`
-	DatastoreIdentifier string             `json:"DatastoreIdentifier,omitempty"`
+	Limitation                 *JournalLimitation `json:"Limitation,omitempty"`
+	DatastoreIdentifier        string             `json:"DatastoreIdentifier,omitempty"`
+	DatastoreClusterIdentifier string             `json:"DatastoreClusterIdentifier,omitempty"`
 }
 
 // JournalLimitation is VpgSettingsJournalLimitationApi.
@@ -148,12 +172,20 @@ type JournalLimitation struct {
 	WarningThresholdInPercent int64 `json:"WarningThresholdInPercent,omitempty"`
 }
 
-// VpgSettingsRecovery is VpgSettingsRecoveryApi (Cloud Director part only).
+// VpgSettingsRecovery is VpgSettingsRecoveryApi; the vCenter and public
+// cloud parts are kept as read.
 type VpgSettingsRecovery struct {
-	VCD *VcdRecovery `json:"VCD,omitempty"`
+	DefaultHostIdentifier             string          `json:"DefaultHostIdentifier,omitempty"`
+	DefaultHostClusterIdentifier      string          `json:"DefaultHostClusterIdentifier,omitempty"`
+	DefaultDatastoreIdentifier        string          `json:"DefaultDatastoreIdentifier,omitempty"`
+	DefaultDatastoreClusterIdentifier string          `json:"DefaultDatastoreClusterIdentifier,omitempty"`
+	DefaultFolderIdentifier           string          `json:"DefaultFolderIdentifier,omitempty"`
+	ResourcePoolIdentifier            string          `json:"ResourcePoolIdentifier,omitempty"`
+	VCD                               *VcdRecovery    `json:"VCD,omitempty"`
+	PublicCloud                       json.RawMessage `json:"PublicCloud,omitempty"`
 }
 
-// VcdRecovery is VpgSettingsVcdRecoveryApi.
+// VcdRecovery is VpgSettingsVcdRecoveryApi: the org VDC the VMs recover into.
 type VcdRecovery struct {
 	OrgVdcIdentifier string `json:"OrgVdcIdentifier"`
 }
@@ -164,32 +196,81 @@ type VpgSettingsNetworks struct {
 	FailoverTest *VpgSettingsNetwork `json:"FailoverTest,omitempty"`
 }
 
-// VpgSettingsNetwork is VpgSettingsNetworkApi (Cloud Director part only).
+// VpgSettingsNetwork is VpgSettingsNetworkApi; the hypervisor and public
+// cloud parts are kept as read.
 type VpgSettingsNetwork struct {
-	VCD *VcdNetwork `json:"VCD,omitempty"`
+	VCD         *VcdNetwork     `json:"VCD,omitempty"`
+	Hypervisor  json.RawMessage `json:"Hypervisor,omitempty"`
+	PublicCloud json.RawMessage `json:"PublicCloud,omitempty"`
 }
 
-// VcdNetwork is VpgSettingsVcdNetworkApi.
+// VcdNetwork is VpgSettingsVcdNetworkApi: the recovery network VMs
+// connect to by default and per protected network.
 type VcdNetwork struct {
-	DefaultRecoveryOrgVdcNetworkIdentifier string `json:"DefaultRecoveryOrgVdcNetworkIdentifier"`
-	IsEnableGuestCustomization             bool   `json:"IsEnableGuestCustomization"`
+	DefaultRecoveryOrgVdcNetworkIdentifier string           `json:"DefaultRecoveryOrgVdcNetworkIdentifier,omitempty"`
+	IsEnableGuestCustomization             bool             `json:"IsEnableGuestCustomization"`
+	CopyNATRules                           string           `json:"CopyNATRules,omitempty"`
+	Mapping                                []NetworkMapping `json:"Mapping,omitempty"`
 }
 
-// VpgSettingsProtected is VpgSettingsProtectedApi. OrgVdcIdentifier names the
-// protected Cloud Director org VDC whose vApps the VPG replicates.
+// NetworkMapping is VpgSettingsVcdNetworksMappingApi: a protected org VDC
+// network and the recovery org VDC network its VMs connect to.
+type NetworkMapping struct {
+	ProtectedOrgVdcNetworkIdentifier   string `json:"ProtectedOrgVdcNetworkIdentifier"`
+	RecoveryOrgVdcNetworkIdentifier    string `json:"RecoveryOrgVdcNetworkIdentifier"`
+	ReverseTestOrgVdcNetworkIdentifier string `json:"ReverseTestOrgVdcNetworkIdentifier,omitempty"`
+}
+
+// VpgSettingsProtected is VpgSettingsProtectedApi.
 type VpgSettingsProtected struct {
 	VCD *VcdProtected `json:"VCD,omitempty"`
 }
 
-// VcdProtected is VpgSettingsVcdProtectedApi.
+// VcdProtected is VpgSettingsVcdProtectedApi. The description gives it one
+// property: the protected Cloud Director vApp. There is no way to protect
+// an org VDC as such.
 type VcdProtected struct {
 	VcdVappIdentifier string `json:"VcdVappIdentifier,omitempty"`
-	OrgVdcIdentifier  string `json:"OrgVdcIdentifier,omitempty"`
 }
 
-// VpgSettingsVM is one entry of VpgSettingsApi.Vms.
+// VpgSettingsVM is VpgSettingsVmApi: a protected VM and where it recovers.
 type VpgSettingsVM struct {
-	VMIdentifier string `json:"VmIdentifier"`
+	VMIdentifier        string          `json:"VmIdentifier"`
+	Recovery            *VMRecovery     `json:"Recovery,omitempty"`
+	BootGroupIdentifier string          `json:"BootGroupIdentifier,omitempty"`
+	Journal             json.RawMessage `json:"Journal,omitempty"`
+	Scratch             json.RawMessage `json:"Scratch,omitempty"`
+	Volumes             json.RawMessage `json:"Volumes,omitempty"`
+	Nics                json.RawMessage `json:"Nics,omitempty"`
+}
+
+// VMRecovery is VpgSettingsVmRecoveryApi; the vCenter and public cloud
+// parts are kept as read.
+type VMRecovery struct {
+	HostIdentifier             string          `json:"HostIdentifier,omitempty"`
+	HostClusterIdentifier      string          `json:"HostClusterIdentifier,omitempty"`
+	DatastoreIdentifier        string          `json:"DatastoreIdentifier,omitempty"`
+	DatastoreClusterIdentifier string          `json:"DatastoreClusterIdentifier,omitempty"`
+	FolderIdentifier           string          `json:"FolderIdentifier,omitempty"`
+	ResourcePoolIdentifier     string          `json:"ResourcePoolIdentifier,omitempty"`
+	VCD                        *VMVcdRecovery  `json:"VCD,omitempty"`
+	PublicCloud                json.RawMessage `json:"PublicCloud,omitempty"`
+}
+
+// VMVcdRecovery is VpgSettingsVmVcdRecoveryApi: the recovery org VDC's
+// storage policy for the VM's volumes, which a VM recovering into Cloud
+// Director needs (ZertoPublic/ZertoApiWrapper#129: settings without it
+// are refused).
+type VMVcdRecovery struct {
+	StoragePolicyIdentifier string `json:"StoragePolicyIdentifier"`
+}
+
+// StoragePolicyID returns the VM's recovery storage policy, or "".
+func (v VpgSettingsVM) StoragePolicyID() string {
+	if v.Recovery == nil || v.Recovery.VCD == nil {
+		return ""
+	}
+	return v.Recovery.VCD.StoragePolicyIdentifier
 }
 
 // Task states (TaskStatusEnumApi).
@@ -205,7 +286,7 @@ const (
 
 // Task is GET /v1/tasks/{id} (TaskApi).
 type Task struct {
-	TaskIdentifier  string              `json:"TaskIdentifier"`
+	Link            ResourceLink        `json:"Link"`
 	Type            string              `json:"Type"`
 	Status          TaskStatus          `json:"Status"`
 	InitiatedBy     string              `json:"InitiatedBy,omitempty"`
@@ -293,10 +374,10 @@ type Vpg struct {
 
 // ID returns the VPG's identifier.
 func (v Vpg) ID() string {
-	if v.VpgIdentifier != "" {
-		return v.VpgIdentifier
+	if v.Link.Identifier != "" {
+		return v.Link.Identifier
 	}
-	return v.Link.Identifier
+	return v.VpgIdentifier
 }
 
 // VpgDeleteData is VpgDeleteDataApi, the body of DELETE /v1/vpgs/{id}.

@@ -18,7 +18,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/tenantops/tenantops/internal/sim/crm"
-	"github.com/tenantops/tenantops/internal/sim/fault"
+	"github.com/tenantops/tenantops/internal/sim/zerto"
 	"github.com/tenantops/tenantops/trigger/store"
 )
 
@@ -46,19 +46,13 @@ var DemoCases = [][]DemoCase{
 	},
 }
 
-// zertoCommitRefused makes the ZVM refuse every VPG commit with a
-// permanent (4xx) error, as it does when the recovery site cannot host the
-// VPG.
+// zertoCommitRefused fills the recovery org VDC's storage, so the ZVM
+// fails the VPG's commit task with its own reason, as it does when the
+// recovery site cannot hold the recovery volumes.
 func zertoCommitRefused(e *Env) (func(), string) {
-	remove := e.Zerto.Faults.Add(fault.Rule{
-		Method:      http.MethodPost,
-		Path:        `^/v1/vpgSettings/[^/]+/commit$`,
-		Kind:        fault.Status,
-		Status:      http.StatusBadRequest,
-		ContentType: "application/json",
-		Body:        `{"Message":"The recovery org VDC has no free storage for the VPG's recovery volumes (fault injected by the demo)"}`,
-	})
-	return remove, "Zerto refuses every VPG commit (400, recovery VDC without free storage)"
+	e.Zerto.SetStorageFull(zerto.RecoveryVdc, true)
+	return func() { e.Zerto.SetStorageFull(zerto.RecoveryVdc, false) },
+		"the recovery org VDC " + zerto.RecoveryVdc + " has no free storage: Zerto fails the VPG's commit task"
 }
 
 // DemoOptions configure RunDemo.
@@ -510,6 +504,11 @@ func (d *demo) summary(runs []*demoRun, redelivery error) error {
 	p("")
 	for _, b := range backends {
 		p("  %-9s %d object(s): %s", b, len(inv[b]), abbreviate(inv[b], 12))
+	}
+	p("")
+	for _, v := range d.e.Zerto.VPGs() {
+		p("  disaster recovery: VPG %s protects vApp %s (%d VM(s)) into org VDC %s at %s: %s", v.Name,
+			strings.Join(v.VApps, ", "), len(v.VMs), v.RecoveryOrgVdc, zerto.RecoverySiteName, v.Status)
 	}
 	p("")
 	if len(problems) > 0 {

@@ -13,9 +13,9 @@ import (
 )
 
 // TestDemoSmoke runs the demo itself (without Samba, to stay short): two
-// tenants complete, the third is rolled back after the injected Zerto
-// fault, nothing of it is left in any simulator, and the CRM gets a
-// verified callback for each.
+// tenants complete, the premium one with its workloads vApp protected, the
+// third is rolled back after Zerto refused its VPG, nothing of it is left
+// in any simulator, and the CRM gets a verified callback for each.
 func TestDemoSmoke(t *testing.T) {
 	t.Parallel()
 	text, err := runDemo(t, nil)
@@ -26,6 +26,8 @@ func TestDemoSmoke(t *testing.T) {
 		"DEMO OK", "2 tenant(s) created, 1 rolled back",
 		"run 3 APPLYING -> FAILED", "FAILED -> COMPENSATING", "COMPENSATING -> ROLLED_BACK",
 		"[rollback]", "tenantops_dr_protection_group.this", "200 duplicate, same run 1",
+		"Zerto fails the VPG's commit task", "Insufficient storage in recovery org vDC 'dr-vdc-1'",
+		"disaster recovery: VPG globex-vpg protects vApp globex-workloads (1 VM(s)) into org VDC dr-vdc-1",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("demo output lacks %q", want)

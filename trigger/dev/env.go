@@ -113,8 +113,9 @@ func StartBackends(ctx context.Context, o BackendOptions) (_ *Backends, err erro
 	b.closers = append(b.closers, b.Keycloak.Close)
 
 	b.ZertoClientID, b.ZertoClientSecret = "tenantops", randomHex(12)
+	// The ZVM protects the Cloud Director simulator's vApps.
 	if b.Zerto, err = zerto.Start(zerto.Options{ClientID: b.ZertoClientID, ClientSecret: b.ZertoClientSecret,
-		Password: randomHex(12)}); err != nil {
+		Password: randomHex(12), VApps: testenv.ZertoVApps(b.VCD)}); err != nil {
 		return nil, fmt.Errorf("zerto simulator: %w", err)
 	}
 	b.closers = append(b.closers, b.Zerto.Close)
@@ -218,36 +219,26 @@ func (b *Backends) ProviderEnv() map[string]string {
 }
 
 // Platform returns the operator-chosen template variables that match what
-// the simulators hold (provider VDC, storage profile, DR sites, ...). The
-// trigger writes only the ones a tier declares.
+// the simulators hold (provider VDC, storage profile, DR sites, ...). Every
+// key is a variable some tier declares: the trigger refuses others.
 func (b *Backends) Platform() map[string]any {
 	p := map[string]any{
 		"provider_vdc":        "pvdc-1",
 		"storage_profile":     "gold",
 		"network_pool":        "np-1",
-		"dr_protected_site":   zerto.LocalSiteName,
+		"portal_url":          b.VCD.URL,
 		"dr_recovery_site":    zerto.RecoverySiteName,
-		"dr_recovery_vdc":     zerto.RecoveryVdc,
+		"dr_recovery_org_vdc": zerto.RecoveryVdc,
+		"dr_storage_policy":   zerto.StoragePolicy,
 		"dr_failover_network": zerto.FailoverNetwork,
 		"dr_test_network":     zerto.TestNetwork,
 		"dr_service_profile":  zerto.ServiceProfileName,
 		"dr_zorg":             zerto.ZorgName,
-		"scim_enabled":        true,
-		"portal_url":          b.VCD.URL,
-		"keycloak_url":        b.Keycloak.URL,
-		"directory_enabled":   b.Samba != nil,
-		"directory_base_dn":   "",
-		"directory_ldap_url":  "",
-		"directory_bind_dn":   "",
-		"directory_ca_pem":    "",
-		"sso_portal_redirect": b.VCD.URL + "/tenant/*",
-		"vcd_url":             b.VCD.URL,
 	}
 	if s := b.Samba; s != nil {
 		p["directory_base_dn"] = s.BaseDN
 		p["directory_ldap_url"] = s.URL
 		p["directory_bind_dn"] = s.BindDN
-		p["directory_ca_pem"] = s.CAPEM
 	}
 	return p
 }

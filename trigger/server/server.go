@@ -249,6 +249,16 @@ func (c *Config) EnvError() error {
 	return errors.Join(errs...)
 }
 
+// CheckPlatform fails when the platform variables file named in the
+// environment could not be loaded, or sets a variable no tier declares
+// (see workspace.CheckPlatform).
+func (c *Config) CheckPlatform() error {
+	if err := c.envErrs["platform-vars"]; err != nil {
+		return err
+	}
+	return workspace.CheckPlatform(c.TemplatesDir, c.Platform)
+}
+
 // Validate checks the configuration once and fills derived defaults.
 func (c *Config) Validate() error {
 	var probs []string
@@ -281,6 +291,8 @@ func (c *Config) Validate() error {
 		probs = append(probs, err.Error())
 	}
 	if _, err := workspace.Tiers(c.TemplatesDir); err != nil {
+		probs = append(probs, err.Error())
+	} else if err := c.CheckPlatform(); err != nil {
 		probs = append(probs, err.Error())
 	}
 	if c.Workers < 1 || c.Parallelism < 1 {

@@ -225,6 +225,100 @@ func tierFiles(templatesDir, tier string, depth int) (map[string]string, error) 
 	return out, nil
 }
 
+// PlatformVariables returns, sorted, the variables an operator may set in
+// the platform file: every variable some tier under templatesDir declares,
+// but for those filled from the CRM spec (tenant.auto.tfvars.json) and the
+// sensitive ones, which never go into the platform file.
+func PlatformVariables(templatesDir string) ([]string, error) {
+	tiers, err := Tiers(templatesDir)
+	if err != nil {
+		return nil, err
+	}
+	fromSpec := TenantVars(spec.Tenant{}, false, nil)
+	seen := map[string]bool{}
+	for _, tier := range tiers {
+		files, err := tierFiles(templatesDir, tier, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, path := range files {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range operatorVariables(string(b)) {
+				if _, spec := fromSpec[v]; !spec {
+					seen[v] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// CheckPlatform refuses platform variables no tier declares: Terraform
+// would ignore them, and a misspelt one (dr_recovery_vdc for
+// dr_recovery_org_vdc) would silently leave the tier's default in place.
+// The error names every unknown key and the names the tiers declare.
+func CheckPlatform(templatesDir string, platform map[string]any) error {
+	known, err := PlatformVariables(templatesDir)
+	if err != nil {
+		return err
+	}
+	var unknown []string
+	for k := range platform {
+		if i := sort.SearchStrings(known, k); i == len(known) || known[i] != k {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return fmt.Errorf("unknown platform variable(s) %s: no tier in %s declares them (the tiers declare: %s)",
+		quoteAll(unknown), templatesDir, strings.Join(known, ", "))
+}
+
+func quoteAll(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, ", ")
+}
+
+// operatorVariables returns the variables of a module file that are not
+// sensitive. The templates are ours and formatted by terraform fmt: a
+// block ends with a "}" line of its own.
+func operatorVariables(src string) []string {
+	var out []string
+	name, sensitive := "", false
+	for _, line := range strings.Split(src, "\n") {
+		if n := variableNames(line); len(n) == 1 && name == "" {
+			name, sensitive = n[0], false
+			continue
+		}
+		if name == "" {
+			continue
+		}
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) == "sensitive" {
+			sensitive = strings.TrimSpace(v) == "true"
+		}
+		if line == "}" {
+			if !sensitive {
+				out = append(out, name)
+			}
+			name = ""
+		}
+	}
+	return out
+}
+
 // MarkInitialized records that `terraform init` succeeded for hash.
 func MarkInitialized(dir, hash string) error {
 	return os.WriteFile(filepath.Join(dir, hashFile), []byte(hash+"\n"), 0o600)

@@ -1,15 +1,25 @@
-# Replicate the tenant's org VDC to the DR site and wait until it protects.
+# Replicate the tenant's workloads vApp to the DR site and wait until the
+# VPG protects it. Zerto protects vApps and their VMs: an org VDC as such
+# cannot be protected.
 data "tenantops_dr_site" "dr" {
   name = "site-recovery"
 }
 
 resource "tenantops_dr_protection_group" "acme" {
   name             = "acme-dr"
-  source_vdc_id    = tenantops_tenant_vdc.acme.id
+  vapp_ids         = [tenantops_vapp.workloads.id, tenantops_vapp.erp.id]
   recovery_site    = data.tenantops_dr_site.dr.name
   recovery_org_vdc = "dr-vdc-1"
+  storage_policy   = "gold"
   failover_network = "dr-net"
   test_network     = "dr-test-net"
+
+  # VMs on the protected network "lan" connect to "dr-lan" on failover.
+  network_mappings = [{
+    protected_network = "lan"
+    recovery_network  = "dr-lan"
+    test_network      = "dr-test-net"
+  }]
 
   rpo_alert_seconds     = 300
   journal_history_hours = 24
@@ -17,7 +27,7 @@ resource "tenantops_dr_protection_group" "acme" {
   service_profile       = "Gold"
 
   timeouts {
-    # The initial sync of a large VDC can take hours.
+    # The initial sync of large VMs can take hours.
     create = "4h"
   }
 }

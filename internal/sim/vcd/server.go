@@ -90,6 +90,7 @@ type Server struct {
 	pvdcSPs    []*pvdcProfile
 	pools      []*netPool
 	vdcSPs     map[string]*vdcProfile // by uuid
+	vapps      map[string]*vapp       // by uuid (vapp.go)
 	durations  map[string]time.Duration
 	failNext   map[string][]string
 	oidcKeyPEM string
@@ -221,7 +222,8 @@ func (s *Server) FailNextTask(op, message string) {
 }
 
 // Inventory lists every object the simulator holds: "org/<org>",
-// "vdc/<org>/<vdc>" and "oidc/<org>" (configured OpenID Connect settings).
+// "vdc/<org>/<vdc>", "vapp/<org>/<vdc>/<vapp>" and "oidc/<org>" (configured
+// OpenID Connect settings).
 func (s *Server) Inventory() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -236,6 +238,7 @@ func (s *Server) Inventory() []string {
 			out = append(out, "vdc/"+o.name+"/"+s.vdcs[id].cfg.Name)
 		}
 	}
+	out = append(out, s.vappInventory()...)
 	sort.Strings(out)
 	return out
 }
@@ -341,6 +344,7 @@ func (s *Server) removeOrg(o *org) {
 }
 
 func (s *Server) removeVDC(v *vdc) {
+	s.removeVAppsOf(v.id)
 	for _, sp := range v.sps {
 		delete(s.vdcSPs, sp)
 	}

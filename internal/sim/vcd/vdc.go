@@ -86,6 +86,7 @@ func (s *Server) renderAdminVDC(v *vdc, admin bool) *types.AdminVdc {
 	if p := s.poolByID(v.poolID); p != nil {
 		a.NetworkPoolReference = &types.Reference{HREF: s.poolHref(p), ID: urn("networkpool", p.id), Type: mimeNetworkPool, Name: p.name}
 	}
+	a.ResourceEntities = s.vappEntities(v.id)
 	a.Tasks = nil
 	if v.busy.running() {
 		a.Tasks = &types.TasksInProgress{Task: []*types.Task{s.renderTask(v.busy)}}

@@ -1,40 +1,54 @@
-// Package zerto simulates a Zerto Virtual Manager (ZVM) for tests and the
-// trigger's dev mode: the endpoints tenantops uses, with Zerto's PascalCase
-// JSON, asynchronous tasks, VPG status transitions and fault injection.
+// Package zerto simulates a Zerto Virtual Manager (ZVM) appliance for tests
+// and the trigger's dev mode: the endpoints tenantops uses, with Zerto's
+// PascalCase JSON, asynchronous tasks, VPG status transitions and fault
+// injection.
 //
-// Fidelity. Every endpoint follows Zerto's published API description for
-// ZVM 10.0 U6 ("ZVM REST API", OpenAPI file
-// reference/zerto-zvm-10.0u6-swagger.json; operation ids below) and the
-// "Zerto REST API Reference Guide" for ZVM 10.0:
+// Fidelity. Every /v1 endpoint follows Zerto's published API description
+// for ZVM 10.0 U6 (reference/zerto-zvm-10.0u6-swagger.json, OpenAPI 3.0.1;
+// operation ids below): request bodies are decoded against types that
+// define exactly the description's properties, and a property it does not
+// define is refused with 400 naming it; answers carry only described
+// properties (an object's identifier is in its "Link", never a
+// "VpgIdentifier"-style field the description lacks). internal/contract
+// checks the traffic against the description.
 //
-//	POST   /auth/realms/zerto/protocol/openid-connect/token   getAuthToken (form; client_credentials or password grant; errors {error, error_description})
-//	POST   /v1/session/add, DELETE /v1/session                 legacy Windows ZVM session login (Reference Guide "Sessions"; not in the appliance description): Basic auth, answer header x-zerto-session
+//	POST   /auth/realms/zerto/protocol/openid-connect/token   getAuthToken (form; client_credentials or password grant; RFC 6749 answers: no-store, errors {error, error_description})
+//	POST   /v1/session/add, DELETE /v1/session                 legacy Windows ZVM session login (not in the appliance description; Zerto's REST API guide "Using the vpgSettings API"): Basic auth, answer header x-zerto-session
 //	GET    /v1/localsite                                       getLocalSiteAll
 //	GET    /v1/peersites                                       getPeerAll
 //	GET    /v1/virtualizationsites                             getVirtualizationSiteAll
 //	GET    /v1/virtualizationsites/{site}/orgvdcs              getVirtualizationSiteOrgVdcAll
-//	GET    /v1/virtualizationsites/{site}/orgvdcs/{id}/networks getVirtualizationSiteOrgVdcNetworkAll
-//	GET    /v1/virtualizationsites/{site}/vcdvapps             getVirtualizationSiteVmVcdVappAll
-//	GET    /v1/serviceprofiles                                 getServiceProfileAll
-//	GET    /v1/zorgs                                           getZorgAll
+//	GET    …/orgvdcs/{id}/networks, …/orgvdcs/{id}/storagepolicies  getVirtualizationSiteOrgVdcNetworkAll, getVirtualizationSiteStoragePolicyAll
+//	GET    /v1/virtualizationsites/{site}/vcdvapps             getVirtualizationSiteVmVcdVappAll ("the list of unprotected VCD vApps at the site")
+//	GET    /v1/serviceprofiles, /v1/zorgs                      getServiceProfileAll, getZorgAll
 //	GET    /v1/vpgSettings, POST /v1/vpgSettings               getVpgSettingAll, newVpgSetting (body {} or {"VpgIdentifier"} for an edit copy; answer: JSON string id)
 //	GET/PUT/DELETE /v1/vpgSettings/{id}                        getVpgSetting, editVpgSetting, removeVpgSetting
-//	GET/PUT /v1/vpgSettings/{id}/basic|journal|recovery|networks  getVpgSettingBasic/editVpgSettingBasic, …Journal, …Recovery, getVpgSettingLtrNetworkAll/editVpgSettingLtrNetwork
-//	POST   /v1/vpgSettings/{id}/vms                            newVpgSettingVm (GET …/vms: getVpgSettingVmAll)
+//	GET/PUT /v1/vpgSettings/{id}/basic|journal|recovery|networks, GET/POST …/vms
 //	POST   /v1/vpgSettings/{id}/commit                         startVpgSettingCommit (answer: task id "taskGuid.siteGuid"; the settings object is consumed)
 //	GET    /v1/tasks, /v1/tasks/{id}                           getTaskAll, getTask (Status.State 1 InProgress, 4 Failed, 6 Completed; CompleteReason)
 //	GET    /v1/vpgs?name=, /v1/vpgs/{id}                       getVpgAll, getVpg (Status 0 Initializing, 1 MeetingSLA, 7 Deleting; SubStatus 2 Creating, 1 InitialSync)
 //	DELETE /v1/vpgs/{id}                                       startVpgDelete (body VpgDeleteDataApi {KeepRecoveryVolumes, Force}; answer: task id)
 //
+// The Cloud Director world. A VPG for Cloud Director protects vApps
+// (VpgSettingsVcdProtectedApi.vcdVappIdentifier) and their VMs
+// (VpgSettingsApi.vms, each with the recovery org VDC's storage policy)
+// into a recovery org VDC. The ZVM reads the protected site's vApps from
+// Cloud Director; here Options.VApps links the simulator to the Cloud
+// Director simulator of the same process. As Zerto documents for vApps
+// (ZVM Administration Guide, "Moving a Virtual Machine To or From a
+// Protected vApp"), a VM placed in the protected vApp later joins the VPG
+// with the vApp's defaults, a VM that leaves it is no longer protected, and
+// a VPG left without any VM is removed.
+//
 // Where the description is silent the simulator chooses: /v1 errors are
-// {"Message": "..."} with a 4xx/5xx status (the description specifies no
-// /v1 error body); settings are validated at commit and an invalid one fails the
-// commit task with CompleteReason (unknown site, org VDC, network, service
-// profile or ZORG; RPO outside 60–43200 s; journal history outside 1–720 h;
-// a recovery org VDC without free storage); the protected Cloud Director org
-// VDC travels in Protected.VCD.OrgVdcIdentifier next to the documented
-// VcdVappIdentifier. Tokens and sessions expire (TokenTTL) and are then
-// answered with 401.
+// {"Message": "..."} with a 4xx/5xx status (the legacy REST API reference's
+// shape; the appliance description documents no /v1 error); settings are
+// validated at commit and an invalid one fails the commit task with
+// CompleteReason (unknown site, org VDC, network, storage policy, vApp, VM,
+// service profile or ZORG; a vApp or VM another VPG protects; no VM to
+// protect; RPO outside 60–43200 s; journal history outside 1–720 h; a
+// recovery org VDC without free storage). Tokens and sessions expire
+// (TokenTTL) and are then answered with 401.
 package zerto
 
 import (
@@ -60,13 +74,32 @@ const (
 	RecoveryVdc      = "dr-vdc-1"
 	// FullVdc is a recovery org VDC whose storage is exhausted: commits that
 	// recover into it fail, as a real ZVM's do when volumes cannot be created.
-	FullVdc            = "dr-vdc-full"
-	FailoverNetwork    = "dr-net"
-	TestNetwork        = "dr-test-net"
+	FullVdc         = "dr-vdc-full"
+	FailoverNetwork = "dr-net"
+	TestNetwork     = "dr-test-net"
+	// StoragePolicy is the enabled storage policy of the recovery org VDCs;
+	// DisabledStoragePolicy exists but may not be used.
+	StoragePolicy         = "gold"
+	DisabledStoragePolicy = "archive"
+	// ProtectedVdc and ProtectedNetwork are a protected-site org VDC and
+	// its network, usable in network mappings.
+	ProtectedVdc       = "vdc-main"
+	ProtectedNetwork   = "lan"
 	ServiceProfileName = "Gold"
 	ZorgName           = "tenantops-zorg"
 	SiteType           = "VCD"
 )
+
+// VApp is a Cloud Director vApp at the protected site, as the ZVM sees it.
+type VApp struct {
+	ID   string // URN, urn:vcloud:vapp:<uuid>
+	Name string
+	VMs  []VMRef
+}
+
+// VMRef is a VM of a vApp; ID is the identifier the ZVM knows it by (the
+// Cloud Director URN, urn:vcloud:vm:<uuid>).
+type VMRef struct{ ID, Name string }
 
 // Options configures a simulator; zero values get the defaults in brackets.
 type Options struct {
@@ -81,6 +114,11 @@ type Options struct {
 	// InitialSync is how long a new VPG stays Initializing after its commit
 	// task completed [500ms].
 	InitialSync time.Duration
+	// VApps lists the vApps of the Cloud Director at the protected site,
+	// with their VMs; it is called on every request that needs them (the
+	// Cloud Director simulator's VApps, adapted). Nil: one seeded vApp
+	// "app-1" with one VM, for tests of the ZVM alone.
+	VApps func() []VApp
 	// Record keeps every exchange the simulator serves in Server.Recorder
 	// (it also records when record.Enable was called).
 	Record bool
@@ -97,19 +135,21 @@ type Server struct {
 	opts Options
 	ts   *httptest.Server
 
-	mu        sync.Mutex
-	local     site
-	peers     []*site
-	profiles  []idName
-	zorgs     []idName
-	settings  map[string]*settingsObj
-	vpgs      map[string]*vpg
-	tasks     map[string]*task
-	taskOrder []string
-	tokens    map[string]time.Time
-	sessions  map[string]time.Time
-	logins    int
-	sessLogin int
+	mu          sync.Mutex
+	local       site
+	peers       []*site
+	seededVApps []VApp
+	keptVolumes []string // recovery volumes of VPGs deleted with KeepRecoveryVolumes
+	profiles    []idName
+	zorgs       []idName
+	settings    map[string]*settingsObj
+	vpgs        map[string]*vpg
+	tasks       map[string]*task
+	taskOrder   []string
+	tokens      map[string]time.Time
+	sessions    map[string]time.Time
+	logins      int
+	sessLogin   int
 }
 
 type idName struct{ ID, Name string }
@@ -117,13 +157,18 @@ type idName struct{ ID, Name string }
 type site struct {
 	ID, Name string
 	Vdcs     []*orgVdc
-	Vapps    []idName
 }
 
 type orgVdc struct {
 	ID, Name    string
 	Networks    []idName
+	Policies    []policy
 	StorageFull bool
+}
+
+type policy struct {
+	ID, Name string
+	Enabled  bool
 }
 
 type settingsObj struct {
@@ -202,34 +247,102 @@ func (s *Server) Options() Options { return s.opts }
 
 func (s *Server) seed() {
 	s.local = site{ID: newID(), Name: LocalSiteName,
-		Vdcs:  []*orgVdc{{ID: "urn:vcloud:vdc:" + newUUID(), Name: "vdc-main", Networks: []idName{{newID(), "lan"}}}},
-		Vapps: []idName{{"urn:vcloud:vapp:" + newUUID(), "app-1"}}}
-	net := func() []idName { return []idName{{newID(), FailoverNetwork}, {newID(), TestNetwork}} }
-	s.peers = []*site{{ID: newID(), Name: RecoverySiteName, Vdcs: []*orgVdc{
-		{ID: "urn:vcloud:vdc:" + newUUID(), Name: RecoveryVdc, Networks: net()},
-		{ID: "urn:vcloud:vdc:" + newUUID(), Name: FullVdc, Networks: net(), StorageFull: true},
-	}}}
+		Vdcs: []*orgVdc{{ID: "urn:vcloud:vdc:" + newUUID(), Name: ProtectedVdc, Networks: []idName{{newID(), ProtectedNetwork}}}}}
+	s.seededVApps = []VApp{{ID: "urn:vcloud:vapp:" + newUUID(), Name: "app-1",
+		VMs: []VMRef{{ID: "urn:vcloud:vm:" + newUUID(), Name: "app-1-vm1"}}}}
+	recovery := func(name string, full bool) *orgVdc {
+		return &orgVdc{ID: "urn:vcloud:vdc:" + newUUID(), Name: name, StorageFull: full,
+			Networks: []idName{{newID(), FailoverNetwork}, {newID(), TestNetwork}},
+			Policies: []policy{{newUUID(), StoragePolicy, true}, {newUUID(), DisabledStoragePolicy, false}}}
+	}
+	s.peers = []*site{{ID: newID(), Name: RecoverySiteName, Vdcs: []*orgVdc{recovery(RecoveryVdc, false), recovery(FullVdc, true)}}}
 	s.profiles = []idName{{newID(), ServiceProfileName}}
 	s.zorgs = []idName{{newID(), ZorgName}}
 }
 
+// vapps returns the protected site's vApps. Callers hold s.mu.
+func (s *Server) vapps() []VApp {
+	if s.opts.VApps != nil {
+		return s.opts.VApps()
+	}
+	return s.seededVApps
+}
+
 // ---- accessors for tests ----
 
-// Inventory lists every VPG ("vpg/<name>") and every open settings object
+// Inventory lists every VPG ("vpg/<name>"), the vApps it protects
+// ("vpg/<name>/vapp/<vApp name>"), the recovery volumes at the recovery
+// site ("volume/<recovery org VDC>/<VPG>/<VM>": a VPG's, or left behind by
+// a delete that kept them) and every open settings object
 // ("vpgSettings/<id>") the simulator holds, sorted.
 func (s *Server) Inventory() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(time.Now())
-	var out []string
+	apps := s.vapps()
+	out := append([]string(nil), s.keptVolumes...)
 	for _, v := range s.vpgs {
 		out = append(out, "vpg/"+v.s.Basic.Name)
+		for _, a := range s.protectedVApps(v.s, apps) {
+			out = append(out, "vpg/"+v.s.Basic.Name+"/vapp/"+a.Name)
+		}
+		out = append(out, s.volumes(v, apps)...)
 	}
 	for id := range s.settings {
 		out = append(out, "vpgSettings/"+id)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// volumes names the recovery volumes of a VPG whose commit completed: one
+// per protected VM, in the recovery org VDC. Callers hold s.mu.
+func (s *Server) volumes(v *vpg, apps []VApp) []string {
+	vdc := s.recoveryVdc(v.s)
+	if !v.ready || vdc == nil {
+		return nil
+	}
+	idx := vmIndex(apps)
+	var out []string
+	for _, vm := range s.effective(v.s, apps).Vms {
+		if a := idx[vm.VMIdentifier]; a != nil {
+			out = append(out, "volume/"+vdc.Name+"/"+v.s.Basic.Name+"/"+vmName(a, vm.VMIdentifier))
+		}
+	}
+	return out
+}
+
+// VPGs describes every VPG, sorted by name.
+func (s *Server) VPGs() []VpgInfo {
+	s.mu.Lock()
+	var names []string
+	for _, v := range s.vpgs {
+		names = append(names, v.s.Basic.Name)
+	}
+	s.mu.Unlock()
+	sort.Strings(names)
+	var out []VpgInfo
+	for _, n := range names {
+		if v, ok := s.Vpg(n); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// SetStorageFull makes a recovery org VDC run out of storage (or have room
+// again): commits recovering into it are then refused, as a ZVM refuses
+// them when the recovery volumes cannot be created.
+func (s *Server) SetStorageFull(vdcName string, full bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.peers[0].Vdcs {
+		if v.Name == vdcName {
+			v.StorageFull = full
+			return true
+		}
+	}
+	return false
 }
 
 // VpgInfo is what tests read about a VPG.
@@ -240,8 +353,15 @@ type VpgInfo struct {
 	RpoInSeconds          int64
 	JournalHistoryInHours int64
 	Priority              string
-	SourceVdc             string
 	RecoveryOrgVdc        string // name
+	// ProtectedVApp is the vApp of Protected.VCD; VApps every vApp with a
+	// VM in the VPG, by name, sorted; VMs the protected VMs' identifiers.
+	ProtectedVApp string
+	VApps         []string
+	VMs           []string
+	// StoragePolicies are the storage policy names the VMs recover to.
+	StoragePolicies []string
+	NetworkMappings int
 }
 
 // Vpg returns the VPG called name.
@@ -251,21 +371,38 @@ func (s *Server) Vpg(name string) (VpgInfo, bool) {
 	now := time.Now()
 	s.advance(now)
 	for _, v := range s.vpgs {
-		if v.s.Basic.Name == name {
-			st, _ := v.status(now)
-			src := ""
-			if v.s.Protected != nil && v.s.Protected.VCD != nil {
-				src = v.s.Protected.VCD.OrgVdcIdentifier
-			}
-			info := VpgInfo{ID: v.id, Name: name, Status: statusNames[st], RpoInSeconds: v.s.Basic.RpoInSeconds,
-				JournalHistoryInHours: v.s.Basic.JournalHistoryInHours, Priority: v.s.Basic.Priority, SourceVdc: src}
-			if rs := s.siteByID(v.s.Basic.RecoverySiteIdentifier); rs != nil && v.s.Recovery != nil && v.s.Recovery.VCD != nil {
-				if vdc := rs.vdc(v.s.Recovery.VCD.OrgVdcIdentifier); vdc != nil {
-					info.RecoveryOrgVdc = vdc.Name
+		if v.s.Basic.Name != name {
+			continue
+		}
+		st, _ := v.status(now)
+		apps := s.vapps()
+		eff := s.effective(v.s, apps)
+		info := VpgInfo{ID: v.id, Name: name, Status: statusNames[st], RpoInSeconds: v.s.Basic.RpoInSeconds,
+			JournalHistoryInHours: v.s.Basic.JournalHistoryInHours, Priority: v.s.Basic.Priority}
+		if eff.Protected != nil && eff.Protected.VCD != nil {
+			info.ProtectedVApp = eff.Protected.VCD.VcdVappIdentifier
+		}
+		for _, a := range s.protectedVApps(v.s, apps) {
+			info.VApps = append(info.VApps, a.Name)
+		}
+		vdc := s.recoveryVdc(eff)
+		seen := map[string]bool{}
+		for _, vm := range eff.Vms {
+			info.VMs = append(info.VMs, vm.VMIdentifier)
+			if vdc != nil && vm.Recovery != nil && vm.Recovery.VCD != nil {
+				if p := vdc.policy(vm.Recovery.VCD.StoragePolicyIdentifier); p != nil && !seen[p.Name] {
+					seen[p.Name] = true
+					info.StoragePolicies = append(info.StoragePolicies, p.Name)
 				}
 			}
-			return info, true
 		}
+		if vdc != nil {
+			info.RecoveryOrgVdc = vdc.Name
+		}
+		if eff.Networks != nil && eff.Networks.Failover != nil && eff.Networks.Failover.VCD != nil {
+			info.NetworkMappings = len(eff.Networks.Failover.VCD.Mapping)
+		}
+		return info, true
 	}
 	return VpgInfo{}, false
 }
@@ -332,6 +469,52 @@ func (s *Server) RecoveryVdcID(name string) string {
 	return ""
 }
 
+// RenameRecoveryVdc renames a recovery org VDC out of band, as a Cloud
+// Director administrator at the recovery site would; Zerto then lists it
+// under the new name only.
+func (s *Server) RenameRecoveryVdc(from, to string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.peers[0].Vdcs {
+		if v.Name == from {
+			v.Name = to
+			return true
+		}
+	}
+	return false
+}
+
+// RemoveRecoveryVdc removes a recovery org VDC out of band, as deleting it
+// at the recovery site would; Zerto no longer lists it.
+func (s *Server) RemoveRecoveryVdc(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	vdcs := s.peers[0].Vdcs
+	for i, v := range vdcs {
+		if v.Name == name {
+			s.peers[0].Vdcs = append(vdcs[:i:i], vdcs[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// RemoveServiceProfile deletes a service profile out of band.
+func (s *Server) RemoveServiceProfile(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range s.profiles {
+		if p.Name == name {
+			s.profiles = append(s.profiles[:i], s.profiles[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// SeededVApp returns the vApp the simulator holds when Options.VApps is nil.
+func (s *Server) SeededVApp() VApp { return s.seededVApps[0] }
+
 // ---- helpers ----
 
 func newID() string {
@@ -381,6 +564,15 @@ func (st *site) vdc(id string) *orgVdc {
 	return nil
 }
 
+func (v *orgVdc) policy(id string) *policy {
+	for i := range v.Policies {
+		if v.Policies[i].ID == id {
+			return &v.Policies[i]
+		}
+	}
+	return nil
+}
+
 func hasID(xs []idName, id string) bool {
 	for _, x := range xs {
 		if x.ID == id {
@@ -388,13 +580,4 @@ func hasID(xs []idName, id string) bool {
 		}
 	}
 	return false
-}
-
-func nameOf(xs []idName, id string) string {
-	for _, x := range xs {
-		if x.ID == id {
-			return x.Name
-		}
-	}
-	return ""
 }

@@ -84,7 +84,8 @@ type Sims struct {
 }
 
 // StartSims starts the simulators with sec's credentials (Zerto with short
-// task and initial-sync durations); they close when the test ends.
+// task and initial-sync durations, protecting the Cloud Director
+// simulator's vApps); they close when the test ends.
 func StartSims(t testing.TB, sec Secrets) *Sims {
 	t.Helper()
 	s := &Sims{vcdPassword: or(sec.VCDPassword, defaultVCDPassword), zertoSecret: or(sec.ZertoClientSecret, defaultZertoSecret)}
@@ -99,7 +100,8 @@ func StartSims(t testing.TB, sec Secrets) *Sims {
 	}
 	t.Cleanup(s.Keycloak.Close)
 	if s.Zerto, err = zertosim.Start(zertosim.Options{ClientID: simClientID, ClientSecret: sec.ZertoClientSecret,
-		Password: sec.ZertoPassword, TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond}); err != nil {
+		Password: sec.ZertoPassword, TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond,
+		VApps: testenv.ZertoVApps(s.VCD)}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Zerto.Close)
