@@ -24,8 +24,8 @@ import (
 
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/fault"
-	"github.com/tenantops/tenantops/internal/sim/record"
 	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
+	"github.com/tenantops/tenantops/internal/sim/record"
 	scimsim "github.com/tenantops/tenantops/internal/sim/scim"
 	vcdsim "github.com/tenantops/tenantops/internal/sim/vcd"
 	zertosim "github.com/tenantops/tenantops/internal/sim/zerto"
