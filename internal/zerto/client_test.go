@@ -373,6 +373,24 @@ func TestWaitHonoursContext(t *testing.T) {
 	}
 }
 
+// A deadline that ends a poll in flight (a slow ZVM) still reports where
+// the VPG was when it last answered.
+func TestWaitNamesTheStatusWhenAPollIsCut(t *testing.T) {
+	s := startSim(t, zertosim.Options{InitialSync: 30 * time.Second})
+	c := newClient(t, s, zerto.AuthKeycloak)
+	id, err := c.CommitNew(context.Background(), settings(t, s, c, "cut", zertosim.RecoveryVdc, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Faults.Add(fault.Rule{Method: "GET", Path: `^/v1/vpgs/`, Kind: fault.Hang, Delay: 5 * time.Second, After: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, err = c.WaitVpgStatus(ctx, id, zerto.VpgMeetingSLA)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `VPG "cut" is Initializing`) {
+		t.Fatalf("want a deadline error naming the last status, got %v", err)
+	}
+}
+
 func TestNewValidates(t *testing.T) {
 	for _, cfg := range []zerto.Config{
 		{},
