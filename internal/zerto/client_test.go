@@ -2,6 +2,7 @@ package zerto_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -282,6 +283,28 @@ func TestVpgWorkflow(t *testing.T) {
 	}
 	if inv := s.Inventory(); !slices.Equal(inv, []string{"volume/dr-vdc-1/kept/app-1-vm1"}) {
 		t.Fatalf("inventory after a delete keeping the volumes = %v", inv)
+	}
+}
+
+// An edit through a settings copy keeps what tenantops does not manage
+// (here a recovery script an operator set in Zerto): the old client's
+// types dropped every part they did not know, and its PUT erased them.
+func TestEditKeepsWhatItDoesNotManage(t *testing.T) {
+	s := startSim(t, zertosim.Options{TaskDuration: 20 * time.Millisecond})
+	c := newClient(t, s, zerto.AuthKeycloak)
+	ctx := context.Background()
+	v := settings(t, s, c, "scripted", zertosim.RecoveryVdc, nil)
+	v.Scripting = json.RawMessage(`{"PreRecovery":{"Command":"/opt/drain.sh","TimeoutInSeconds":300}}`)
+	id, err := c.CommitNew(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Edit(ctx, id, func(s *zerto.VpgSettings) { s.Basic.Priority = "High" }); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := c.CurrentSettings(ctx, id)
+	if err != nil || cur.Basic.Priority != "High" || !strings.Contains(string(cur.Scripting), "/opt/drain.sh") {
+		t.Fatalf("after the edit: priority %q, scripting %s (%v)", cur.Basic.Priority, cur.Scripting, err)
 	}
 }
 
