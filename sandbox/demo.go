@@ -1,4 +1,4 @@
-package dev
+package sandbox
 
 import (
 	"context"
@@ -68,7 +68,7 @@ type DemoOptions struct {
 	Cases [][]DemoCase
 }
 
-// DemoMain implements `tenantops-trigger demo`: it starts the dev
+// DemoMain implements `tenantops-sandbox demo`: it starts the dev
 // environment in-process, onboards the sample customers, prints a live
 // timeline and a summary, and fails unless everything happened as expected.
 func DemoMain(ctx context.Context, args []string) error {
@@ -79,7 +79,7 @@ func DemoMain(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "time limit of the whole demo")
 	verbose := fs.Bool("verbose", false, "stream the trigger's log to stderr (default: a temporary file, kept when the demo fails)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: tenantops-trigger demo [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: tenantops-sandbox demo [flags]\n\n"+
 			"Starts the dev environment in-process, sends a standard and a premium-dr customer, then one\n"+
 			"whose Zerto commit fails on purpose, prints a live timeline and a summary. Exits non-zero\n"+
 			"unless two tenants were created, the third was rolled back with nothing left behind, and\n"+
