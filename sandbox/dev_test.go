@@ -128,7 +128,7 @@ func TestDevOnboardsOneTenant(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no callback: %v", err)
 	}
-	if cb.State != store.StateCompleted || cb.Tenant != tenant {
+	if cb.State != string(store.StateCompleted) || cb.Tenant != tenant {
 		t.Fatalf("callback = %s %s, want %s COMPLETED: %s", cb.Tenant, cb.State, tenant, cb.Body)
 	}
 	dm := &demo{e: e, out: &bytes.Buffer{}, t0: time.Now(), width: 8}

@@ -275,7 +275,7 @@ func (r *Runner) restoreLastGood(ctx context.Context, log *slog.Logger, run stor
 
 // finish records a final state, the tenant's status and the CRM callback in
 // one transaction.
-func (r *Runner) finish(ctx context.Context, run store.Run, state, errText string, outputs map[string]any) error {
+func (r *Runner) finish(ctx context.Context, run store.Run, state store.RunState, errText string, outputs map[string]any) error {
 	client := river.ClientFromContext[pgx.Tx](ctx)
 	tx, err := r.Pool.Begin(ctx)
 	if err != nil {
@@ -290,26 +290,27 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state, errText strin
 	if err := store.SetState(ctx, tx, run.ID, state, errText); err != nil {
 		return err
 	}
-	var status, goodTemplate string
+	var status store.TenantStatus
+	var goodTemplate string
 	good := 0
 	switch {
 	case state == store.StateCompleted && run.Kind == store.KindOffboard:
-		status = "DELETED"
+		status = store.TenantDeleted
 	case state == store.StateCompleted && run.Kind == store.KindDrift:
 		d, _ := outputs["drift"].(bool)
 		if err := store.SetDriftStatus(ctx, tx, run.Tenant, d); err != nil {
 			return err
 		}
 	case state == store.StateCompleted:
-		status, good, goodTemplate = "ACTIVE", run.Revision, run.TemplateRevision
+		status, good, goodTemplate = store.TenantActive, run.Revision, run.TemplateRevision
 	case state == store.StateRolledBack && run.Kind == store.KindOnboard:
-		status = "ROLLED_BACK"
+		status = store.TenantRolledBack
 	case state == store.StateRolledBack:
-		status = "ACTIVE"
+		status = store.TenantActive
 	case state == store.StateCompensationFailed:
-		status = "COMPENSATION_FAILED"
+		status = store.TenantCompensationFailed
 	case state == store.StateFailed && run.Kind != store.KindDrift:
-		status = "FAILED"
+		status = store.TenantFailed
 	}
 	if status != "" {
 		if err := store.SetTenantStatus(ctx, tx, run.Tenant, status, good, goodTemplate); err != nil {
@@ -322,7 +323,7 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state, errText strin
 			out, _ = json.Marshal(outputs)
 		}
 		p := callback.Payload{EventID: run.EventID, Tenant: run.Tenant, RunID: run.ID, Kind: run.Kind,
-			Outcome: state, Outputs: out, Error: errText}
+			Outcome: string(state), Outputs: out, Error: errText}
 		if err := callback.Enqueue(ctx, tx, client, p); err != nil {
 			return err
 		}
@@ -334,7 +335,7 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state, errText strin
 	if run.StartedAt != nil {
 		started = *run.StartedAt
 	}
-	r.Metrics.Finished(run.Kind, state, time.Since(started))
+	r.Metrics.Finished(run.Kind, string(state), time.Since(started))
 	r.Log.Info("run finished", "tenant", run.Tenant, "run", run.ID, "state", state)
 	r.pruneTemplates(ctx)
 	return nil

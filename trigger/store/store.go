@@ -27,37 +27,6 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Run states.
-const (
-	StatePending            = "PENDING"
-	StatePlanning           = "PLANNING"
-	StateAwaitingApproval   = "AWAITING_APPROVAL"
-	StateApplying           = "APPLYING"
-	StateCompleted          = "COMPLETED"
-	StateFailed             = "FAILED"
-	StateCompensating       = "COMPENSATING"
-	StateRolledBack         = "ROLLED_BACK"
-	StateCompensationFailed = "COMPENSATION_FAILED"
-	// StateSuperseded ends a queued update that a newer revision of the same
-	// tenant replaced before it started (updates coalesce).
-	StateSuperseded = "SUPERSEDED"
-)
-
-// AllStates lists every run state, for metrics.
-var AllStates = []string{StatePending, StatePlanning, StateAwaitingApproval, StateApplying, StateCompleted,
-	StateFailed, StateCompensating, StateRolledBack, StateCompensationFailed, StateSuperseded}
-
-// Terminal reports whether a run in state s will not change any more.
-// FAILED is terminal only for offboarding runs whose retries are exhausted;
-// the runner decides that, so it is not listed here.
-func Terminal(s string) bool {
-	switch s {
-	case StateCompleted, StateRolledBack, StateCompensationFailed, StateSuperseded:
-		return true
-	}
-	return false
-}
-
 // Run kinds.
 const (
 	KindOnboard  = "onboard"
@@ -172,8 +141,8 @@ type Tenant struct {
 	// LastGoodTemplateRevision is the template revision the last good
 	// revision was applied with (nil for a run from before revisions were
 	// recorded: the templates on disk are used then).
-	LastGoodTemplateRevision *string `json:"last_good_template_revision"`
-	Status                   string  `json:"status"`
+	LastGoodTemplateRevision *string      `json:"last_good_template_revision"`
+	Status                   TenantStatus `json:"status"`
 	// LastEventAt and LastEventID name the newest event accepted for the
 	// tenant; an older one is stale.
 	LastEventAt *time.Time `json:"last_event_at,omitempty"`
@@ -197,11 +166,11 @@ func scanTenant(row pgx.Row) (Tenant, error) {
 
 // Run is a row of runs.
 type Run struct {
-	ID       int64  `json:"id"`
-	Tenant   string `json:"tenant"`
-	Kind     string `json:"kind"`
-	State    string `json:"state"`
-	Revision int    `json:"revision"`
+	ID       int64    `json:"id"`
+	Tenant   string   `json:"tenant"`
+	Kind     string   `json:"kind"`
+	State    RunState `json:"state"`
+	Revision int      `json:"revision"`
 	// TemplateRevision is the template revision the run renders (set when
 	// it starts, or when it is created for a drift check or offboarding).
 	TemplateRevision string `json:"template_revision,omitempty"`
@@ -228,7 +197,7 @@ type Step struct {
 	Phase      string     `json:"phase"`
 	Address    string     `json:"address"`
 	Action     string     `json:"action"`
-	Status     string     `json:"status"`
+	Status     StepStatus `json:"status"`
 	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	Error      string     `json:"error,omitempty"`
@@ -318,7 +287,8 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		}
 		exists = tag.RowsAffected() == 0
 	}
-	var status, lastID string
+	var status TenantStatus
+	var lastID string
 	var lastAt *time.Time
 	err = tx.QueryRow(ctx, `SELECT status, last_event_at, coalesce(last_event_id, '') FROM tenants WHERE id = $1 FOR UPDATE`,
 		ev.Tenant).Scan(&status, &lastAt, &lastID)
@@ -339,9 +309,9 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		ev.Tenant, occurred, ev.EventID); err != nil {
 		return res, err
 	}
-	gone := exists && (status == "DELETED" || status == "ROLLED_BACK")
+	gone := exists && (status == TenantDeleted || status == TenantRolledBack)
 	switch {
-	case status == "DELETED" && kind == KindUpdate:
+	case status == TenantDeleted && kind == KindUpdate:
 		return res, ErrNoTenant
 	case !exists:
 	case gone && kind != KindOffboard:
@@ -510,7 +480,7 @@ func Steps(ctx context.Context, db DB, runID int64) ([]Step, error) {
 // SetState moves a run to state, recording errText (an earlier error is
 // kept when errText is empty, and cleared on COMPLETED) and stamping
 // started/finished times.
-func SetState(ctx context.Context, db DB, id int64, state, errText string) error {
+func SetState(ctx context.Context, db DB, id int64, state RunState, errText string) error {
 	_, err := db.Exec(ctx, `UPDATE runs SET state = $2,
 		error = CASE WHEN $3 <> '' THEN $3 WHEN $2 = 'COMPLETED' THEN NULL ELSE error END,
 		updated_at = now(),
@@ -576,7 +546,7 @@ func Approve(ctx context.Context, db DB, id int64) (Run, error) {
 }
 
 // UpsertStep records a step event of a run.
-func UpsertStep(ctx context.Context, db DB, runID int64, phase, address, action, status, errText string) error {
+func UpsertStep(ctx context.Context, db DB, runID int64, phase, address, action string, status StepStatus, errText string) error {
 	_, err := db.Exec(ctx, `INSERT INTO run_steps (run_id, phase, address, action, status, error, finished_at)
 		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), CASE WHEN $5 = 'started' THEN NULL ELSE now() END)
 		ON CONFLICT (run_id, phase, address) DO UPDATE SET
@@ -645,7 +615,7 @@ func ListTenantsPage(ctx context.Context, db DB, after string, limit int) ([]Ten
 // SetTenantStatus sets a tenant's status; goodRevision > 0 also records the
 // last revision that applied cleanly, with the template revision it was
 // applied with (goodTemplate, "" when none was recorded).
-func SetTenantStatus(ctx context.Context, db DB, id, status string, goodRevision int, goodTemplate string) error {
+func SetTenantStatus(ctx context.Context, db DB, id string, status TenantStatus, goodRevision int, goodTemplate string) error {
 	_, err := db.Exec(ctx, `UPDATE tenants SET status = $2, updated_at = now(),
 		last_good_revision = CASE WHEN $2 IN ('DELETED', 'ROLLED_BACK') THEN NULL
 			WHEN $3 > 0 THEN $3 ELSE last_good_revision END,
@@ -658,9 +628,9 @@ func SetTenantStatus(ctx context.Context, db DB, id, status string, goodRevision
 // SetDriftStatus records a drift check's verdict on a tenant that is live
 // and healthy (other statuses need an operator and are kept).
 func SetDriftStatus(ctx context.Context, db DB, id string, drifted bool) error {
-	status := "ACTIVE"
+	status := TenantActive
 	if drifted {
-		status = "DRIFTED"
+		status = TenantDrifted
 	}
 	_, err := db.Exec(ctx, `UPDATE tenants SET status = $2, updated_at = now() WHERE id = $1 AND status IN ('ACTIVE', 'DRIFTED')`,
 		id, status)
@@ -735,20 +705,20 @@ func CallbackAttempt(ctx context.Context, db DB, id int64, delivered bool, errTe
 
 // Gauges are the numbers /metrics reports from the database.
 type Gauges struct {
-	RunsByState     map[string]int
+	RunsByState     map[RunState]int
 	QueueDepth      int
 	CallbackBacklog int
 }
 
 // ReadGauges counts runs by state, available River jobs and undelivered callbacks.
 func ReadGauges(ctx context.Context, db DB) (Gauges, error) {
-	g := Gauges{RunsByState: map[string]int{}}
+	g := Gauges{RunsByState: map[RunState]int{}}
 	rows, err := db.Query(ctx, `SELECT state, count(*) FROM runs GROUP BY state`)
 	if err != nil {
 		return g, err
 	}
 	for rows.Next() {
-		var s string
+		var s RunState
 		var n int
 		if err := rows.Scan(&s, &n); err != nil {
 			rows.Close()
