@@ -1,31 +1,21 @@
 // Package store keeps the trigger's records in PostgreSQL through pgx:
 // webhook events, tenant spec revisions, tenants, runs with their steps and
 // the callback outbox. All SQL of the trigger lives here; migrations are
-// numbered files embedded from migrations/ and applied by Migrate, which also
-// applies River's own migrations.
+// numbered files embedded from migrations/ and applied by Migrate through
+// tern, which also applies River's own migrations.
 package store
 
 import (
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 )
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
 
 // Run kinds.
 const (
@@ -70,67 +60,6 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 // Close closes the pool.
 func (s *Store) Close() { s.Pool.Close() }
-
-// Migrate applies the trigger's numbered migrations and River's, once each,
-// under an advisory lock so that several replicas may start at once.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7261, 1)`); err != nil {
-		return err
-	}
-	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock(7261, 1)`) //nolint:errcheck
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS tenantops_migrations (
-		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
-	}
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		base := strings.TrimPrefix(f, "migrations/")
-		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		var done bool
-		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenantops_migrations WHERE version = $1)`, num).Scan(&done); err != nil {
-			return err
-		}
-		if done {
-			continue
-		}
-		sql, _ := migrationFS.ReadFile(f)
-		tx, err := conn.Begin(ctx)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, string(sql)); err != nil {
-			_ = tx.Rollback(ctx)
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO tenantops_migrations (version, name) VALUES ($1, $2)`, num, base); err != nil {
-			_ = tx.Rollback(ctx)
-			return err
-		}
-		if err := tx.Commit(ctx); err != nil {
-			return err
-		}
-	}
-	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
-	if err != nil {
-		return err
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	return nil
-}
 
 // Tenant is a row of tenants.
 type Tenant struct {
