@@ -24,15 +24,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/trigger/dev"
+	"github.com/tenantops/tenantops/sandbox"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
 // Env is one measured installation: the simulators and PostgreSQL (started
-// in this process by the dev sandbox's StartBackends) and the trigger,
+// in this process by the sandbox's StartBackends) and the trigger,
 // a subprocess of its own so its memory and CPU can be read from /proc.
 type Env struct {
-	*dev.Backends
+	*sandbox.Backends
 	Cfg Config
 	// Dir holds the binaries, the trigger's work directory and logs.
 	Dir          string
@@ -81,7 +81,7 @@ func Start(ctx context.Context, cfg Config, log io.Writer) (_ *Env, err error) {
 	if err := e.build(ctx, root, log); err != nil {
 		return nil, err
 	}
-	e.Backends, err = dev.StartBackends(ctx, dev.BackendOptions{Directory: dev.DirectoryOff, Dir: dir,
+	e.Backends, err = sandbox.StartBackends(ctx, sandbox.BackendOptions{Directory: sandbox.DirectoryOff, Dir: dir,
 		Log: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {
 		return nil, err

@@ -5,7 +5,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/sim/vcd"
-	"github.com/tenantops/tenantops/trigger/dev"
+	"github.com/tenantops/tenantops/sandbox"
 )
 
 // Profile is a latency profile of the simulated backends: a delay added to
@@ -54,7 +54,7 @@ func RealisticProfile() Profile {
 }
 
 // Apply installs the profile on the backends, replacing any earlier one.
-func (p Profile) Apply(b *dev.Backends) {
+func (p Profile) Apply(b *sandbox.Backends) {
 	for _, f := range []struct {
 		in *fault.Injector
 		d  time.Duration

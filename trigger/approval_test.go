@@ -103,7 +103,7 @@ func TestE2EApprovalCoalescingCallbacksAPI(t *testing.T) {
 	}
 }
 
-func waitState(t *testing.T, base string, id int64, state string) {
+func waitState(t *testing.T, base string, id int64, state store.RunState) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	var r store.Run

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/internal/testenv/triggertest"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
 

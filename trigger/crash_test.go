@@ -17,8 +17,8 @@ import (
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 )
 
 // The trigger process is killed with SIGKILL in the middle of an apply and
@@ -147,7 +147,7 @@ func TestE2EKilledMidApplyResumes(t *testing.T) {
 	default:
 		t.Fatalf("run ended %s: %s", run.State, run.Error)
 	}
-	if cb := crm.WaitFor(t, run.ID, 30*time.Second); cb.Outcome != run.State {
+	if cb := crm.WaitFor(t, run.ID, 30*time.Second); cb.Outcome != string(run.State) {
 		t.Errorf("callback outcome %s, run %s", cb.Outcome, run.State)
 	}
 	// No tenant lock and no Terraform state lock survive.

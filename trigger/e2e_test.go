@@ -90,7 +90,7 @@ func TestE2EOnboardingCompletesOnce(t *testing.T) {
 		t.Errorf("the API shows the IdP client secret: %s", raw)
 	}
 	cb := crm.WaitFor(t, run.ID, 30*time.Second)
-	if cb.Outcome != store.StateCompleted || cb.EventID != "evt-onboard-1" || cb.Tenant != "acme" || cb.Kind != "onboard" {
+	if cb.Outcome != string(store.StateCompleted) || cb.EventID != "evt-onboard-1" || cb.Tenant != "acme" || cb.Kind != "onboard" {
 		t.Fatalf("callback %+v", cb)
 	}
 	var tenant struct {
@@ -135,7 +135,7 @@ func TestE2EOnboardingCompletesOnce(t *testing.T) {
 	if tenant.Status != "DELETED" {
 		t.Fatalf("tenant status %s after offboarding", tenant.Status)
 	}
-	if cb := crm.WaitFor(t, off.ID, 30*time.Second); cb.Outcome != store.StateCompleted || cb.Kind != "offboard" {
+	if cb := crm.WaitFor(t, off.ID, 30*time.Second); cb.Outcome != string(store.StateCompleted) || cb.Kind != "offboard" {
 		t.Fatalf("offboarding callback %+v", cb)
 	}
 }
@@ -181,7 +181,7 @@ func TestE2EOnboardingFailureRollsBack(t *testing.T) {
 		t.Errorf("steps %+v: want 1 failed, 8 compensated (the workloads vApp included), 8 destroyed", run.Steps)
 	}
 	cb := crm.WaitFor(t, run.ID, 30*time.Second)
-	if cb.Outcome != store.StateRolledBack || cb.EventID != "evt-fail-1" || cb.Error == "" {
+	if cb.Outcome != string(store.StateRolledBack) || cb.EventID != "evt-fail-1" || cb.Error == "" {
 		t.Fatalf("callback %+v", cb)
 	}
 	if inv := s.Inventory(); len(inv) != 0 {
@@ -306,7 +306,7 @@ func TestE2EUpdateFailureRestoresLastGoodRevision(t *testing.T) {
 		t.Fatalf("inventory changed by the rolled back update:\nbefore %v\nafter  %v", before, after)
 	}
 	cb := crm.WaitFor(t, run.ID, 30*time.Second)
-	if cb.Outcome != store.StateRolledBack || cb.Kind != "update" {
+	if cb.Outcome != string(store.StateRolledBack) || cb.Kind != "update" {
 		t.Fatalf("callback %+v", cb)
 	}
 	// A drift check afterwards finds the tenant exactly at revision 1.
@@ -360,7 +360,7 @@ func TestE2ECompensationFailureIsReported(t *testing.T) {
 		t.Errorf("the run error must keep the failure and the compensation's: %q", run.Error)
 	}
 	cb := crm.WaitFor(t, run.ID, 30*time.Second)
-	if cb.Outcome != store.StateCompensationFailed || cb.Error == "" {
+	if cb.Outcome != string(store.StateCompensationFailed) || cb.Error == "" {
 		t.Fatalf("callback %+v", cb)
 	}
 	var tenant store.Tenant
@@ -418,7 +418,7 @@ func TestE2ECompensationRidesOutAnOutage(t *testing.T) {
 	if inv := s.Inventory(); len(inv) != 0 {
 		t.Fatalf("objects left after the rollback: %v", inv)
 	}
-	if cb := crm.WaitFor(t, run.ID, 30*time.Second); cb.Outcome != store.StateRolledBack {
+	if cb := crm.WaitFor(t, run.ID, 30*time.Second); cb.Outcome != string(store.StateRolledBack) {
 		t.Fatalf("callback %+v", cb)
 	}
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/tenantops/tenantops/internal/contract"
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 )
 
 const (
@@ -187,7 +187,7 @@ func apiGet(t *testing.T, base, path string, v any) {
 	}
 }
 
-var finalStates = map[string]bool{store.StateCompleted: true, store.StateRolledBack: true,
+var finalStates = map[store.RunState]bool{store.StateCompleted: true, store.StateRolledBack: true,
 	store.StateCompensationFailed: true, store.StateSuperseded: true}
 
 // waitRun polls the API until the run reaches a final state.

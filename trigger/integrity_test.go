@@ -512,10 +512,10 @@ func TestE2EDatabaseFailureRetriesTheRun(t *testing.T) {
 	if got := s.Keycloak.Realm("oscar")["displayName"]; got != "Oscar Renamed" {
 		t.Fatalf("realm display name %v", got)
 	}
-	if cbs := crm.ForRun(run.ID); len(cbs) > 1 || (len(cbs) == 1 && cbs[0].Outcome != store.StateCompleted) {
+	if cbs := crm.ForRun(run.ID); len(cbs) > 1 || (len(cbs) == 1 && cbs[0].Outcome != string(store.StateCompleted)) {
 		t.Fatalf("callbacks %+v", cbs)
 	}
-	if cb := crm.WaitFor(t, run.ID, 30*time.Second); cb.Outcome != store.StateCompleted {
+	if cb := crm.WaitFor(t, run.ID, 30*time.Second); cb.Outcome != string(store.StateCompleted) {
 		t.Fatalf("callback %+v", cb)
 	}
 }

@@ -5,7 +5,10 @@
 //	tenantops-trigger migrate [flags]   apply the database migrations and exit
 //	tenantops-trigger render  --spec f.json --out dir   write the tenant's Terraform workspace (GitOps)
 //	tenantops-trigger plan    --spec f.json --format markdown|json   summarise the changes a spec makes
-//	tenantops-trigger dev | demo | send                  loopback sandbox with the simulators (trigger/dev)
+//
+// The loopback sandbox with the simulators (dev, demo, send) is the separate
+// command tenantops-sandbox (cmd/tenantops-sandbox), so this binary links no
+// test or simulator code.
 //
 // Every flag also reads TENANTOPS_TRIGGER_<FLAG> (dashes as underscores);
 // `tenantops-trigger <command> --help` lists them with their defaults.
@@ -20,11 +23,9 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
-
-	"github.com/tenantops/tenantops/trigger/dev"
 )
 
-// command is one subcommand; other files register more (e.g. dev).
+// command is one subcommand.
 type command struct {
 	summary string
 	run     func(ctx context.Context, args []string) error
@@ -41,9 +42,18 @@ func init() {
 	register("migrate", "apply the database migrations and exit", cmdMigrate)
 	register("render", "render a tenant workspace from a spec: --spec f.json --out dir", cmdRender)
 	register("plan", "plan a spec and print a change summary: --spec f.json --format markdown|json", cmdPlan)
-	register("dev", "run every simulator, a throwaway PostgreSQL and the trigger on loopback", dev.Main)
-	register("demo", "run the dev environment, onboard three sample customers and check the outcome", dev.DemoMain)
-	register("send", "sign a CRM webhook file and post it to a trigger: --url --secret file.json", dev.SendMain)
+}
+
+// moved names the sandbox commands this binary used to carry, so that an old
+// habit gets a pointer instead of "unknown command".
+var moved = map[string]bool{"dev": true, "demo": true, "send": true}
+
+// movedError says where a moved command went, or is nil for any other name.
+func movedError(name string) error {
+	if !moved[name] {
+		return nil
+	}
+	return fmt.Errorf("%q moved to its own command: tenantops-sandbox %s (go build ./cmd/tenantops-sandbox)", name, name)
 }
 
 func usage() {
@@ -68,6 +78,10 @@ func main() {
 		return
 	}
 	cmd, ok := commands[os.Args[1]]
+	if err := movedError(os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "tenantops-trigger:", err)
+		os.Exit(2)
+	}
 	if !ok {
 		fmt.Fprintf(os.Stderr, "unknown command %q\n\n", os.Args[1])
 		usage()

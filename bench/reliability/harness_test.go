@@ -24,10 +24,10 @@ import (
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 )
 
 // Known values for every credential and key, so the secrets scan can look

@@ -69,7 +69,7 @@ func TestHostileSpecsEndToEnd(t *testing.T) {
 		t.Fatalf("injection strings in free text refused: %d %s", r.Status, r.Raw)
 	}
 	run, stuck := waitRun(e.pool, r.RunID, 3*time.Minute)
-	tally.run(run.State, stuck)
+	tally.run(string(run.State), stuck)
 	if run.State != store.StateCompleted {
 		t.Fatalf("%s", describe(run))
 	}
@@ -87,7 +87,7 @@ func TestHostileSpecsEndToEnd(t *testing.T) {
 	if !strings.Contains(state, strings.Trim(mustJSON(given), `"`)) {
 		t.Errorf("the admin's given name did not reach the state literally")
 	}
-	if cbs := e.crm.WaitSettled(run.ID, time.Minute); len(cbs) != 1 || cbs[0].Outcome != store.StateCompleted {
+	if cbs := e.crm.WaitSettled(run.ID, time.Minute); len(cbs) != 1 || cbs[0].Outcome != string(store.StateCompleted) {
 		t.Errorf("callbacks %+v", cbs)
 	}
 	hostileAgainstALiveTenant(t, e)

@@ -471,7 +471,7 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 	}
 	finish := func(id int64, timeout time.Duration) store.Run {
 		run, stuck := waitRun(e.pool, id, timeout)
-		tally.run(run.State, stuck)
+		tally.run(string(run.State), stuck)
 		if stuck {
 			t.Fatalf("stuck: %s", describe(run))
 		}
@@ -545,7 +545,7 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 	}
 	// The CRM gets exactly one callback, with the run's outcome.
 	cbs := e.crm.WaitSettled(run.ID, 90*time.Second)
-	if len(cbs) != 1 || cbs[0].Outcome != run.State {
+	if len(cbs) != 1 || cbs[0].Outcome != string(run.State) {
 		tally.add(func(c *counts) { c.callbacksWrong++ })
 		t.Errorf("CRM callbacks for run %d: %+v, want exactly one with outcome %s", run.ID, cbs, run.State)
 	}

@@ -24,9 +24,9 @@ import (
 	"github.com/tenantops/tenantops/internal/pgcluster"
 	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 )
 
 func envInt(name string, def int) int {
@@ -325,7 +325,7 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 			continue
 		}
 		run, stuck := waitRun(e.pool, r.runID, time.Until(deadline))
-		tally.run(run.State, stuck)
+		tally.run(string(run.State), stuck)
 		switch {
 		case stuck:
 			t.Errorf("%s stuck after the kills: %s", r.id, describe(run))
@@ -364,7 +364,7 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 	}
 	for _, id := range offs {
 		off, stuck := waitRun(e.pool, id, time.Until(deadline.Add(2*time.Minute)))
-		tally.run(off.State, stuck)
+		tally.run(string(off.State), stuck)
 		if stuck || off.State != store.StateCompleted {
 			t.Errorf("offboarding after the kills: %s", describe(off))
 		}
@@ -383,8 +383,13 @@ func (k *killTarget) wave(n int, wave []*killRun, delays []time.Duration) {
 // on its way or being retried; "redelivered" counts webhooks a killed
 // trigger refused or dropped), then the run states, then runs whose
 // callback is queued or in flight (its River job running).
-var killPoints = append(append([]string{"unsent", "intake", "redelivered"}, store.AllStates...),
-	"callback queued", "callback in flight")
+var killPoints = func() []string {
+	points := []string{"unsent", "intake", "redelivered"}
+	for _, s := range store.AllStates {
+		points = append(points, string(s))
+	}
+	return append(points, "callback queued", "callback in flight")
+}()
 
 // snapshot lists the wave's tenants by where their onboarding is just
 // before a kill, and counts the runs the kill interrupts.
@@ -421,7 +426,7 @@ func (k *killTarget) snapshot(ids []string) string {
 		if len(by[s]) == 0 {
 			continue
 		}
-		if s != "unsent" && !store.Terminal(s) {
+		if s != "unsent" && !store.Terminal(store.RunState(s)) {
 			k.hit[s] += len(by[s])
 		}
 		parts = append(parts, fmt.Sprintf("%s %v", s, by[s]))
@@ -455,7 +460,7 @@ func (k *killTarget) checkOutcomes(runs []store.Run) {
 		cbs := k.e.crm.ForRun(run.ID)
 		ok := len(cbs) > 0
 		for _, cb := range cbs {
-			ok = ok && cb.Outcome == run.State
+			ok = ok && cb.Outcome == string(run.State)
 		}
 		if !ok {
 			tally.add(func(c *counts) { c.callbacksWrong++ })
@@ -591,7 +596,7 @@ func TestTwoReplicasOneDatabase(t *testing.T) {
 	}
 	for _, id := range ids {
 		run, stuck := waitRun(e.pool, id, 4*time.Minute)
-		tally.run(run.State, stuck)
+		tally.run(string(run.State), stuck)
 		if stuck || (run.State != store.StateCompleted && run.State != store.StateSuperseded) {
 			t.Errorf("%s", describe(run))
 		}
@@ -723,7 +728,7 @@ func TestPostgresRestartLosesNoWebhook(t *testing.T) {
 	}
 	for _, s := range acked {
 		run, stuck := waitRun(e.pool, s.reply.RunID, 5*time.Minute)
-		tally.run(run.State, stuck)
+		tally.run(string(run.State), stuck)
 		if run.ID == 0 {
 			tally.add(func(c *counts) { c.lostWebhooks++ })
 			t.Errorf("%s: acknowledged run %d does not exist", s.tenant, s.reply.RunID)

@@ -48,9 +48,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		return r.RunID
 	}
-	wait := func(id int64, want string) store.Run {
+	wait := func(id int64, want store.RunState) store.Run {
 		run, stuck := waitRun(e.pool, id, 3*time.Minute)
-		tally.run(run.State, stuck)
+		tally.run(string(run.State), stuck)
 		if stuck || run.State != want {
 			t.Fatalf("want %s: %s", want, describe(run))
 		}

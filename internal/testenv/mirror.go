@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tenantops/tenantops/trigger/workspace"
+	"github.com/tenantops/tenantops/internal/tfmirror"
 )
 
 // MirrorVersion is the version the test mirror gives the built provider.
@@ -59,7 +59,7 @@ func BuildProviderMirror(parent string) (dir, cliConfig string, err error) {
 		return "", "", fmt.Errorf("go build provider: %v: %s", err, out)
 	}
 	cliConfig = filepath.Join(root, "terraformrc")
-	if err := workspace.WriteCLIConfig(cliConfig, dir); err != nil {
+	if err := tfmirror.WriteCLIConfig(cliConfig, dir); err != nil {
 		os.RemoveAll(root)
 		return "", "", err
 	}

@@ -91,7 +91,7 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(scrapeFailed, prometheus.GaugeValue, 0)
 	for _, s := range store.AllStates {
-		ch <- prometheus.MustNewConstMetric(runsDesc, prometheus.GaugeValue, float64(g.RunsByState[s]), s)
+		ch <- prometheus.MustNewConstMetric(runsDesc, prometheus.GaugeValue, float64(g.RunsByState[s]), string(s))
 	}
 	ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(g.QueueDepth))
 	ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(g.CallbackBacklog))

@@ -97,12 +97,12 @@ func (s *stepSink) handle(line []byte) {
 	var err error
 	switch m.Type {
 	case "apply_start":
-		err = store.UpsertStep(s.ctx, s.db, s.runID, s.phase, m.Hook.Resource.Addr, m.Hook.Action, "started", "")
+		err = store.UpsertStep(s.ctx, s.db, s.runID, s.phase, m.Hook.Resource.Addr, m.Hook.Action, store.StepStarted, "")
 	case "apply_complete":
 		s.changed = append(s.changed, m.Hook.Resource.Addr)
-		err = store.UpsertStep(s.ctx, s.db, s.runID, s.phase, m.Hook.Resource.Addr, m.Hook.Action, "completed", "")
+		err = store.UpsertStep(s.ctx, s.db, s.runID, s.phase, m.Hook.Resource.Addr, m.Hook.Action, store.StepCompleted, "")
 	case "apply_errored":
-		err = store.UpsertStep(s.ctx, s.db, s.runID, s.phase, m.Hook.Resource.Addr, m.Hook.Action, "failed", "")
+		err = store.UpsertStep(s.ctx, s.db, s.runID, s.phase, m.Hook.Resource.Addr, m.Hook.Action, store.StepFailed, "")
 	case "planned_change":
 		if c := m.Change; c != nil {
 			s.plan(c.Resource.Addr, c.Action)

@@ -544,16 +544,16 @@ func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt 
 	}
 	defer conn.Release()
 	for _, s := range list {
-		var free bool
-		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, runner.LockClass, s.tenant).Scan(&free); err != nil {
-			return err
-		}
-		if !free {
+		unlock, err := runner.TryLockTenant(ctx, conn, s.tenant)
+		if errors.Is(err, runner.ErrTenantBusy) {
 			continue
 		}
-		_, err := conn.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
+		if err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
 			WHERE id = $1 AND state = 'running'`, s.job)
-		_, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, runner.LockClass, s.tenant)
+		_ = unlock()
 		if err != nil {
 			return err
 		}

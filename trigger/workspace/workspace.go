@@ -23,11 +23,12 @@ import (
 
 	"golang.org/x/mod/sumdb/dirhash"
 
+	"github.com/tenantops/tenantops/internal/tfmirror"
 	"github.com/tenantops/tenantops/trigger/spec"
 )
 
 // ProviderAddress is the tenantops provider's registry address.
-const ProviderAddress = "registry.terraform.io/tenantops/tenantops"
+const ProviderAddress = tfmirror.ProviderAddress
 
 // TenantVarsFile and PlatformVarsFile are the generated variable files.
 const (
@@ -475,21 +476,8 @@ provider %q {
 }
 
 // CLIConfig returns a Terraform CLI configuration whose only source for the
-// tenantops provider is the read-only mirrorDir; every other provider is
-// refused (nothing is downloaded at run time).
-func CLIConfig(mirrorDir string) string {
-	return fmt.Sprintf(`disable_checkpoint = true
-
-provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = [%q]
-  }
-}
-`, mirrorDir, ProviderAddress)
-}
+// tenantops provider is the read-only mirrorDir (tfmirror.CLIConfig).
+func CLIConfig(mirrorDir string) string { return tfmirror.CLIConfig(mirrorDir) }
 
 // WriteCLIConfig writes CLIConfig(mirrorDir) to path.
-func WriteCLIConfig(path, mirrorDir string) error {
-	return os.WriteFile(path, []byte(CLIConfig(mirrorDir)), 0o600)
-}
+func WriteCLIConfig(path, mirrorDir string) error { return tfmirror.WriteCLIConfig(path, mirrorDir) }

@@ -1,4 +1,4 @@
-package dev
+package sandbox
 
 import (
 	"bytes"
@@ -19,9 +19,9 @@ import (
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/internal/sim/crm"
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/spec"
 	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
@@ -57,7 +57,7 @@ func sharedMirror(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := contract.Main(m, "trigger/dev")
+	code := contract.Main(m, "sandbox")
 	if mirrorDir != "" {
 		os.RemoveAll(mirrorDir)
 	}
@@ -128,7 +128,7 @@ func TestDevOnboardsOneTenant(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no callback: %v", err)
 	}
-	if cb.State != store.StateCompleted || cb.Tenant != tenant {
+	if cb.State != string(store.StateCompleted) || cb.Tenant != tenant {
 		t.Fatalf("callback = %s %s, want %s COMPLETED: %s", cb.Tenant, cb.State, tenant, cb.Body)
 	}
 	dm := &demo{e: e, out: &bytes.Buffer{}, t0: time.Now(), width: 8}

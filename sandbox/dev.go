@@ -1,4 +1,4 @@
-package dev
+package sandbox
 
 import (
 	"context"
@@ -256,14 +256,14 @@ func (e *Env) Stop() error {
 	return err
 }
 
-// Main implements `tenantops-trigger dev`.
+// Main implements `tenantops-sandbox dev`.
 func Main(ctx context.Context, args []string) error {
 	var o Options
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	o.register(fs)
 	quiet := fs.Bool("quiet", false, "do not print the trigger's log")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: tenantops-trigger dev [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: tenantops-sandbox dev [flags]\n\n"+
 			"Starts on loopback every simulator (Cloud Director, Keycloak, Zerto, SCIM, CRM), a throwaway\n"+
 			"PostgreSQL (unless --database-url), Samba AD when root, and the trigger wired to them.\n"+
 			"Prints the URLs, the webhook secret and a ready-to-paste signed request. Ctrl-C stops everything.\n\n")
@@ -341,7 +341,7 @@ func selfName() string {
 		return filepath.Base(self)
 	}
 	if strings.HasSuffix(self, ".test") || strings.Contains(self, "go-build") {
-		return "tenantops-trigger"
+		return "tenantops-sandbox"
 	}
 	return self
 }

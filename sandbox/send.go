@@ -1,4 +1,4 @@
-package dev
+package sandbox
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/tenantops/tenantops/internal/tlsutil"
 )
 
-// SendMain implements `tenantops-trigger send`: sign a CRM webhook body with
+// SendMain implements `tenantops-sandbox send`: sign a CRM webhook body with
 // the shared secret and POST it to a trigger, the way a CRM would, and print
 // the trigger's answer. A non-2xx answer is an error.
 func SendMain(ctx context.Context, args []string) error {
@@ -35,7 +35,7 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fresh := fs.Bool("fresh-id", false, "replace event_id with a new random id (send the same file again as a new event)")
 	timeout := fs.Duration("timeout", 30*time.Second, "request timeout")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: tenantops-trigger send [flags] webhook.json\n\nSigns the file with the webhook secret (X-Tenantops-Signature) and posts it.\n\n")
+		fmt.Fprintf(stderr, "usage: tenantops-sandbox send [flags] webhook.json\n\nSigns the file with the webhook secret (X-Tenantops-Signature) and posts it.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

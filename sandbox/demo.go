@@ -1,4 +1,4 @@
-package dev
+package sandbox
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type DemoCase struct {
 	// File is the sample webhook under the webhooks directory.
 	File string
 	// Want is the run's expected final state.
-	Want string
+	Want store.RunState
 	// Fault, when set, is installed before the webhook is sent and removed
 	// once the run has finished.
 	Fault func(e *Env) (remove func(), what string)
@@ -68,7 +68,7 @@ type DemoOptions struct {
 	Cases [][]DemoCase
 }
 
-// DemoMain implements `tenantops-trigger demo`: it starts the dev
+// DemoMain implements `tenantops-sandbox demo`: it starts the dev
 // environment in-process, onboards the sample customers, prints a live
 // timeline and a summary, and fails unless everything happened as expected.
 func DemoMain(ctx context.Context, args []string) error {
@@ -79,7 +79,7 @@ func DemoMain(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "time limit of the whole demo")
 	verbose := fs.Bool("verbose", false, "stream the trigger's log to stderr (default: a temporary file, kept when the demo fails)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: tenantops-trigger demo [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: tenantops-sandbox demo [flags]\n\n"+
 			"Starts the dev environment in-process, sends a standard and a premium-dr customer, then one\n"+
 			"whose Zerto commit fails on purpose, prints a live timeline and a summary. Exits non-zero\n"+
 			"unless two tenants were created, the third was rolled back with nothing left behind, and\n"+
@@ -119,7 +119,7 @@ type demoRun struct {
 	body     []byte
 	sentAt   time.Time
 	final    store.Run
-	states   []string
+	states   []store.RunState
 	callback *crm.Callback
 	err      error
 }
@@ -291,7 +291,8 @@ func (d *demo) watch(ctx context.Context, r *demoRun) error {
 	type stepKey struct{ phase, address string }
 	type stepSeen struct{ status, err string }
 	seen := map[stepKey]stepSeen{}
-	state, runErr := "", ""
+	var state store.RunState
+	runErr := ""
 	for {
 		run, err := d.getRun(ctx, r.runID)
 		if err != nil {
@@ -309,7 +310,7 @@ func (d *demo) watch(ctx context.Context, r *demoRun) error {
 		undone := 0
 		for _, s := range steps {
 			k := stepKey{s.Phase, s.Address}
-			now := stepSeen{s.Status, s.Error}
+			now := stepSeen{string(s.Status), s.Error}
 			prev, known := seen[k]
 			if known && prev == now {
 				continue
@@ -381,7 +382,7 @@ func (d *demo) step(tenant string, s store.Step) {
 	case "compensated":
 		mark = "<- "
 	default:
-		mark = s.Status
+		mark = string(s.Status)
 	}
 	if s.FinishedAt != nil {
 		dur = fmt.Sprintf("  %6.2fs", s.FinishedAt.Sub(s.StartedAt).Seconds())
@@ -474,7 +475,7 @@ func (d *demo) summary(runs []*demoRun, redelivery error) error {
 		}
 		if r.callback == nil {
 			fail("%s: the CRM got no callback for event %s", r.tenant, r.eventID)
-		} else if r.callback.State != r.c.Want {
+		} else if r.callback.State != string(r.c.Want) {
 			fail("%s: the CRM callback says %q, expected %q", r.tenant, r.callback.State, r.c.Want)
 		}
 		switch r.c.Want {
@@ -628,7 +629,7 @@ func hasCompensated(steps []store.Step) bool {
 	return false
 }
 
-func contains(list []string, s string) bool {
+func contains(list []store.RunState, s store.RunState) bool {
 	for _, v := range list {
 		if v == s {
 			return true
@@ -637,7 +638,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func countWant(runs []*demoRun, want string) int {
+func countWant(runs []*demoRun, want store.RunState) int {
 	n := 0
 	for _, r := range runs {
 		if r.c.Want == want && r.final.State == want {

@@ -1,4 +1,4 @@
-package dev
+package sandbox
 
 import (
 	"bytes"
@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/tenantops/tenantops/internal/testenv"
-	"github.com/tenantops/tenantops/internal/testenv/triggertest"
 	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 )
 
 // TestDemoSmoke runs the demo itself (without Samba, to stay short): two

@@ -1,9 +1,9 @@
-// Package dev runs the whole of tenantops on one machine: every backend
+// Package sandbox runs the whole of tenantops on one machine: every backend
 // simulator (Cloud Director, Keycloak, Zerto, SCIM, CRM), a throwaway
 // PostgreSQL cluster, optionally a Samba AD domain controller, and the
-// trigger wired to all of them. It implements the `tenantops-trigger dev`,
+// trigger wired to all of them. It implements the `tenantops-sandbox dev`,
 // `demo` and `send` subcommands.
-package dev
+package sandbox
 
 import (
 	"context"

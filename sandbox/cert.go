@@ -1,4 +1,4 @@
-package dev
+package sandbox
 
 import (
 	"crypto/ecdsa"

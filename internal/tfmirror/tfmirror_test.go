@@ -1,0 +1,33 @@
+package tfmirror
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteCLIConfigNamesOnlyTheMirror(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "terraformrc")
+	mirror := `/srv/mirror "quoted"`
+	if err := WriteCLIConfig(path, mirror); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	b, _ := os.ReadFile(path)
+	got := string(b)
+	for _, want := range []string{`path    = "/srv/mirror \"quoted\""`, `include = ["` + ProviderAddress + `"]`, "disable_checkpoint = true"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "direct") {
+		t.Errorf("config allows direct downloads:\n%s", got)
+	}
+}

@@ -1,0 +1,64 @@
+package store
+
+// RunState is where a run stands in its saga, as the runs.state column
+// holds it.
+type RunState string
+
+// Run states.
+const (
+	StatePending            RunState = "PENDING"
+	StatePlanning           RunState = "PLANNING"
+	StateAwaitingApproval   RunState = "AWAITING_APPROVAL"
+	StateApplying           RunState = "APPLYING"
+	StateCompleted          RunState = "COMPLETED"
+	StateFailed             RunState = "FAILED"
+	StateCompensating       RunState = "COMPENSATING"
+	StateRolledBack         RunState = "ROLLED_BACK"
+	StateCompensationFailed RunState = "COMPENSATION_FAILED"
+	// StateSuperseded ends a queued update that a newer revision of the same
+	// tenant replaced before it started (updates coalesce).
+	StateSuperseded RunState = "SUPERSEDED"
+)
+
+// AllStates lists every run state, for metrics.
+var AllStates = []RunState{StatePending, StatePlanning, StateAwaitingApproval, StateApplying, StateCompleted,
+	StateFailed, StateCompensating, StateRolledBack, StateCompensationFailed, StateSuperseded}
+
+// Terminal reports whether a run in state s will not change any more.
+// FAILED is terminal only for offboarding runs whose retries are exhausted;
+// the runner decides that, so it is not listed here.
+func Terminal(s RunState) bool {
+	switch s {
+	case StateCompleted, StateRolledBack, StateCompensationFailed, StateSuperseded:
+		return true
+	}
+	return false
+}
+
+// TenantStatus is what a tenant's last finished run left it as (the
+// tenants.status column).
+type TenantStatus string
+
+// Tenant statuses.
+const (
+	// TenantPending is a tenant whose onboarding has not finished yet.
+	TenantPending            TenantStatus = "PENDING"
+	TenantActive             TenantStatus = "ACTIVE"
+	TenantDrifted            TenantStatus = "DRIFTED"
+	TenantFailed             TenantStatus = "FAILED"
+	TenantRolledBack         TenantStatus = "ROLLED_BACK"
+	TenantCompensationFailed TenantStatus = "COMPENSATION_FAILED"
+	TenantDeleted            TenantStatus = "DELETED"
+)
+
+// StepStatus is where one resource step of a run stands (run_steps.status,
+// whose CHECK constraint lists the same four).
+type StepStatus string
+
+// Step statuses.
+const (
+	StepStarted     StepStatus = "started"
+	StepCompleted   StepStatus = "completed"
+	StepFailed      StepStatus = "failed"
+	StepCompensated StepStatus = "compensated"
+)
