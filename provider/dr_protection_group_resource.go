@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -310,7 +311,7 @@ func (r *DRProtectionGroupResource) Update(ctx context.Context, req resource.Upd
 		}
 		want.basic(s.Basic)
 		anchor := apps[0]
-		if s.Protected != nil && s.Protected.VCD != nil && contains(apps, s.Protected.VCD.VcdVappIdentifier) {
+		if s.Protected != nil && s.Protected.VCD != nil && slices.Contains(apps, s.Protected.VCD.VcdVappIdentifier) {
 			anchor = s.Protected.VCD.VcdVappIdentifier
 		}
 		want.apply(s, anchor, vms)
@@ -413,21 +414,9 @@ func (r *DRProtectionGroupResource) ImportState(ctx context.Context, req resourc
 func sameVpgSettings(ctx context.Context, a, b drProtectionGroupModel) bool {
 	return a.Name.Equal(b.Name) && a.VAppIDs.Equal(b.VAppIDs) && a.RecoveryOrgVdc.Equal(b.RecoveryOrgVdc) &&
 		a.StoragePolicy.Equal(b.StoragePolicy) && a.FailoverNetwork.Equal(b.FailoverNetwork) && a.TestNetwork.Equal(b.TestNetwork) &&
-		sameMappings(a.NetworkMappings, b.NetworkMappings) &&
+		slices.Equal(a.NetworkMappings, b.NetworkMappings) &&
 		a.RPOAlertSeconds.Equal(b.RPOAlertSeconds) && a.JournalHistoryHours.Equal(b.JournalHistoryHours) &&
 		a.Priority.Equal(b.Priority) && a.ServiceProfile.Equal(b.ServiceProfile) && a.Zorg.Equal(b.Zorg)
-}
-
-func sameMappings(a, b []drNetworkModel) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // vappIDs returns the configured vApps, sorted.
@@ -436,15 +425,6 @@ func (m *drProtectionGroupModel) vappIDs(ctx context.Context) []string {
 	_ = m.VAppIDs.ElementsAs(ctx, &ids, false)
 	sort.Strings(ids)
 	return ids
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // checkUnprotected fails unless Zerto lists every vApp in ids among the

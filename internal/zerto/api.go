@@ -385,17 +385,27 @@ func (c *Client) DeleteVpg(ctx context.Context, id string, d VpgDeleteData) (str
 
 // WaitVpgStatus polls a VPG until its status is want, or ctx ends.
 func (c *Client) WaitVpgStatus(ctx context.Context, id string, want int) (*Vpg, error) {
+	var last *Vpg
+	stillNot := func(err error) error {
+		return fmt.Errorf("VPG %q is %s (%.0f%% synchronized), still not %s: %w",
+			last.VpgName, StatusName(last.Status), last.ProgressPercentage, StatusName(want), err)
+	}
 	for {
 		v, err := c.Vpg(ctx, id)
 		if err != nil {
+			// The deadline may end a poll in flight as well as a pause:
+			// either way, say where the VPG was when it last answered.
+			if last != nil && ctx.Err() != nil {
+				return last, stillNot(ctx.Err())
+			}
 			return nil, err
 		}
 		if v.Status == want {
 			return v, nil
 		}
+		last = v
 		if err := sleep(ctx, c.pollInterval); err != nil {
-			return v, fmt.Errorf("VPG %q is %s (%.0f%% synchronized), still not %s: %w",
-				v.VpgName, StatusName(v.Status), v.ProgressPercentage, StatusName(want), err)
+			return v, stillNot(err)
 		}
 	}
 }
@@ -469,11 +479,16 @@ func (c *Client) commitSettings(ctx context.Context, id string, found func(strin
 		// A commit the ZVM refused leaves the settings object behind.
 		return c.discardAfter(id, err)
 	}
+	var progress = -1
 	for {
 		t, err := c.Task(ctx, taskID)
 		if err != nil {
+			if progress >= 0 && ctx.Err() != nil {
+				return fmt.Errorf("waiting for commit task %s (%d%% done): %w", taskID, progress, ctx.Err())
+			}
 			return err
 		}
+		progress = t.Status.Progress
 		if len(t.RelatedEntities.Vpgs) > 0 && t.RelatedEntities.Vpgs[0].Identifier != "" {
 			found(t.RelatedEntities.Vpgs[0].Identifier)
 		}

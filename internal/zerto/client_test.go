@@ -2,6 +2,7 @@ package zerto_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -285,6 +286,28 @@ func TestVpgWorkflow(t *testing.T) {
 	}
 }
 
+// An edit through a settings copy keeps what tenantops does not manage
+// (here a recovery script an operator set in Zerto): the old client's
+// types dropped every part they did not know, and its PUT erased them.
+func TestEditKeepsWhatItDoesNotManage(t *testing.T) {
+	s := startSim(t, zertosim.Options{TaskDuration: 20 * time.Millisecond})
+	c := newClient(t, s, zerto.AuthKeycloak)
+	ctx := context.Background()
+	v := settings(t, s, c, "scripted", zertosim.RecoveryVdc, nil)
+	v.Scripting = json.RawMessage(`{"PreRecovery":{"Command":"/opt/drain.sh","TimeoutInSeconds":300}}`)
+	id, err := c.CommitNew(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Edit(ctx, id, func(s *zerto.VpgSettings) { s.Basic.Priority = "High" }); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := c.CurrentSettings(ctx, id)
+	if err != nil || cur.Basic.Priority != "High" || !strings.Contains(string(cur.Scripting), "/opt/drain.sh") {
+		t.Fatalf("after the edit: priority %q, scripting %s (%v)", cur.Basic.Priority, cur.Scripting, err)
+	}
+}
+
 func TestCommitTaskFailure(t *testing.T) {
 	s := startSim(t, zertosim.Options{TaskDuration: 50 * time.Millisecond})
 	c := newClient(t, s, zerto.AuthKeycloak)
@@ -370,6 +393,24 @@ func TestWaitHonoursContext(t *testing.T) {
 	}
 	if time.Since(start) > 2*time.Second {
 		t.Fatal("WaitVpgStatus overran its context")
+	}
+}
+
+// A deadline that ends a poll in flight (a slow ZVM) still reports where
+// the VPG was when it last answered.
+func TestWaitNamesTheStatusWhenAPollIsCut(t *testing.T) {
+	s := startSim(t, zertosim.Options{InitialSync: 30 * time.Second})
+	c := newClient(t, s, zerto.AuthKeycloak)
+	id, err := c.CommitNew(context.Background(), settings(t, s, c, "cut", zertosim.RecoveryVdc, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Faults.Add(fault.Rule{Method: "GET", Path: `^/v1/vpgs/`, Kind: fault.Hang, Delay: 5 * time.Second, After: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, err = c.WaitVpgStatus(ctx, id, zerto.VpgMeetingSLA)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), `VPG "cut" is Initializing`) {
+		t.Fatalf("want a deadline error naming the last status, got %v", err)
 	}
 }
 

@@ -218,6 +218,10 @@ func TestIdentifiersAreInLinks(t *testing.T) {
 	if _, has := site["SiteIdentifier"]; has || link["identifier"] == "" || link["identifier"] == nil {
 		t.Fatalf("localsite = %s", body)
 	}
+	// .NET TimeSpans ("date-span"), not the seconds the old simulator sent.
+	if _, _, body := call(t, hc, "GET", s.URL+"/v1/serviceprofiles", tok, ""); !strings.Contains(string(body), `"Rpo":"00:05:00"`) {
+		t.Fatalf("service profile durations: %s", body)
+	}
 	for _, path := range []string{"/v1/serviceprofiles", "/v1/zorgs", "/v1/peersites"} {
 		_, _, body := call(t, hc, "GET", s.URL+path, tok, "")
 		if !strings.Contains(string(body), `"identifier":`) {
@@ -250,6 +254,12 @@ func world(t *testing.T, apps *[]VApp) (*Server, *http.Client, string) {
 // the commit task's final state and reason.
 func commitVApp(t *testing.T, s *Server, hc *http.Client, tok, name string, app VApp) (int, string) {
 	t.Helper()
+	return commitVAppVMs(t, s, hc, tok, name, app, true)
+}
+
+// commitVAppVMs is commitVApp with or without the VMs' storage policy.
+func commitVAppVMs(t *testing.T, s *Server, hc *http.Client, tok, name string, app VApp, policy bool) (int, string) {
+	t.Helper()
 	s.mu.Lock()
 	rs, vdc := s.peers[0], s.peers[0].Vdcs[0]
 	body := map[string]any{
@@ -260,8 +270,11 @@ func commitVApp(t *testing.T, s *Server, hc *http.Client, tok, name string, app 
 	}
 	var vms []any
 	for _, vm := range app.VMs {
-		vms = append(vms, map[string]any{"VmIdentifier": vm.ID,
-			"Recovery": map[string]any{"VCD": map[string]any{"StoragePolicyIdentifier": vdc.Policies[0].ID}}})
+		v := map[string]any{"VmIdentifier": vm.ID}
+		if policy {
+			v["Recovery"] = map[string]any{"VCD": map[string]any{"StoragePolicyIdentifier": vdc.Policies[0].ID}}
+		}
+		vms = append(vms, v)
 	}
 	body["Vms"] = vms
 	s.mu.Unlock()
@@ -300,8 +313,19 @@ func TestVAppsAndTheirVMs(t *testing.T) {
 	if state, reason := commitVApp(t, s, hc, tok, "pg-empty", apps[0]); state != 4 || !strings.Contains(reason, "vApp 'empty' has no virtual machines") {
 		t.Fatalf("empty vApp: state %d, %q", state, reason)
 	}
+	// A VM recovering to Cloud Director needs a storage policy.
+	if state, reason := commitVAppVMs(t, s, hc, tok, "pg-nopolicy", apps[1], false); state != 4 ||
+		!strings.Contains(reason, "VM 'web/web-1' has no recovery storage policy") {
+		t.Fatalf("VM without a storage policy: state %d, %q", state, reason)
+	}
 	if state, reason := commitVApp(t, s, hc, tok, "pg-web", apps[1]); state != 6 {
 		t.Fatalf("vApp web: state %d, %q", state, reason)
+	}
+	// The VPG has no ZORG nor service profile: VpgApi's links are left out
+	// (the description does not let them be null, as the old simulator sent).
+	if _, _, body := call(t, hc, "GET", s.URL+"/v1/vpgs", tok, ""); strings.Contains(string(body), `"Zorg"`) ||
+		strings.Contains(string(body), `"ServiceProfile"`) || strings.Contains(string(body), "VpgIdentifier") {
+		t.Fatalf("VPG list: %s", body)
 	}
 	_, _, body := call(t, hc, "GET", s.URL+"/v1/virtualizationsites/"+s.local.ID+"/vcdvapps", tok, "")
 	if !strings.Contains(string(body), `"VcdName":"empty"`) || strings.Contains(string(body), `"web"`) {
