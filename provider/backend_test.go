@@ -89,55 +89,34 @@ func loginFailure[T any](ctx context.Context, d *ProviderData, b backend[T], cal
 // backend alike.
 func TestMissingBlockNamesBlockAndEnvironment(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	check := func(system, block string, diags diag.Diagnostics) {
-		t.Helper()
-		if !diags.HasError() {
-			t.Fatalf("%s: no diagnostic", system)
-		}
-		e := diags.Errors()[0]
-		if e.Summary() != system+" is not configured" || !strings.Contains(e.Detail(), block+" { ... }") ||
-			!strings.Contains(e.Detail(), "TENANTOPS_"+strings.ToUpper(block)+"_URL") || !strings.Contains(e.Detail(), "tenantops_x") {
-			t.Fatalf("%s: %q: %q", system, e.Summary(), e.Detail())
-		}
-	}
-	empty := &ProviderData{}
 	for _, c := range []struct {
 		system, block string
-		open          func(*diag.Diagnostics) bool
+		diags         diag.Diagnostics
 	}{
-		{"Cloud Director", "vcd", func(d *diag.Diagnostics) bool {
-			_, cancel, _, ok := open(ctx, empty, vcdBackend, "tenantops_x", nil, 0, d)
-			cancel()
-			return ok
-		}},
-		{"Keycloak", "keycloak", func(d *diag.Diagnostics) bool {
-			_, cancel, _, ok := open(ctx, empty, keycloakBackend, "tenantops_x", nil, 0, d)
-			cancel()
-			return ok
-		}},
-		{"SCIM", "scim", func(d *diag.Diagnostics) bool {
-			_, cancel, _, ok := open(ctx, empty, scimBackend, "tenantops_x", nil, 0, d)
-			cancel()
-			return ok
-		}},
-		{"Active Directory", "directory", func(d *diag.Diagnostics) bool {
-			_, cancel, _, ok := open(ctx, empty, directoryBackend, "tenantops_x", nil, 0, d)
-			cancel()
-			return ok
-		}},
-		{"Zerto", "zerto", func(d *diag.Diagnostics) bool {
-			_, cancel, _, ok := open(ctx, empty, zertoBackend, "tenantops_x", nil, 0, d)
-			cancel()
-			return ok
-		}},
+		{"Cloud Director", "vcd", openMissing(vcdBackend)},
+		{"Keycloak", "keycloak", openMissing(keycloakBackend)},
+		{"SCIM", "scim", openMissing(scimBackend)},
+		{"Active Directory", "directory", openMissing(directoryBackend)},
+		{"Zerto", "zerto", openMissing(zertoBackend)},
 	} {
-		var diags diag.Diagnostics
-		if c.open(&diags) {
+		if !c.diags.HasError() {
 			t.Fatalf("%s: opened without a block", c.system)
 		}
-		check(c.system, c.block, diags)
+		e := c.diags.Errors()[0]
+		if e.Summary() != c.system+" is not configured" || !strings.Contains(e.Detail(), c.block+" { ... }") ||
+			!strings.Contains(e.Detail(), "TENANTOPS_"+strings.ToUpper(c.block)+"_URL") ||
+			!strings.Contains(e.Detail(), "tenantops_x") {
+			t.Fatalf("%s: %q: %q", c.system, e.Summary(), e.Detail())
+		}
 	}
+}
+
+// openMissing opens backend b on a provider with no blocks at all.
+func openMissing[T any](b backend[T]) diag.Diagnostics {
+	var diags diag.Diagnostics
+	_, cancel, _, _ := open(context.Background(), &ProviderData{}, b, "tenantops_x", nil, 0, &diags)
+	cancel()
+	return diags
 }
 
 // Every client's failures map to one kind, and the kind decides what the
