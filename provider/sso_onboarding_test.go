@@ -1,8 +1,15 @@
 package provider
 
 import (
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -12,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
 	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
 )
 
@@ -27,6 +35,11 @@ func TestAccSSO_onboarding(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(v.Close)
+	// Cloud Director reads the realm's discovery document and keys itself,
+	// trusting the identity provider's certificate.
+	if err := v.TrustIdentityProvider(k.CAPEM); err != nil {
+		t.Fatal(err)
+	}
 	config := fmt.Sprintf(`
 provider "tenantops" {
   vcd {
@@ -96,6 +109,14 @@ resource "tenantops_tenant_sso" "oidc" {
 				statecheck.ExpectKnownValue("tenantops_tenant_sso.oidc", tfjsonpath.New("issuer"), knownvalue.StringExact(issuer)),
 				statecheck.ExpectKnownValue("tenantops_tenant_sso.oidc", tfjsonpath.New("token_endpoint"),
 					knownvalue.StringExact(issuer+"/protocol/openid-connect/token")),
+				// The key Cloud Director validates portal logins with is the
+				// realm's own signing key, as its certs endpoint publishes it.
+				statecheck.ExpectKnownValue("tenantops_tenant_sso.oidc", tfjsonpath.New("keys").AtSliceIndex(0).AtMapKey("key_id"),
+					knownvalue.StringFunc(func(kid string) error { return realmKeyIs(k, "acme", kid, "") })),
+				statecheck.ExpectKnownValue("tenantops_tenant_sso.oidc", tfjsonpath.New("keys").AtSliceIndex(0).AtMapKey("pem"),
+					knownvalue.StringFunc(func(p string) error { return realmKeyIs(k, "acme", "", p) })),
+				statecheck.ExpectKnownValue("tenantops_tenant_sso.oidc", tfjsonpath.New("keys").AtSliceIndex(0).AtMapKey("algorithm"),
+					knownvalue.StringExact("RSA")),
 			},
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			Check: kcCheck(func() error {
@@ -111,4 +132,46 @@ resource "tenantops_tenant_sso" "oidc" {
 			}),
 		}},
 	})
+}
+
+// realmKeyIs checks a key id or a PEM public key against the realm's
+// published signing key (its certs endpoint).
+func realmKeyIs(k *kcsim.Server, realm, kid, pemKey string) error {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(k.CAPEM))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := hc.Get(k.URL + "/realms/" + realm + "/protocol/openid-connect/certs")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []struct{ Kid, N, E string } `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil || len(set.Keys) != 1 {
+		return fmt.Errorf("certs of %s: %v, %d keys", realm, err, len(set.Keys))
+	}
+	want := set.Keys[0]
+	if kid != "" && kid != want.Kid {
+		return fmt.Errorf("key id %q, the realm signs with %q", kid, want.Kid)
+	}
+	if pemKey == "" {
+		return nil
+	}
+	block, _ := pem.Decode([]byte(pemKey))
+	if block == nil {
+		return fmt.Errorf("key is not PEM")
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return err
+	}
+	rsaPub, ok := pub.(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("key is %T, the realm's is RSA", pub)
+	}
+	if got := base64.RawURLEncoding.EncodeToString(rsaPub.N.Bytes()); got != want.N {
+		return fmt.Errorf("key modulus differs from the realm's")
+	}
+	return nil
 }

@@ -111,6 +111,14 @@ var vcdOps = compileVCDOps([]vcdOp{
 	{method: "GET", path: "/api/query?type=providerVdcStorageProfile", resp: "QueryResultRecords", status: []int{200}},
 	{method: "GET", path: "/api/query?type=networkPool", resp: "QueryResultRecords", status: []int{200}},
 	{method: "POST", path: "/cloudapi/1.0.0/testConnection", status: []int{200}},
+	// vApps (tenantops_vapp, and the Zerto protection group's lookups).
+	{method: "GET", path: "/api/vdc/{id}", resp: "Vdc", status: []int{200}},
+	{method: "POST", path: "/api/vdc/{id}/action/composeVApp", req: "ComposeVAppParams", resp: "VApp", status: []int{201}},
+	{method: "GET", path: "/api/vApp/vapp-{id}", resp: "VApp", status: []int{200}},
+	{method: "DELETE", path: "/api/vApp/vapp-{id}", resp: "Task", status: []int{202}},
+	{method: "POST", path: "/api/vApp/vapp-{id}/action/recomposeVApp", req: "RecomposeVAppParams", resp: "Task", status: []int{202}},
+	{method: "POST", path: "/api/vApp/vapp-{id}/action/undeploy", req: "UndeployVAppParams", resp: "Task", status: []int{202}},
+	{method: "GET", path: "/api/vApp/vm-{id}", resp: "Vm", status: []int{200}},
 })
 
 // vcdMediaTypes are the media types Cloud Director serves each root
@@ -134,6 +142,11 @@ var vcdMediaTypes = map[string]string{
 	"OrgOAuthSettings":            "application/vnd.vmware.admin.organizationoauthsettings+xml",
 	"OpenIdProviderInfo":          "application/vnd.vmware.vcloud.admin.openIdProviderInfo+xml",
 	"OpenIdProviderConfiguration": "application/vnd.vmware.admin.openidproviderconfiguration+xml",
+	"VApp":                        "application/vnd.vmware.vcloud.vApp+xml",
+	"Vm":                          "application/vnd.vmware.vcloud.vm+xml",
+	"ComposeVAppParams":           "application/vnd.vmware.vcloud.composeVAppParams+xml",
+	"RecomposeVAppParams":         "application/vnd.vmware.vcloud.recomposeVAppParams+xml",
+	"UndeployVAppParams":          "application/vnd.vmware.vcloud.undeployVAppParams+xml",
 }
 
 func compileVCDOps(ops []vcdOp) []vcdOp {

@@ -111,6 +111,10 @@ func StartBackends(ctx context.Context, o BackendOptions) (_ *Backends, err erro
 		return nil, fmt.Errorf("keycloak simulator: %w", err)
 	}
 	b.closers = append(b.closers, b.Keycloak.Close)
+	// Cloud Director reads the realms' discovery documents and keys itself.
+	if err := b.VCD.TrustIdentityProvider(b.Keycloak.CAPEM); err != nil {
+		return nil, err
+	}
 
 	b.ZertoClientID, b.ZertoClientSecret = "tenantops", randomHex(12)
 	// The ZVM protects the Cloud Director simulator's vApps.

@@ -611,6 +611,10 @@ func (s *Server) oidcProviderConfig(w http.ResponseWriter, r *http.Request, id s
 		xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Unable to retrieve the OpenID provider configuration from %q.", ep)
 		return
 	}
+	if s.idp != nil { // serve holds s.mu
+		s.fetchedProviderConfig(w, s.idp, ep)
+		return
+	}
 	issuer := strings.TrimSuffix(ep, suffix)
 	settings := types.OrgOAuthSettings{
 		Xmlns: types.XMLNamespaceVCloud, IssuerId: issuer,

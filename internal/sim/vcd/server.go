@@ -94,6 +94,7 @@ type Server struct {
 	durations  map[string]time.Duration
 	failNext   map[string][]string
 	oidcKeyPEM string
+	idp        *http.Client // set by TrustIdentityProvider
 }
 
 type org struct {

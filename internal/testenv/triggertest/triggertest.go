@@ -99,6 +99,10 @@ func StartSims(t testing.TB, sec Secrets) *Sims {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Keycloak.Close)
+	// Cloud Director reads the realms' discovery documents and keys itself.
+	if err := s.VCD.TrustIdentityProvider(s.Keycloak.CAPEM); err != nil {
+		t.Fatal(err)
+	}
 	if s.Zerto, err = zertosim.Start(zertosim.Options{ClientID: simClientID, ClientSecret: sec.ZertoClientSecret,
 		Password: sec.ZertoPassword, TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond,
 		VApps: testenv.ZertoVApps(s.VCD)}); err != nil {
