@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 
-	"github.com/go-ldap/ldap/v3"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/directory"
+	"github.com/tenantops/tenantops/provider/validators"
 )
 
 // directoryClient returns the provider's shared directory client, or an
@@ -33,113 +31,19 @@ func (d *ProviderData) directoryClient(resource string) (*directory.Client, erro
 	})
 }
 
-// configureDirectory is the Configure body every directory resource shares.
-func configureDirectory(req resource.ConfigureRequest, resp *resource.ConfigureResponse, typeName string) *directory.Client {
-	d := configureResource(req, resp)
-	if d == nil {
-		return nil
-	}
-	c, err := d.directoryClient(typeName)
-	if err != nil {
-		resp.Diagnostics.Append(backendDiag("Directory not configured", err))
-		return nil
-	}
-	return c
-}
-
-// dirReady reports a missing client (no directory block) as a diagnostic.
-func dirReady(c *directory.Client, typeName string, diags interface{ AddError(string, string) }) bool {
-	if c == nil {
-		diags.AddError("Directory not configured", missingBlockError{block: "directory", resource: typeName}.Error())
-		return false
-	}
-	return true
-}
-
 // dirErr is the diagnostic detail for a directory failure; the client's
 // errors already start with "Active Directory:".
 func dirErr(err error) string { return err.Error() }
 
 // ---- validators ----------------------------------------------------------
 
-type dnValidator struct{}
-
-func (dnValidator) Description(context.Context) string {
-	return "must be a distinguished name (RFC 4514)"
-}
-func (v dnValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (dnValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	dn, err := ldap.ParseDN(req.ConfigValue.ValueString())
-	if err != nil || len(dn.RDNs) == 0 {
-		msg := "empty DN"
-		if err != nil {
-			msg = err.Error()
-		}
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid distinguished name",
-			fmt.Sprintf("%q is not a valid DN: %s", req.ConfigValue.ValueString(), msg))
-	}
-}
-
 var (
-	// sAMAccountName may not hold these characters (MS-ADTS 3.1.1.5.2.2).
-	samAccountNameRE   = regexp.MustCompile(`^[^"/\\\[\]:;|=,+*?<>@]+$`)
-	dnStringValidators = []validator.String{dnValidator{}}
-	dnSetValidators    = []validator.Set{setvalidator.ValueStringsAre(dnValidator{})}
+	dnStringValidators = []validator.String{validators.DN()}
+	dnSetValidators    = []validator.Set{setvalidator.ValueStringsAre(validators.DN())}
 	nameValidators     = []validator.String{stringvalidator.LengthBetween(1, 64)}
 )
 
-func samValidators(max int) []validator.String {
-	return []validator.String{
-		stringvalidator.LengthBetween(1, max),
-		stringvalidator.RegexMatches(samAccountNameRE, `must not contain any of "/\[]:;|=,+*?<>@`),
-	}
-}
-
 // ---- plan modifiers ------------------------------------------------------
-
-// dnSetModifier keeps a set of DNs quiet: when the configuration names the
-// same entries as the state, only spelt differently (case, spaces after
-// commas), the plan keeps the state's value; when the configuration leaves
-// the set out, the attribute is not managed and keeps its known value.
-type dnSetModifier struct{}
-
-func (dnSetModifier) Description(context.Context) string {
-	return "DNs that differ only in case or spacing are the same member."
-}
-func (m dnSetModifier) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
-
-func (dnSetModifier) PlanModifySet(ctx context.Context, req planmodifier.SetRequest, resp *planmodifier.SetResponse) {
-	if req.StateValue.IsNull() || req.StateValue.IsUnknown() {
-		return
-	}
-	if req.ConfigValue.IsNull() {
-		resp.PlanValue = req.StateValue
-		return
-	}
-	if req.ConfigValue.IsUnknown() {
-		return
-	}
-	for _, el := range req.ConfigValue.Elements() {
-		if el.IsUnknown() {
-			return // a member created in the same apply: a real change
-		}
-	}
-	var cfg, st []string
-	resp.Diagnostics.Append(req.ConfigValue.ElementsAs(ctx, &cfg, false)...)
-	resp.Diagnostics.Append(req.StateValue.ElementsAs(ctx, &st, false)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if directory.SameDNSet(cfg, st) {
-		resp.PlanValue = req.StateValue
-	}
-}
 
 // dirPlanDN marks the computed dn unknown when an apply will rename or move
 // the object (UseStateForUnknown copied the old one into the plan).
@@ -226,7 +130,7 @@ func deleteByGUID(ctx context.Context, c *directory.Client, kind directory.Kind,
 			"It is not empty. Remove its contents first, or set `recursive = true` on the resource (and apply) "+
 				"to delete it together with everything in it. "+dirErr(err))
 	case err != nil:
-		diags.AddError(fmt.Sprintf("Unable to delete %s %q", kind, dn), dirErr(err))
+		diags.Append(directoryBackend.error(fmt.Sprintf("Unable to delete %s %q", kind, dn), err))
 	}
 }
 
@@ -255,13 +159,15 @@ func moveIfNeeded(ctx context.Context, c *directory.Client, dn, rdnType string, 
 
 // dirImport resolves an import key (DN, GUID or sAMAccountName) to the GUID
 // kept as id.
-func dirImport(ctx context.Context, c *directory.Client, kind directory.Kind, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !dirReady(c, string(kind), &resp.Diagnostics) {
+func dirImport(ctx context.Context, d *ProviderData, typeName string, kind directory.Kind, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ctx, cancel, c, ok := open(ctx, d, directoryBackend, typeName, nil, 0, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	guid, err := c.Resolve(ctx, kind, req.ID)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import %s %q", kind, req.ID), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to import %s %q", kind, req.ID), err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), guid)...)

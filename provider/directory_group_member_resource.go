@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -23,19 +24,20 @@ func NewDirectoryGroupMemberResource() resource.Resource { return &DirectoryGrou
 
 // DirectoryGroupMemberResource manages one membership, leaving every other
 // member of the group alone.
-type DirectoryGroupMemberResource struct{ client *directory.Client }
+type DirectoryGroupMemberResource struct{ data *ProviderData }
 
 type directoryGroupMemberModel struct {
-	ID       types.String `tfsdk:"id"`
-	GroupDN  types.String `tfsdk:"group_dn"`
-	MemberDN types.String `tfsdk:"member_dn"`
+	ID       types.String   `tfsdk:"id"`
+	GroupDN  types.String   `tfsdk:"group_dn"`
+	MemberDN types.String   `tfsdk:"member_dn"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *DirectoryGroupMemberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_directory_group_member"
 }
 
-func (r *DirectoryGroupMemberResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *DirectoryGroupMemberResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replaceIfOtherEntry := stringplanmodifier.RequiresReplaceIf(
 		func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 			resp.RequiresReplace = req.PlanValue.IsUnknown() ||
@@ -68,32 +70,40 @@ func (r *DirectoryGroupMemberResource) Schema(_ context.Context, _ resource.Sche
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
+		},
 	}
 }
 
 func (r *DirectoryGroupMemberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = configureDirectory(req, resp, "tenantops_directory_group_member")
+	r.data = configureResource(req, resp)
 }
 
 func (r *DirectoryGroupMemberResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan directoryGroupMemberModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_group_member", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group_member", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	group, member := plan.GroupDN.ValueString(), plan.MemberDN.ValueString()
 	summary := fmt.Sprintf("Unable to add %q to group %q", member, group)
-	gGUID, err := r.client.Resolve(ctx, directory.KindGroup, group)
+	gGUID, err := c.Resolve(ctx, directory.KindGroup, group)
 	if err != nil {
-		resp.Diagnostics.AddError(summary, dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(summary, err))
 		return
 	}
-	mGUID, err := r.client.Resolve(ctx, directory.KindAny, member)
+	mGUID, err := c.Resolve(ctx, directory.KindAny, member)
 	if err != nil {
-		resp.Diagnostics.AddError(summary, dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(summary, err))
 		return
 	}
-	if err := r.client.AddMember(ctx, group, member); err != nil {
+	if err := c.AddMember(ctx, group, member); err != nil {
 		detail := dirErr(err)
 		if errors.Is(err, directory.ErrAlreadyExists) {
 			detail = "It is already a member. To manage that membership, import it: terraform import " +
@@ -108,19 +118,19 @@ func (r *DirectoryGroupMemberResource) Create(ctx context.Context, req resource.
 
 // current returns the group's and member's DNs now, and whether the
 // membership still exists.
-func (r *DirectoryGroupMemberResource) current(ctx context.Context, id string) (groupDN, memberDN string, ok bool, err error) {
+func (r *DirectoryGroupMemberResource) current(ctx context.Context, c *directory.Client, id string) (groupDN, memberDN string, ok bool, err error) {
 	gGUID, mGUID, found := strings.Cut(id, "/")
 	if !found {
 		return "", "", false, fmt.Errorf("malformed id %q: want <group GUID>/<member GUID>", id)
 	}
-	g, err := r.client.GetGroup(ctx, gGUID)
+	g, err := c.GetGroup(ctx, gGUID)
 	if errors.Is(err, directory.ErrNotFound) {
 		return "", "", false, nil
 	}
 	if err != nil {
 		return "", "", false, err
 	}
-	memberDN, err = r.client.DNOf(ctx, mGUID)
+	memberDN, err = c.DNOf(ctx, mGUID)
 	if errors.Is(err, directory.ErrNotFound) {
 		return g.DN, "", false, nil
 	}
@@ -138,12 +148,17 @@ func (r *DirectoryGroupMemberResource) current(ctx context.Context, id string) (
 func (r *DirectoryGroupMemberResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state directoryGroupMemberModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_group_member", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	groupDN, memberDN, ok, err := r.current(ctx, state.ID.ValueString())
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group_member", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	groupDN, memberDN, ok, err := r.current(ctx, c, state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read membership %q", state.ID.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to read membership %q", state.ID.ValueString()), err))
 		return
 	}
 	if !ok {
@@ -174,21 +189,28 @@ func (r *DirectoryGroupMemberResource) Update(ctx context.Context, req resource.
 func (r *DirectoryGroupMemberResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state directoryGroupMemberModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_group_member", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	groupDN, memberDN, ok, err := r.current(ctx, state.ID.ValueString())
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group_member", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	groupDN, memberDN, ok, err := r.current(ctx, c, state.ID.ValueString())
 	if err == nil && ok {
-		err = r.client.RemoveMember(ctx, groupDN, memberDN)
+		err = c.RemoveMember(ctx, groupDN, memberDN)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to remove %q from group %q", state.MemberDN.ValueString(),
-			state.GroupDN.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to remove %q from group %q", state.MemberDN.ValueString(),
+			state.GroupDN.ValueString()), err))
 	}
 }
 
 func (r *DirectoryGroupMemberResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !dirReady(r.client, "tenantops_directory_group_member", &resp.Diagnostics) {
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group_member", nil, 0, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	groupKey, memberKey, ok := strings.Cut(req.ID, "|")
@@ -197,20 +219,20 @@ func (r *DirectoryGroupMemberResource) ImportState(ctx context.Context, req reso
 			fmt.Sprintf("%q: expected <group>|<member>, each a DN, sAMAccountName or objectGUID", req.ID))
 		return
 	}
-	gGUID, err := r.client.Resolve(ctx, directory.KindGroup, groupKey)
+	gGUID, err := c.Resolve(ctx, directory.KindGroup, groupKey)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import membership %q", req.ID), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to import membership %q", req.ID), err))
 		return
 	}
-	mGUID, err := r.client.Resolve(ctx, directory.KindAny, memberKey)
+	mGUID, err := c.Resolve(ctx, directory.KindAny, memberKey)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import membership %q", req.ID), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to import membership %q", req.ID), err))
 		return
 	}
 	id := gGUID + "/" + mGUID
-	groupDN, memberDN, isMember, err := r.current(ctx, id)
+	groupDN, memberDN, isMember, err := r.current(ctx, c, id)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import membership %q", req.ID), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to import membership %q", req.ID), err))
 		return
 	}
 	if !isMember {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -17,6 +18,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/directory"
+	"github.com/tenantops/tenantops/provider/planmodifiers"
+	"github.com/tenantops/tenantops/provider/validators"
 )
 
 var (
@@ -29,25 +32,26 @@ func NewDirectoryGroupResource() resource.Resource { return &DirectoryGroupResou
 
 // DirectoryGroupResource manages an Active Directory group and, optionally,
 // its members.
-type DirectoryGroupResource struct{ client *directory.Client }
+type DirectoryGroupResource struct{ data *ProviderData }
 
 type directoryGroupModel struct {
-	ID             types.String `tfsdk:"id"`
-	DN             types.String `tfsdk:"dn"`
-	Name           types.String `tfsdk:"name"`
-	Path           types.String `tfsdk:"path"`
-	SAMAccountName types.String `tfsdk:"sam_account_name"`
-	Scope          types.String `tfsdk:"scope"`
-	Category       types.String `tfsdk:"category"`
-	Description    types.String `tfsdk:"description"`
-	Members        types.Set    `tfsdk:"members"`
+	ID             types.String   `tfsdk:"id"`
+	DN             types.String   `tfsdk:"dn"`
+	Name           types.String   `tfsdk:"name"`
+	Path           types.String   `tfsdk:"path"`
+	SAMAccountName types.String   `tfsdk:"sam_account_name"`
+	Scope          types.String   `tfsdk:"scope"`
+	Category       types.String   `tfsdk:"category"`
+	Description    types.String   `tfsdk:"description"`
+	Members        types.Set      `tfsdk:"members"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *DirectoryGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_directory_group"
 }
 
-func (r *DirectoryGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *DirectoryGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An Active Directory group. `members` lists member DNs; DNs that differ only in case or " +
 			"spacing name the same member and never show as a change. Leave `members` out to manage membership " +
@@ -69,7 +73,7 @@ func (r *DirectoryGroupResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"sam_account_name": schema.StringAttribute{
 				Optional: true, Computed: true,
 				MarkdownDescription: "Pre-Windows 2000 group name, unique in the domain. Defaults to `name` when the group is created.",
-				Validators:          samValidators(256),
+				Validators:          validators.SAMAccountName(256),
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"scope": schema.StringAttribute{
@@ -95,7 +99,7 @@ func (r *DirectoryGroupResource) Schema(_ context.Context, _ resource.SchemaRequ
 				MarkdownDescription: "DNs of the direct members (users, groups, computers). Written in any case or " +
 					"spacing. When omitted, membership is not managed by this resource and shows what AD holds.",
 				Validators:    dnSetValidators,
-				PlanModifiers: []planmodifier.Set{dnSetModifier{}, setplanmodifier.UseStateForUnknown()},
+				PlanModifiers: []planmodifier.Set{planmodifiers.DNSet(), setplanmodifier.UseStateForUnknown()},
 			},
 			// computed
 			"id": schema.StringAttribute{
@@ -109,11 +113,14 @@ func (r *DirectoryGroupResource) Schema(_ context.Context, _ resource.SchemaRequ
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
 func (r *DirectoryGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = configureDirectory(req, resp, "tenantops_directory_group")
+	r.data = configureResource(req, resp)
 }
 
 func (r *DirectoryGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -123,7 +130,12 @@ func (r *DirectoryGroupResource) ModifyPlan(ctx context.Context, req resource.Mo
 func (r *DirectoryGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan directoryGroupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_group", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := plan.Name.ValueString()
@@ -131,12 +143,12 @@ func (r *DirectoryGroupResource) Create(ctx context.Context, req resource.Create
 	if plan.SAMAccountName.IsUnknown() || sam == "" {
 		sam = name
 	}
-	g, err := r.client.CreateGroup(ctx, plan.Path.ValueString(), directory.Group{
+	g, err := c.CreateGroup(ctx, plan.Path.ValueString(), directory.Group{
 		Name: name, SAMAccountName: sam, Description: plan.Description.ValueString(),
 		Scope: plan.Scope.ValueString(), Category: plan.Category.ValueString(),
 	})
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create group %q", name), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to create group %q", name), err))
 		return
 	}
 	// Saved before membership is written: a failure below leaves a tainted
@@ -156,8 +168,8 @@ func (r *DirectoryGroupResource) Create(ctx context.Context, req resource.Create
 		if diags.HasError() {
 			return
 		}
-		if err := r.client.SetMembers(ctx, g.DN, g.Members, dns); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Unable to set members of group %q", name), dirErr(err))
+		if err := c.SetMembers(ctx, g.DN, g.Members, dns); err != nil {
+			resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to set members of group %q", name), err))
 			return
 		}
 		plan.Members = want
@@ -168,16 +180,21 @@ func (r *DirectoryGroupResource) Create(ctx context.Context, req resource.Create
 func (r *DirectoryGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state directoryGroupModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_group", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	g, err := r.client.GetGroup(ctx, state.ID.ValueString())
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	g, err := c.GetGroup(ctx, state.ID.ValueString())
 	if errors.Is(err, directory.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read group %q", state.ID.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to read group %q", state.ID.ValueString()), err))
 		return
 	}
 	resp.Diagnostics.Append(state.fromGroup(ctx, g)...)
@@ -188,26 +205,31 @@ func (r *DirectoryGroupResource) Update(ctx context.Context, req resource.Update
 	var plan, state directoryGroupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_group", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := plan.Name.ValueString()
-	dn, err := moveIfNeeded(ctx, r.client, state.DN.ValueString(), "CN",
+	dn, err := moveIfNeeded(ctx, c, state.DN.ValueString(), "CN",
 		state.Name.ValueString(), name, state.Path.ValueString(), plan.Path.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to rename or move group %q", state.DN.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to rename or move group %q", state.DN.ValueString()), err))
 		return
 	}
-	if err := r.client.UpdateGroup(ctx, dn, directory.Group{
+	if err := c.UpdateGroup(ctx, dn, directory.Group{
 		SAMAccountName: plan.SAMAccountName.ValueString(), Description: plan.Description.ValueString(),
 		Scope: plan.Scope.ValueString(), Category: plan.Category.ValueString(),
 	}); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update group %q", name), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to update group %q", name), err))
 		return
 	}
-	g, err := r.client.GetGroup(ctx, state.ID.ValueString())
+	g, err := c.GetGroup(ctx, state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read group %q", name), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to read group %q", name), err))
 		return
 	}
 	if dns, ok, diags := managedDNs(ctx, plan.Members); ok || diags.HasError() {
@@ -215,8 +237,8 @@ func (r *DirectoryGroupResource) Update(ctx context.Context, req resource.Update
 		if diags.HasError() {
 			return
 		}
-		if err := r.client.SetMembers(ctx, g.DN, g.Members, dns); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Unable to set members of group %q", name), dirErr(err))
+		if err := c.SetMembers(ctx, g.DN, g.Members, dns); err != nil {
+			resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to set members of group %q", name), err))
 			return
 		}
 	} else if s, err := dnSet(ctx, g.Members); err == nil {
@@ -232,14 +254,19 @@ func (r *DirectoryGroupResource) Update(ctx context.Context, req resource.Update
 func (r *DirectoryGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state directoryGroupModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_group", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	deleteByGUID(ctx, r.client, directory.KindGroup, state.ID.ValueString(), state.DN.ValueString(), false, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	deleteByGUID(ctx, c, directory.KindGroup, state.ID.ValueString(), state.DN.ValueString(), false, &resp.Diagnostics)
 }
 
 func (r *DirectoryGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	dirImport(ctx, r.client, directory.KindGroup, req, resp)
+	dirImport(ctx, r.data, "tenantops_directory_group", directory.KindGroup, req, resp)
 }
 
 // fromGroup refreshes the model from AD, keeping the user's spelling of the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -27,22 +28,23 @@ var (
 func NewDirectoryOUResource() resource.Resource { return &DirectoryOUResource{} }
 
 // DirectoryOUResource manages an Active Directory organizational unit.
-type DirectoryOUResource struct{ client *directory.Client }
+type DirectoryOUResource struct{ data *ProviderData }
 
 type directoryOUModel struct {
-	ID          types.String `tfsdk:"id"`
-	DN          types.String `tfsdk:"dn"`
-	Name        types.String `tfsdk:"name"`
-	Path        types.String `tfsdk:"path"`
-	Description types.String `tfsdk:"description"`
-	Recursive   types.Bool   `tfsdk:"recursive"`
+	ID          types.String   `tfsdk:"id"`
+	DN          types.String   `tfsdk:"dn"`
+	Name        types.String   `tfsdk:"name"`
+	Path        types.String   `tfsdk:"path"`
+	Description types.String   `tfsdk:"description"`
+	Recursive   types.Bool     `tfsdk:"recursive"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *DirectoryOUResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_directory_ou"
 }
 
-func (r *DirectoryOUResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *DirectoryOUResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An Active Directory organizational unit, typically the container of one tenant's " +
 			"groups and accounts. Renaming or moving it (`name`, `path`) is done in place with a modify-DN " +
@@ -84,11 +86,14 @@ func (r *DirectoryOUResource) Schema(_ context.Context, _ resource.SchemaRequest
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
 func (r *DirectoryOUResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = configureDirectory(req, resp, "tenantops_directory_ou")
+	r.data = configureResource(req, resp)
 }
 
 func (r *DirectoryOUResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -98,14 +103,19 @@ func (r *DirectoryOUResource) ModifyPlan(ctx context.Context, req resource.Modif
 func (r *DirectoryOUResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan directoryOUModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_ou", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	ou, err := r.client.CreateOU(ctx, plan.Path.ValueString(), directory.OU{
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_ou", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	ou, err := c.CreateOU(ctx, plan.Path.ValueString(), directory.OU{
 		Name: plan.Name.ValueString(), Description: plan.Description.ValueString(),
 	})
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create OU %q", plan.Name.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to create OU %q", plan.Name.ValueString()), err))
 		return
 	}
 	plan.ID = types.StringValue(ou.GUID)
@@ -116,16 +126,21 @@ func (r *DirectoryOUResource) Create(ctx context.Context, req resource.CreateReq
 func (r *DirectoryOUResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state directoryOUModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_ou", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	ou, err := r.client.GetOU(ctx, state.ID.ValueString())
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_ou", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	ou, err := c.GetOU(ctx, state.ID.ValueString())
 	if errors.Is(err, directory.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read OU %q", state.ID.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to read OU %q", state.ID.ValueString()), err))
 		return
 	}
 	p, err := keepPath(state.Path, ou.DN)
@@ -145,25 +160,30 @@ func (r *DirectoryOUResource) Update(ctx context.Context, req resource.UpdateReq
 	var plan, state directoryOUModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_ou", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_ou", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := plan.Name.ValueString()
-	dn, err := moveIfNeeded(ctx, r.client, state.DN.ValueString(), "OU",
+	dn, err := moveIfNeeded(ctx, c, state.DN.ValueString(), "OU",
 		state.Name.ValueString(), name, state.Path.ValueString(), plan.Path.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to rename or move OU %q", state.DN.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to rename or move OU %q", state.DN.ValueString()), err))
 		return
 	}
 	if !plan.Description.Equal(state.Description) {
-		if err := r.client.SetOUDescription(ctx, dn, plan.Description.ValueString()); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Unable to update OU %q", name), dirErr(err))
+		if err := c.SetOUDescription(ctx, dn, plan.Description.ValueString()); err != nil {
+			resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to update OU %q", name), err))
 			return
 		}
 	}
-	ou, err := r.client.GetOU(ctx, state.ID.ValueString())
+	ou, err := c.GetOU(ctx, state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read OU %q", name), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to read OU %q", name), err))
 		return
 	}
 	plan.ID, plan.DN = state.ID, types.StringValue(ou.DN)
@@ -173,14 +193,19 @@ func (r *DirectoryOUResource) Update(ctx context.Context, req resource.UpdateReq
 func (r *DirectoryOUResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state directoryOUModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_ou", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	deleteByGUID(ctx, r.client, directory.KindOU, state.ID.ValueString(), state.DN.ValueString(),
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_ou", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	deleteByGUID(ctx, c, directory.KindOU, state.ID.ValueString(), state.DN.ValueString(),
 		state.Recursive.ValueBool(), &resp.Diagnostics)
 }
 
 func (r *DirectoryOUResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	dirImport(ctx, r.client, directory.KindOU, req, resp)
+	dirImport(ctx, r.data, "tenantops_directory_ou", directory.KindOU, req, resp)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("recursive"), false)...)
 }

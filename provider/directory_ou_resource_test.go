@@ -211,7 +211,7 @@ provider "tenantops" {
 			},
 			{
 				Config:      e.providerConfigWith("not-the-password", e.DC.CAPEM) + ou,
-				ExpectError: regexp.MustCompile(`(?s)Unable to create OU "never".*Invalid Credentials`),
+				ExpectError: regexp.MustCompile(`(?s)Active Directory login failed.*Unable to create OU "never".*Invalid\s+Credentials`),
 			},
 		},
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -18,6 +19,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/directory"
+	"github.com/tenantops/tenantops/provider/planmodifiers"
+	"github.com/tenantops/tenantops/provider/validators"
 )
 
 var (
@@ -29,21 +32,22 @@ var (
 func NewDirectoryUserResource() resource.Resource { return &DirectoryUserResource{} }
 
 // DirectoryUserResource manages an Active Directory user account.
-type DirectoryUserResource struct{ client *directory.Client }
+type DirectoryUserResource struct{ data *ProviderData }
 
 type directoryUserModel struct {
-	ID                   types.String `tfsdk:"id"`
-	DN                   types.String `tfsdk:"dn"`
-	Name                 types.String `tfsdk:"name"`
-	Path                 types.String `tfsdk:"path"`
-	SAMAccountName       types.String `tfsdk:"sam_account_name"`
-	UserPrincipalName    types.String `tfsdk:"user_principal_name"`
-	DisplayName          types.String `tfsdk:"display_name"`
-	Description          types.String `tfsdk:"description"`
-	Enabled              types.Bool   `tfsdk:"enabled"`
-	PasswordNeverExpires types.Bool   `tfsdk:"password_never_expires"`
-	InitialPassword      types.String `tfsdk:"initial_password"`
-	Groups               types.Set    `tfsdk:"groups"`
+	ID                   types.String   `tfsdk:"id"`
+	DN                   types.String   `tfsdk:"dn"`
+	Name                 types.String   `tfsdk:"name"`
+	Path                 types.String   `tfsdk:"path"`
+	SAMAccountName       types.String   `tfsdk:"sam_account_name"`
+	UserPrincipalName    types.String   `tfsdk:"user_principal_name"`
+	DisplayName          types.String   `tfsdk:"display_name"`
+	Description          types.String   `tfsdk:"description"`
+	Enabled              types.Bool     `tfsdk:"enabled"`
+	PasswordNeverExpires types.Bool     `tfsdk:"password_never_expires"`
+	InitialPassword      types.String   `tfsdk:"initial_password"`
+	Groups               types.Set      `tfsdk:"groups"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
 var upnRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
@@ -52,7 +56,7 @@ func (r *DirectoryUserResource) Metadata(_ context.Context, req resource.Metadat
 	resp.TypeName = req.ProviderTypeName + "_directory_user"
 }
 
-func (r *DirectoryUserResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *DirectoryUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An Active Directory user account (service or admin account of a tenant). The password " +
 			"is set once, from `initial_password`, when the account is created (over the encrypted connection, as " +
@@ -74,7 +78,7 @@ func (r *DirectoryUserResource) Schema(_ context.Context, _ resource.SchemaReque
 			"sam_account_name": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Logon name (pre-Windows 2000), at most 20 characters, unique in the domain.",
-				Validators:          samValidators(20),
+				Validators:          validators.SAMAccountName(20),
 			},
 			// optional
 			"user_principal_name": schema.StringAttribute{
@@ -115,7 +119,7 @@ func (r *DirectoryUserResource) Schema(_ context.Context, _ resource.SchemaReque
 					"When omitted, group membership is not managed here. Do not also list the account in a " +
 					"`tenantops_directory_group`'s `members`.",
 				Validators:    dnSetValidators,
-				PlanModifiers: []planmodifier.Set{dnSetModifier{}, setplanmodifier.UseStateForUnknown()},
+				PlanModifiers: []planmodifier.Set{planmodifiers.DNSet(), setplanmodifier.UseStateForUnknown()},
 			},
 			// computed
 			"id": schema.StringAttribute{
@@ -129,11 +133,14 @@ func (r *DirectoryUserResource) Schema(_ context.Context, _ resource.SchemaReque
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
 func (r *DirectoryUserResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = configureDirectory(req, resp, "tenantops_directory_user")
+	r.data = configureResource(req, resp)
 }
 
 func (r *DirectoryUserResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -152,20 +159,28 @@ func (m directoryUserModel) toUser() directory.User {
 func (r *DirectoryUserResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan directoryUserModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_user", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_user", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := plan.SAMAccountName.ValueString()
-	u, err := r.client.CreateUser(ctx, plan.Path.ValueString(), plan.toUser(), plan.InitialPassword.ValueString())
+	u, err := c.CreateUser(ctx, plan.Path.ValueString(), plan.toUser(), plan.InitialPassword.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create user %q", name), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to create user %q", name), err))
 		return
 	}
 	// Saved before group membership is written: a failure below leaves a
 	// tainted resource that destroy removes.
 	plan.ID, plan.DN = types.StringValue(u.GUID), types.StringValue(u.DN)
 	want := plan.Groups
-	plan.Groups, _ = dnSet(ctx, u.Groups)
+	if plan.Groups, err = dnSet(ctx, u.Groups); err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create user %q", name), err.Error())
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -175,8 +190,8 @@ func (r *DirectoryUserResource) Create(ctx context.Context, req resource.CreateR
 		if diags.HasError() {
 			return
 		}
-		if err := r.client.SetUserGroups(ctx, u.DN, u.Groups, dns); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Unable to set groups of user %q", name), dirErr(err))
+		if err := c.SetUserGroups(ctx, u.DN, u.Groups, dns); err != nil {
+			resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to set groups of user %q", name), err))
 			return
 		}
 		plan.Groups = want
@@ -187,16 +202,21 @@ func (r *DirectoryUserResource) Create(ctx context.Context, req resource.CreateR
 func (r *DirectoryUserResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state directoryUserModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_user", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	u, err := r.client.GetUser(ctx, state.ID.ValueString())
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_user", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	u, err := c.GetUser(ctx, state.ID.ValueString())
 	if errors.Is(err, directory.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read user %q", state.ID.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to read user %q", state.ID.ValueString()), err))
 		return
 	}
 	resp.Diagnostics.Append(state.fromUser(ctx, u)...)
@@ -207,23 +227,28 @@ func (r *DirectoryUserResource) Update(ctx context.Context, req resource.UpdateR
 	var plan, state directoryUserModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_user", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_user", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := plan.SAMAccountName.ValueString()
-	dn, err := moveIfNeeded(ctx, r.client, state.DN.ValueString(), "CN",
+	dn, err := moveIfNeeded(ctx, c, state.DN.ValueString(), "CN",
 		state.Name.ValueString(), plan.Name.ValueString(), state.Path.ValueString(), plan.Path.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to rename or move user %q", state.DN.ValueString()), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to rename or move user %q", state.DN.ValueString()), err))
 		return
 	}
-	if err := r.client.UpdateUser(ctx, dn, plan.toUser()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update user %q", name), dirErr(err))
+	if err := c.UpdateUser(ctx, dn, plan.toUser()); err != nil {
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to update user %q", name), err))
 		return
 	}
-	u, err := r.client.GetUser(ctx, state.ID.ValueString())
+	u, err := c.GetUser(ctx, state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read user %q", name), dirErr(err))
+		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to read user %q", name), err))
 		return
 	}
 	if dns, ok, diags := managedDNs(ctx, plan.Groups); ok || diags.HasError() {
@@ -231,12 +256,13 @@ func (r *DirectoryUserResource) Update(ctx context.Context, req resource.UpdateR
 		if diags.HasError() {
 			return
 		}
-		if err := r.client.SetUserGroups(ctx, u.DN, u.Groups, dns); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Unable to set groups of user %q", name), dirErr(err))
+		if err := c.SetUserGroups(ctx, u.DN, u.Groups, dns); err != nil {
+			resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to set groups of user %q", name), err))
 			return
 		}
-	} else {
-		plan.Groups, _ = dnSet(ctx, u.Groups)
+	} else if plan.Groups, err = dnSet(ctx, u.Groups); err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update user %q", name), err.Error())
+		return
 	}
 	// initial_password is deliberately not applied: it only seeds new accounts.
 	plan.ID, plan.DN = state.ID, types.StringValue(u.DN)
@@ -246,14 +272,19 @@ func (r *DirectoryUserResource) Update(ctx context.Context, req resource.UpdateR
 func (r *DirectoryUserResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state directoryUserModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !dirReady(r.client, "tenantops_directory_user", &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	deleteByGUID(ctx, r.client, directory.KindUser, state.ID.ValueString(), state.DN.ValueString(), false, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_user", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	deleteByGUID(ctx, c, directory.KindUser, state.ID.ValueString(), state.DN.ValueString(), false, &resp.Diagnostics)
 }
 
 func (r *DirectoryUserResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	dirImport(ctx, r.client, directory.KindUser, req, resp)
+	dirImport(ctx, r.data, "tenantops_directory_user", directory.KindUser, req, resp)
 }
 
 // fromUser refreshes the model from AD (initial_password is kept as is).

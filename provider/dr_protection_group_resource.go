@@ -336,7 +336,7 @@ func (r *DRProtectionGroupResource) Delete(ctx context.Context, req resource.Del
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.zerto(&resp.Diagnostics)
+	c := r.zerto(ctx, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -354,10 +354,12 @@ func (r *DRProtectionGroupResource) Delete(ctx context.Context, req resource.Del
 }
 
 // zerto returns the Zerto client, or nil after recording why there is none.
-func (r *DRProtectionGroupResource) zerto(diags *diag.Diagnostics) *zerto.Client {
-	c, err := r.data.zertoClient("tenantops_dr_protection_group")
-	if err != nil {
-		diags.Append(backendDiag("Zerto is not configured", err))
+// The resource bounds its waits itself (see Create and Delete), so the
+// client comes without a timeout.
+func (r *DRProtectionGroupResource) zerto(ctx context.Context, diags *diag.Diagnostics) *zerto.Client {
+	_, cancel, c, ok := open(ctx, r.data, zertoBackend, "tenantops_dr_protection_group", nil, 0, diags)
+	cancel()
+	if !ok {
 		return nil
 	}
 	return c
@@ -367,13 +369,13 @@ func (r *DRProtectionGroupResource) zerto(diags *diag.Diagnostics) *zerto.Client
 // protected vApps are read from Cloud Director), or nils after recording
 // why they are missing.
 func (r *DRProtectionGroupResource) clients(ctx context.Context, diags *diag.Diagnostics) (*zerto.Client, *vcd.Client) {
-	c := r.zerto(diags)
+	c := r.zerto(ctx, diags)
 	if c == nil {
 		return nil, nil
 	}
-	vc, err := r.data.vcdClient(ctx, "tenantops_dr_protection_group")
-	if err != nil {
-		diags.Append(backendDiag("Cloud Director is not configured", err))
+	_, cancel, vc, ok := open(ctx, r.data, vcdBackend, "tenantops_dr_protection_group", nil, 0, diags)
+	cancel()
+	if !ok {
 		return nil, nil
 	}
 	return c, vc
@@ -381,7 +383,7 @@ func (r *DRProtectionGroupResource) clients(ctx context.Context, diags *diag.Dia
 
 // ImportState accepts a VPG name or a VPG identifier.
 func (r *DRProtectionGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	c := r.zerto(&resp.Diagnostics)
+	c := r.zerto(ctx, &resp.Diagnostics)
 	if c == nil {
 		return
 	}

@@ -64,11 +64,11 @@ func (d *DRSiteDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 	name := m.Name.ValueString()
 	fail := func(err error) {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read DR site %q", name), "Zerto: "+err.Error())
+		resp.Diagnostics.Append(zertoBackend.error(fmt.Sprintf("Unable to read DR site %q", name), err))
 	}
-	c, err := d.data.zertoClient("tenantops_dr_site")
-	if err != nil {
-		resp.Diagnostics.Append(backendDiag("Zerto is not configured", err))
+	ctx, cancel, c, ok := open(ctx, d.data, zertoBackend, "tenantops_dr_site", nil, 0, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	site, err := c.SiteByName(ctx, name)

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-
 	"github.com/tenantops/tenantops/internal/keycloak"
 )
 
@@ -22,17 +20,6 @@ func (d *ProviderData) keycloakClient(resource string) (*keycloak.Client, error)
 			Username: k.Username, Password: k.Password, TLS: k.TLS,
 		})
 	})
-}
-
-// keycloakFor is keycloakClient for CRUD methods: it reports the missing
-// block as a diagnostic and returns nil.
-func (d *ProviderData) keycloakFor(resource string, diags *diag.Diagnostics) *keycloak.Client {
-	kc, err := d.keycloakClient(resource)
-	if err != nil {
-		diags.Append(backendDiag("Keycloak is not configured", err))
-		return nil
-	}
-	return kc
 }
 
 // kcErr formats a Keycloak failure for a diagnostic detail.

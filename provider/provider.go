@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -173,107 +174,14 @@ func (p *TenantopsProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &ProviderData{}
 	env := envReader{diags: &resp.Diagnostics}
-
-	if m.VCD != nil || env.any("VCD") {
-		if m.VCD == nil {
-			m.VCD = &vcdModel{}
-		}
-		v := m.VCD
-		data.VCD = &VCDSettings{
-			URL:      env.str(v.URL, "VCD", "URL"),
-			User:     env.str(v.User, "VCD", "USER"),
-			Password: env.str(v.Password, "VCD", "PASSWORD"),
-			Org:      env.str(v.Org, "VCD", "ORG"),
-			APIToken: env.str(v.APIToken, "VCD", "API_TOKEN"),
-			TLS:      env.tls(v.tlsModel, "VCD"),
-		}
-		if data.VCD.Org == "" {
-			data.VCD.Org = "System"
-		}
-		requireAttr(resp, "vcd", "url", data.VCD.URL)
-		if data.VCD.APIToken == "" {
-			requireAttr(resp, "vcd", "user", data.VCD.User)
-			requireAttr(resp, "vcd", "password", data.VCD.Password)
-		}
-	}
-	if m.Keycloak != nil || env.any("KEYCLOAK") {
-		if m.Keycloak == nil {
-			m.Keycloak = &keycloakModel{}
-		}
-		k := m.Keycloak
-		data.Keycloak = &KeycloakSettings{
-			URL:          env.str(k.URL, "KEYCLOAK", "URL"),
-			Realm:        env.str(k.Realm, "KEYCLOAK", "REALM"),
-			ClientID:     env.str(k.ClientID, "KEYCLOAK", "CLIENT_ID"),
-			ClientSecret: env.str(k.ClientSecret, "KEYCLOAK", "CLIENT_SECRET"),
-			Username:     env.str(k.Username, "KEYCLOAK", "USERNAME"),
-			Password:     env.str(k.Password, "KEYCLOAK", "PASSWORD"),
-			TLS:          env.tls(k.tlsModel, "KEYCLOAK"),
-		}
-		if data.Keycloak.Realm == "" {
-			data.Keycloak.Realm = "master"
-		}
-		requireAttr(resp, "keycloak", "url", data.Keycloak.URL)
-		if data.Keycloak.ClientSecret == "" && data.Keycloak.Password == "" {
-			resp.Diagnostics.AddAttributeError(path.Root("keycloak"), "Missing Keycloak credentials",
-				"The keycloak block needs client_id and client_secret (client credentials) or username and password (password grant).")
-		}
-	}
-	if m.Directory != nil || env.any("DIRECTORY") {
-		if m.Directory == nil {
-			m.Directory = &directoryModel{}
-		}
-		d := m.Directory
-		data.Directory = &DirectorySettings{
-			URL:          env.str(d.URL, "DIRECTORY", "URL"),
-			BindDN:       env.str(d.BindDN, "DIRECTORY", "BIND_DN"),
-			BindPassword: env.str(d.BindPassword, "DIRECTORY", "BIND_PASSWORD"),
-			StartTLS:     env.boolean(d.StartTLS, "DIRECTORY", "START_TLS"),
-			TLS:          env.tls(d.tlsModel, "DIRECTORY"),
-		}
-		requireAttr(resp, "directory", "url", data.Directory.URL)
-		requireAttr(resp, "directory", "bind_dn", data.Directory.BindDN)
-		requireAttr(resp, "directory", "bind_password", data.Directory.BindPassword)
-	}
-	if m.SCIM != nil || env.any("SCIM") {
-		if m.SCIM == nil {
-			m.SCIM = &scimModel{}
-		}
-		s := m.SCIM
-		data.SCIM = &SCIMSettings{
-			URL:   env.str(s.URL, "SCIM", "URL"),
-			Token: env.str(s.Token, "SCIM", "TOKEN"),
-			TLS:   env.tls(s.tlsModel, "SCIM"),
-		}
-		requireAttr(resp, "scim", "url", data.SCIM.URL)
-	}
-	if m.Zerto != nil || env.any("ZERTO") {
-		if m.Zerto == nil {
-			m.Zerto = &zertoModel{}
-		}
-		z := m.Zerto
-		data.Zerto = &ZertoSettings{
-			URL:          env.str(z.URL, "ZERTO", "URL"),
-			ClientID:     env.str(z.ClientID, "ZERTO", "CLIENT_ID"),
-			ClientSecret: env.str(z.ClientSecret, "ZERTO", "CLIENT_SECRET"),
-			Username:     env.str(z.Username, "ZERTO", "USERNAME"),
-			Password:     env.str(z.Password, "ZERTO", "PASSWORD"),
-			AuthMode:     env.str(z.AuthMode, "ZERTO", "AUTH_MODE"),
-			TLS:          env.tls(z.tlsModel, "ZERTO"),
-		}
-		if data.Zerto.AuthMode == "" {
-			data.Zerto.AuthMode = "keycloak"
-			if data.Zerto.ClientID == "" && data.Zerto.Username != "" {
-				data.Zerto.AuthMode = "session"
-			}
-		}
-		requireAttr(resp, "zerto", "url", data.Zerto.URL)
-		if m := data.Zerto.AuthMode; m != "keycloak" && m != "session" {
-			resp.Diagnostics.AddAttributeError(path.Root("zerto").AtName("auth_mode"), "Invalid Zerto auth_mode",
-				`auth_mode must be "keycloak" or "session", got "`+m+`".`)
-		}
+	diags := &resp.Diagnostics
+	data := &ProviderData{
+		VCD:       vcdSettings(present(m.VCD, env, "VCD"), env, diags),
+		Keycloak:  keycloakSettings(present(m.Keycloak, env, "KEYCLOAK"), env, diags),
+		Directory: directorySettings(present(m.Directory, env, "DIRECTORY"), env, diags),
+		SCIM:      scimSettings(present(m.SCIM, env, "SCIM"), env, diags),
+		Zerto:     zertoSettings(present(m.Zerto, env, "ZERTO"), env, diags),
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -282,11 +190,125 @@ func (p *TenantopsProvider) Configure(ctx context.Context, req provider.Configur
 	resp.DataSourceData = data
 }
 
-func requireAttr(resp *provider.ConfigureResponse, block, attr, value string) {
+// present returns a backend block's model when the block is in the
+// configuration, an empty one when only its TENANTOPS_<BLOCK>_URL variable
+// is set, and nil when the backend is not configured at all.
+func present[T any](m *T, env envReader, block string) *T {
+	if m == nil && env.any(block) {
+		return new(T)
+	}
+	return m
+}
+
+func vcdSettings(v *vcdModel, env envReader, diags *diag.Diagnostics) *VCDSettings {
+	if v == nil {
+		return nil
+	}
+	s := &VCDSettings{
+		URL:      env.str(v.URL, "VCD", "URL"),
+		User:     env.str(v.User, "VCD", "USER"),
+		Password: env.str(v.Password, "VCD", "PASSWORD"),
+		Org:      env.str(v.Org, "VCD", "ORG"),
+		APIToken: env.str(v.APIToken, "VCD", "API_TOKEN"),
+		TLS:      env.tls(v.tlsModel, "VCD"),
+	}
+	if s.Org == "" {
+		s.Org = "System"
+	}
+	requireAttr(diags, "vcd", "url", s.URL)
+	if s.APIToken == "" {
+		requireAttr(diags, "vcd", "user", s.User)
+		requireAttr(diags, "vcd", "password", s.Password)
+	}
+	return s
+}
+
+func keycloakSettings(k *keycloakModel, env envReader, diags *diag.Diagnostics) *KeycloakSettings {
+	if k == nil {
+		return nil
+	}
+	s := &KeycloakSettings{
+		URL:          env.str(k.URL, "KEYCLOAK", "URL"),
+		Realm:        env.str(k.Realm, "KEYCLOAK", "REALM"),
+		ClientID:     env.str(k.ClientID, "KEYCLOAK", "CLIENT_ID"),
+		ClientSecret: env.str(k.ClientSecret, "KEYCLOAK", "CLIENT_SECRET"),
+		Username:     env.str(k.Username, "KEYCLOAK", "USERNAME"),
+		Password:     env.str(k.Password, "KEYCLOAK", "PASSWORD"),
+		TLS:          env.tls(k.tlsModel, "KEYCLOAK"),
+	}
+	if s.Realm == "" {
+		s.Realm = "master"
+	}
+	requireAttr(diags, "keycloak", "url", s.URL)
+	if s.ClientSecret == "" && s.Password == "" {
+		diags.AddAttributeError(path.Root("keycloak"), "Missing Keycloak credentials",
+			"The keycloak block needs client_id and client_secret (client credentials) or username and password (password grant).")
+	}
+	return s
+}
+
+func directorySettings(d *directoryModel, env envReader, diags *diag.Diagnostics) *DirectorySettings {
+	if d == nil {
+		return nil
+	}
+	s := &DirectorySettings{
+		URL:          env.str(d.URL, "DIRECTORY", "URL"),
+		BindDN:       env.str(d.BindDN, "DIRECTORY", "BIND_DN"),
+		BindPassword: env.str(d.BindPassword, "DIRECTORY", "BIND_PASSWORD"),
+		StartTLS:     env.boolean(d.StartTLS, "DIRECTORY", "START_TLS"),
+		TLS:          env.tls(d.tlsModel, "DIRECTORY"),
+	}
+	requireAttr(diags, "directory", "url", s.URL)
+	requireAttr(diags, "directory", "bind_dn", s.BindDN)
+	requireAttr(diags, "directory", "bind_password", s.BindPassword)
+	return s
+}
+
+func scimSettings(m *scimModel, env envReader, diags *diag.Diagnostics) *SCIMSettings {
+	if m == nil {
+		return nil
+	}
+	s := &SCIMSettings{
+		URL:   env.str(m.URL, "SCIM", "URL"),
+		Token: env.str(m.Token, "SCIM", "TOKEN"),
+		TLS:   env.tls(m.tlsModel, "SCIM"),
+	}
+	requireAttr(diags, "scim", "url", s.URL)
+	return s
+}
+
+func zertoSettings(z *zertoModel, env envReader, diags *diag.Diagnostics) *ZertoSettings {
+	if z == nil {
+		return nil
+	}
+	s := &ZertoSettings{
+		URL:          env.str(z.URL, "ZERTO", "URL"),
+		ClientID:     env.str(z.ClientID, "ZERTO", "CLIENT_ID"),
+		ClientSecret: env.str(z.ClientSecret, "ZERTO", "CLIENT_SECRET"),
+		Username:     env.str(z.Username, "ZERTO", "USERNAME"),
+		Password:     env.str(z.Password, "ZERTO", "PASSWORD"),
+		AuthMode:     env.str(z.AuthMode, "ZERTO", "AUTH_MODE"),
+		TLS:          env.tls(z.tlsModel, "ZERTO"),
+	}
+	if s.AuthMode == "" {
+		s.AuthMode = "keycloak"
+		if s.ClientID == "" && s.Username != "" {
+			s.AuthMode = "session"
+		}
+	}
+	requireAttr(diags, "zerto", "url", s.URL)
+	if m := s.AuthMode; m != "keycloak" && m != "session" {
+		diags.AddAttributeError(path.Root("zerto").AtName("auth_mode"), "Invalid Zerto auth_mode",
+			`auth_mode must be "keycloak" or "session", got "`+m+`".`)
+	}
+	return s
+}
+
+func requireAttr(diags *diag.Diagnostics, block, attr, value string) {
 	if value != "" {
 		return
 	}
-	resp.Diagnostics.AddAttributeError(path.Root(block).AtName(attr), "Missing "+block+"."+attr,
+	diags.AddAttributeError(path.Root(block).AtName(attr), "Missing "+block+"."+attr,
 		"The "+block+" block needs "+attr+" (or the environment variable TENANTOPS_"+envName(block)+"_"+envName(attr)+").")
 }
 

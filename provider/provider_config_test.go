@@ -149,7 +149,7 @@ func TestCloudDirectorLoginFailureIsNotMissingConfiguration(t *testing.T) {
 	d := &ProviderData{VCD: &VCDSettings{URL: s.URL, User: "admin", Password: password, Org: "System",
 		TLS: tlsutil.Options{CAPEM: s.CAPEM}}}
 	var diags diag.Diagnostics
-	_, cancel, _, ok := d.vcdCall(context.Background(), "tenantops_tenant", nil, 0, &diags)
+	_, cancel, _, ok := open(context.Background(), d, vcdBackend, "tenantops_tenant", nil, 0, &diags)
 	cancel()
 	if ok || !diags.HasError() {
 		t.Fatal("a wrong password was accepted")
@@ -162,7 +162,7 @@ func TestCloudDirectorLoginFailureIsNotMissingConfiguration(t *testing.T) {
 	}
 
 	diags = nil
-	_, cancel, _, _ = (&ProviderData{}).vcdCall(context.Background(), "tenantops_tenant", nil, 0, &diags)
+	_, cancel, _, _ = open(context.Background(), &ProviderData{}, vcdBackend, "tenantops_tenant", nil, 0, &diags)
 	cancel()
 	if !diags.HasError() || diags.Errors()[0].Summary() != "Cloud Director is not configured" {
 		t.Fatalf("missing block: %v", diags)

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
@@ -89,46 +88,25 @@ func client[T any](d *ProviderData, key string, mk func() (T, error)) (T, error)
 
 // configureResource does the checked type assertion every resource needs.
 func configureResource(req resource.ConfigureRequest, resp *resource.ConfigureResponse) *ProviderData {
-	if req.ProviderData == nil {
-		return nil
-	}
-	d, ok := req.ProviderData.(*ProviderData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *provider.ProviderData, got %T. Please report this issue.", req.ProviderData))
-		return nil
-	}
-	return d
+	return providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 // configureDataSource is configureResource for data sources.
 func configureDataSource(req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) *ProviderData {
-	if req.ProviderData == nil {
+	return providerDataOf(req.ProviderData, &resp.Diagnostics)
+}
+
+// providerDataOf is the checked type assertion of what the provider's
+// Configure handed over; nil before the provider is configured.
+func providerDataOf(v any, diags *diag.Diagnostics) *ProviderData {
+	if v == nil {
 		return nil
 	}
-	d, ok := req.ProviderData.(*ProviderData)
+	d, ok := v.(*ProviderData)
 	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *provider.ProviderData, got %T. Please report this issue.", req.ProviderData))
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *provider.ProviderData, got %T. Please report this issue.", v))
 		return nil
 	}
 	return d
-}
-
-// backendDiag turns a client-accessor error into a diagnostic.
-func backendDiag(summary string, err error) diag.Diagnostic {
-	return diag.NewErrorDiagnostic(summary, err.Error())
-}
-
-// clientDiag turns a client accessor's error for system into a
-// diagnostic that says what happened: a missing block is "not
-// configured"; anything else is a login that failed (wrong credentials,
-// an unreachable or untrusted server, a bad URL), with the client's own
-// message, which never holds the credentials.
-func clientDiag(system string, err error) diag.Diagnostic {
-	var missing missingBlockError
-	if errors.As(err, &missing) {
-		return backendDiag(system+" is not configured", err)
-	}
-	return backendDiag(system+" login failed", err)
 }

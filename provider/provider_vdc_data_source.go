@@ -61,9 +61,9 @@ func (d *ProviderVDCDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c, err := d.data.vcdClient(ctx, "tenantops_provider_vdc")
-	if err != nil {
-		resp.Diagnostics.Append(clientDiag("Cloud Director", err))
+	ctx, cancel, c, ok := open(ctx, d.data, vcdBackend, "tenantops_provider_vdc", nil, 0, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := m.Name.ValueString()
@@ -74,7 +74,7 @@ func (d *ProviderVDCDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read provider VDC %q", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read provider VDC %q", name), err))
 		return
 	}
 	m.ID = types.StringValue(p.ID)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/scim"
@@ -28,17 +27,6 @@ func (d *ProviderData) scimClient(resource string) (*scim.Client, error) {
 		}
 		return scim.New(scim.Options{URL: s.URL, Token: s.Token, HTTPClient: hc})
 	})
-}
-
-// scimClientDiag is scimClient for CRUD methods: nil plus a diagnostic
-// naming the missing block when the backend is not configured.
-func (d *ProviderData) scimClientDiag(resource string, diags *diag.Diagnostics) *scim.Client {
-	c, err := d.scimClient(resource)
-	if err != nil {
-		diags.Append(backendDiag("SCIM not configured", err))
-		return nil
-	}
-	return c
 }
 
 // scimImport resolves an import ID: "<prefix>:<name>" is looked up with

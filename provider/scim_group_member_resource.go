@@ -7,7 +7,9 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -30,16 +32,17 @@ type SCIMGroupMemberResource struct {
 }
 
 type scimGroupMemberModel struct {
-	ID      types.String `tfsdk:"id"`
-	GroupID types.String `tfsdk:"group_id"`
-	UserID  types.String `tfsdk:"user_id"`
+	ID       types.String   `tfsdk:"id"`
+	GroupID  types.String   `tfsdk:"group_id"`
+	UserID   types.String   `tfsdk:"user_id"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *SCIMGroupMemberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_scim_group_member"
 }
 
-func (r *SCIMGroupMemberResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *SCIMGroupMemberResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	key := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Required: true, MarkdownDescription: desc,
 			Validators:    []validator.String{stringvalidator.LengthAtLeast(1), stringvalidator.RegexMatches(regexp.MustCompile(`^[^/]+$`), "must not contain \"/\"")},
@@ -57,6 +60,9 @@ func (r *SCIMGroupMemberResource) Schema(_ context.Context, _ resource.SchemaReq
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`<group_id>/<user_id>`.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
+		},
 	}
 }
 
@@ -70,13 +76,14 @@ func (r *SCIMGroupMemberResource) Create(ctx context.Context, req resource.Creat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_group_member", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group_member", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	g, u := plan.GroupID.ValueString(), plan.UserID.ValueString()
 	if err := c.AddMembers(ctx, g, u); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to add user %q to SCIM group %q", u, g), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to add user %q to SCIM group %q", u, g), err))
 		return
 	}
 	plan.ID = types.StringValue(g + "/" + u)
@@ -89,8 +96,9 @@ func (r *SCIMGroupMemberResource) Read(ctx context.Context, req resource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_group_member", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group_member", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	g, err := c.GetGroup(ctx, state.GroupID.ValueString())
@@ -99,7 +107,7 @@ func (r *SCIMGroupMemberResource) Read(ctx context.Context, req resource.ReadReq
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read SCIM group %q", state.GroupID.ValueString()), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to read SCIM group %q", state.GroupID.ValueString()), err))
 		return
 	}
 	if !g.HasMember(state.UserID.ValueString()) {
@@ -123,14 +131,15 @@ func (r *SCIMGroupMemberResource) Delete(ctx context.Context, req resource.Delet
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_group_member", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group_member", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	g, u := state.GroupID.ValueString(), state.UserID.ValueString()
 	err := c.RemoveMembers(ctx, g, u)
 	if err != nil && !errors.Is(err, scim.ErrNotFound) {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to remove user %q from SCIM group %q", u, g), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to remove user %q from SCIM group %q", u, g), err))
 	}
 }
 
@@ -142,5 +151,7 @@ func (r *SCIMGroupMemberResource) ImportState(ctx context.Context, req resource.
 		return
 	}
 	m := scimGroupMemberModel{ID: types.StringValue(req.ID), GroupID: types.StringValue(g), UserID: types.StringValue(u)}
+	// A fresh model: the timeouts block is not configured yet (null).
+	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &m.Timeouts)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -29,18 +31,19 @@ type SCIMGroupResource struct {
 }
 
 type scimGroupModel struct {
-	ID          types.String `tfsdk:"id"`
-	DisplayName types.String `tfsdk:"display_name"`
-	ExternalID  types.String `tfsdk:"external_id"`
-	Members     types.Set    `tfsdk:"members"`
-	Version     types.String `tfsdk:"version"`
+	ID          types.String   `tfsdk:"id"`
+	DisplayName types.String   `tfsdk:"display_name"`
+	ExternalID  types.String   `tfsdk:"external_id"`
+	Members     types.Set      `tfsdk:"members"`
+	Version     types.String   `tfsdk:"version"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *SCIMGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_scim_group"
 }
 
-func (r *SCIMGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *SCIMGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A group on a SCIM 2.0 service provider. When `members` is set, this resource owns the " +
@@ -67,6 +70,9 @@ func (r *SCIMGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"version": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "Resource version (`meta.version` / ETag) last seen; sent as `If-Match` on changes."},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
@@ -80,8 +86,9 @@ func (r *SCIMGroupResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_group", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	g := &scim.Group{DisplayName: plan.DisplayName.ValueString(), ExternalID: plan.ExternalID.ValueString()}
@@ -93,7 +100,7 @@ func (r *SCIMGroupResource) Create(ctx context.Context, req resource.CreateReque
 	g.Members = scimMembers(members)
 	created, err := c.CreateGroup(ctx, g)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create SCIM group %q", g.DisplayName), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to create SCIM group %q", g.DisplayName), err))
 		return
 	}
 	plan.ID = types.StringValue(created.ID)
@@ -107,8 +114,9 @@ func (r *SCIMGroupResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_group", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	g, err := c.GetGroup(ctx, state.ID.ValueString())
@@ -117,7 +125,7 @@ func (r *SCIMGroupResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read SCIM group %q", state.DisplayName.ValueString()), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to read SCIM group %q", state.DisplayName.ValueString()), err))
 		return
 	}
 	state.from(g, !state.Members.IsNull())
@@ -132,14 +140,15 @@ func (r *SCIMGroupResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	resp.State.Raw = req.State.Raw
-	c := r.data.scimClientDiag("tenantops_scim_group", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	summary := fmt.Sprintf("Unable to update SCIM group %q", state.DisplayName.ValueString())
 	cur, err := c.GetGroup(ctx, state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(summary, scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(summary, err))
 		return
 	}
 	manage := !plan.Members.IsNull()
@@ -154,7 +163,7 @@ func (r *SCIMGroupResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	updated, _, err := c.UpdateGroup(ctx, cur, next, state.Version.ValueString(), manage)
 	if err != nil {
-		resp.Diagnostics.AddError(summary, scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(summary, err))
 		return
 	}
 	plan.ID = state.ID
@@ -168,28 +177,32 @@ func (r *SCIMGroupResource) Delete(ctx context.Context, req resource.DeleteReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_group", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	if err := c.DeleteGroup(ctx, state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete SCIM group %q", state.DisplayName.ValueString()), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to delete SCIM group %q", state.DisplayName.ValueString()), err))
 	}
 }
 
 func (r *SCIMGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	c := r.data.scimClientDiag("tenantops_scim_group", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", nil, 0, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	g, err := scimImport(ctx, req.ID, "displayName", c.FindGroupByName, c.GetGroup)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import SCIM group %q", req.ID), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to import SCIM group %q", req.ID), err))
 		return
 	}
 	var m scimGroupModel
 	// An imported group with members takes ownership of its member list.
 	m.from(g, len(g.Members) > 0)
+	// A fresh model: the timeouts block is not configured yet (null).
+	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &m.Timeouts)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

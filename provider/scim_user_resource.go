@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -18,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/scim"
+	"github.com/tenantops/tenantops/provider/validators"
 )
 
 var _ resource.ResourceWithImportState = &SCIMUserResource{}
@@ -31,19 +34,20 @@ type SCIMUserResource struct {
 }
 
 type scimUserModel struct {
-	ID             types.String `tfsdk:"id"`
-	UserName       types.String `tfsdk:"user_name"`
-	GivenName      types.String `tfsdk:"given_name"`
-	FamilyName     types.String `tfsdk:"family_name"`
-	DisplayName    types.String `tfsdk:"display_name"`
-	Emails         types.List   `tfsdk:"emails"`
-	Active         types.Bool   `tfsdk:"active"`
-	ExternalID     types.String `tfsdk:"external_id"`
-	EmployeeNumber types.String `tfsdk:"employee_number"`
-	Department     types.String `tfsdk:"department"`
-	Organization   types.String `tfsdk:"organization"`
-	ManagerID      types.String `tfsdk:"manager_id"`
-	Version        types.String `tfsdk:"version"`
+	ID             types.String   `tfsdk:"id"`
+	UserName       types.String   `tfsdk:"user_name"`
+	GivenName      types.String   `tfsdk:"given_name"`
+	FamilyName     types.String   `tfsdk:"family_name"`
+	DisplayName    types.String   `tfsdk:"display_name"`
+	Emails         types.List     `tfsdk:"emails"`
+	Active         types.Bool     `tfsdk:"active"`
+	ExternalID     types.String   `tfsdk:"external_id"`
+	EmployeeNumber types.String   `tfsdk:"employee_number"`
+	Department     types.String   `tfsdk:"department"`
+	Organization   types.String   `tfsdk:"organization"`
+	ManagerID      types.String   `tfsdk:"manager_id"`
+	Version        types.String   `tfsdk:"version"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
 }
 
 type scimEmailModel struct {
@@ -60,7 +64,7 @@ func (r *SCIMUserResource) Metadata(_ context.Context, req resource.MetadataRequ
 	resp.TypeName = req.ProviderTypeName + "_scim_user"
 }
 
-func (r *SCIMUserResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *SCIMUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A user on a SCIM 2.0 service provider (RFC 7643 `User` with the enterprise extension). " +
@@ -83,7 +87,7 @@ func (r *SCIMUserResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "E-mail addresses, in order. At most one should be `primary`.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"value": schema.StringAttribute{Required: true, Validators: []validator.String{emailValidator{}},
+					"value": schema.StringAttribute{Required: true, Validators: []validator.String{validators.Email()},
 						MarkdownDescription: "The address, plain (`alice@acme.example`, no display name)."},
 					"type": schema.StringAttribute{Optional: true, MarkdownDescription: "Label: `work`, `home` or `other`.",
 						Validators: []validator.String{stringvalidator.OneOf("work", "home", "other")}},
@@ -106,6 +110,9 @@ func (r *SCIMUserResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"version": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "Resource version (`meta.version` / ETag) last seen; sent as `If-Match` on changes."},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
@@ -119,8 +126,9 @@ func (r *SCIMUserResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_user", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := plan.UserName.ValueString()
@@ -135,7 +143,7 @@ func (r *SCIMUserResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	created, err := c.CreateUser(ctx, u)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create SCIM user %q", name), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to create SCIM user %q", name), err))
 		return
 	}
 	plan.ID = types.StringValue(created.ID)
@@ -149,8 +157,9 @@ func (r *SCIMUserResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_user", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	u, err := c.GetUser(ctx, state.ID.ValueString())
@@ -159,7 +168,7 @@ func (r *SCIMUserResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read SCIM user %q", state.UserName.ValueString()), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to read SCIM user %q", state.UserName.ValueString()), err))
 		return
 	}
 	resp.Diagnostics.Append(state.from(u)...)
@@ -175,14 +184,15 @@ func (r *SCIMUserResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	// A failed update leaves the prior state, not the plan.
 	resp.State.Raw = req.State.Raw
-	c := r.data.scimClientDiag("tenantops_scim_user", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	summary := fmt.Sprintf("Unable to update SCIM user %q", state.UserName.ValueString())
 	cur, err := c.GetUser(ctx, state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(summary, scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(summary, err))
 		return
 	}
 	next := *cur
@@ -198,7 +208,7 @@ func (r *SCIMUserResource) Update(ctx context.Context, req resource.UpdateReques
 	// made by someone else since the refresh is not silently overwritten.
 	updated, _, err := c.UpdateUser(ctx, cur, &next, state.Version.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(summary, scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(summary, err))
 		return
 	}
 	plan.ID = state.ID
@@ -212,28 +222,32 @@ func (r *SCIMUserResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.scimClientDiag("tenantops_scim_user", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	if err := c.DeleteUser(ctx, state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete SCIM user %q", state.UserName.ValueString()), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to delete SCIM user %q", state.UserName.ValueString()), err))
 	}
 }
 
 func (r *SCIMUserResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	c := r.data.scimClientDiag("tenantops_scim_user", &resp.Diagnostics)
-	if c == nil {
+	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", nil, 0, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	u, err := scimImport(ctx, req.ID, "userName", c.FindUserByName, c.GetUser)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import SCIM user %q", req.ID), scimErr(err))
+		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to import SCIM user %q", req.ID), err))
 		return
 	}
 	var m scimUserModel
 	m.Emails = types.ListNull(types.ObjectType{AttrTypes: scimEmailAttrTypes})
 	resp.Diagnostics.Append(m.from(u)...)
+	// A fresh model: the timeouts block is not configured yet (null).
+	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &m.Timeouts)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -19,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/keycloak"
+	"github.com/tenantops/tenantops/provider/validators"
 )
 
 var (
@@ -33,19 +36,20 @@ func NewSSOClientResource() resource.Resource { return &SSOClientResource{} }
 type SSOClientResource struct{ data *ProviderData }
 
 type ssoClientModel struct {
-	ID                        types.String `tfsdk:"id"`
-	Realm                     types.String `tfsdk:"realm"`
-	ClientID                  types.String `tfsdk:"client_id"`
-	Name                      types.String `tfsdk:"name"`
-	Description               types.String `tfsdk:"description"`
-	Enabled                   types.Bool   `tfsdk:"enabled"`
-	PublicClient              types.Bool   `tfsdk:"public_client"`
-	StandardFlowEnabled       types.Bool   `tfsdk:"standard_flow_enabled"`
-	DirectAccessGrantsEnabled types.Bool   `tfsdk:"direct_access_grants_enabled"`
-	ServiceAccountsEnabled    types.Bool   `tfsdk:"service_accounts_enabled"`
-	RedirectURIs              types.Set    `tfsdk:"redirect_uris"`
-	WebOrigins                types.Set    `tfsdk:"web_origins"`
-	ClientSecret              types.String `tfsdk:"client_secret"`
+	ID                        types.String   `tfsdk:"id"`
+	Realm                     types.String   `tfsdk:"realm"`
+	ClientID                  types.String   `tfsdk:"client_id"`
+	Name                      types.String   `tfsdk:"name"`
+	Description               types.String   `tfsdk:"description"`
+	Enabled                   types.Bool     `tfsdk:"enabled"`
+	PublicClient              types.Bool     `tfsdk:"public_client"`
+	StandardFlowEnabled       types.Bool     `tfsdk:"standard_flow_enabled"`
+	DirectAccessGrantsEnabled types.Bool     `tfsdk:"direct_access_grants_enabled"`
+	ServiceAccountsEnabled    types.Bool     `tfsdk:"service_accounts_enabled"`
+	RedirectURIs              types.Set      `tfsdk:"redirect_uris"`
+	WebOrigins                types.Set      `tfsdk:"web_origins"`
+	ClientSecret              types.String   `tfsdk:"client_secret"`
+	Timeouts                  timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *SSOClientResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -54,7 +58,7 @@ func (r *SSOClientResource) Metadata(_ context.Context, req resource.MetadataReq
 
 func ssoEmptyStringSet() types.Set { return types.SetValueMust(types.StringType, []attr.Value{}) }
 
-func (r *SSOClientResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *SSOClientResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An OpenID Connect client in a tenant realm, e.g. for the tenant portal. A confidential " +
@@ -85,7 +89,7 @@ func (r *SSOClientResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 				MarkdownDescription: "Client credentials grant (confidential clients only). Default `false`."},
 			"redirect_uris": schema.SetAttribute{ElementType: types.StringType, Optional: true, Computed: true,
 				Default:             setdefault.StaticValue(ssoEmptyStringSet()),
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(redirectURIValidator{})},
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(validators.RedirectURI())},
 				MarkdownDescription: "Valid redirect URIs, e.g. `https://portal.example.com/callback`; `*` wildcards as Keycloak allows, a path relative to the root URL, or a native app's custom scheme. No fragment (`#`), no `javascript:` or `data:`."},
 			"web_origins": schema.SetAttribute{ElementType: types.StringType, Optional: true, Computed: true,
 				Default:             setdefault.StaticValue(ssoEmptyStringSet()),
@@ -96,6 +100,9 @@ func (r *SSOClientResource) Schema(_ context.Context, _ resource.SchemaRequest, 
 			"client_secret": schema.StringAttribute{Computed: true, Sensitive: true,
 				MarkdownDescription: "Secret of a confidential client (empty for a public client).",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
 }
@@ -127,15 +134,19 @@ func (r *SSOClientResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_client", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_client", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	realm, cid := plan.Realm.ValueString(), plan.ClientID.ValueString()
-	want := plan.toClient(ctx)
+	want := plan.toClient(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	id, err := kc.CreateClient(ctx, realm, want)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create client %q in realm %q", cid, realm), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to create client %q in realm %q", cid, realm), err))
 		return
 	}
 	plan.ID = types.StringValue(id)
@@ -144,7 +155,7 @@ func (r *SSOClientResource) Create(ctx context.Context, req resource.CreateReque
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("client_id"), plan.ClientID)...)
 	got, err := kc.GetClient(ctx, realm, id)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read client %q in realm %q", cid, realm), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to read client %q in realm %q", cid, realm), err))
 		return
 	}
 	resp.Diagnostics.Append(plan.fromClient(ctx, got)...)
@@ -157,8 +168,9 @@ func (r *SSOClientResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_client", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_client", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	realm := state.Realm.ValueString()
@@ -168,7 +180,7 @@ func (r *SSOClientResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read client %q in realm %q", state.ClientID.ValueString(), realm), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to read client %q in realm %q", state.ClientID.ValueString(), realm), err))
 		return
 	}
 	resp.Diagnostics.Append(state.fromClient(ctx, got)...)
@@ -181,19 +193,23 @@ func (r *SSOClientResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_client", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_client", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	realm, cid := plan.Realm.ValueString(), plan.ClientID.ValueString()
-	want := plan.toClient(ctx)
+	want := plan.toClient(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if err := kc.UpdateClient(ctx, realm, want); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update client %q in realm %q", cid, realm), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to update client %q in realm %q", cid, realm), err))
 		return
 	}
 	got, err := kc.GetClient(ctx, realm, want.ID)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read client %q in realm %q", cid, realm), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to read client %q in realm %q", cid, realm), err))
 		return
 	}
 	resp.Diagnostics.Append(plan.fromClient(ctx, got)...)
@@ -206,12 +222,13 @@ func (r *SSOClientResource) Delete(ctx context.Context, req resource.DeleteReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_client", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_client", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	if err := kc.DeleteClient(ctx, state.Realm.ValueString(), state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete client %q in realm %q", state.ClientID.ValueString(), state.Realm.ValueString()), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to delete client %q in realm %q", state.ClientID.ValueString(), state.Realm.ValueString()), err))
 	}
 }
 
@@ -220,13 +237,14 @@ func (r *SSOClientResource) ImportState(ctx context.Context, req resource.Import
 	if !ok {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_client", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_client", nil, 0, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	got, err := kc.FindClient(ctx, realm, cid)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import client %q in realm %q", cid, realm), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to import client %q in realm %q", cid, realm), err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), got.ID)...)
@@ -234,7 +252,7 @@ func (r *SSOClientResource) ImportState(ctx context.Context, req resource.Import
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("client_id"), cid)...)
 }
 
-func (m ssoClientModel) toClient(ctx context.Context) keycloak.OIDCClient {
+func (m ssoClientModel) toClient(ctx context.Context, diags *diag.Diagnostics) keycloak.OIDCClient {
 	return keycloak.OIDCClient{
 		ID:                        m.ID.ValueString(),
 		ClientID:                  m.ClientID.ValueString(),
@@ -245,8 +263,8 @@ func (m ssoClientModel) toClient(ctx context.Context) keycloak.OIDCClient {
 		StandardFlowEnabled:       m.StandardFlowEnabled.ValueBool(),
 		DirectAccessGrantsEnabled: m.DirectAccessGrantsEnabled.ValueBool(),
 		ServiceAccountsEnabled:    m.ServiceAccountsEnabled.ValueBool(),
-		RedirectURIs:              ssoSetStrings(ctx, m.RedirectURIs),
-		WebOrigins:                ssoSetStrings(ctx, m.WebOrigins),
+		RedirectURIs:              ssoSetStrings(ctx, m.RedirectURIs, diags),
+		WebOrigins:                ssoSetStrings(ctx, m.WebOrigins, diags),
 	}
 }
 

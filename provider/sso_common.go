@@ -26,12 +26,14 @@ func ssoSplitImportID(id, what string, resp *resource.ImportStateResponse) (stri
 
 type ssoDiags = diag.Diagnostics
 
-func ssoSetStrings(ctx context.Context, s types.Set) []string {
+// ssoSetStrings returns a set's strings (none for a null or unknown set),
+// adding to diags when the set does not hold strings.
+func ssoSetStrings(ctx context.Context, s types.Set, diags *diag.Diagnostics) []string {
 	out := []string{}
 	if s.IsNull() || s.IsUnknown() {
 		return out
 	}
-	_ = s.ElementsAs(ctx, &out, false)
+	diags.Append(s.ElementsAs(ctx, &out, false)...)
 	return out
 }
 

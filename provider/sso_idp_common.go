@@ -61,13 +61,14 @@ type ssoIdP struct {
 	kind     string // "OIDC" or "SAML", for messages
 }
 
-func (b ssoIdP) create(ctx context.Context, realm string, p keycloak.IdentityProvider, state *tfsdk.State, diags *diag.Diagnostics) (*keycloak.IdentityProvider, bool) {
-	kc := b.data.keycloakFor(b.typeName, diags)
-	if kc == nil {
+func (b ssoIdP) create(ctx context.Context, timeout timeoutFunc, realm string, p keycloak.IdentityProvider, state *tfsdk.State, diags *diag.Diagnostics) (*keycloak.IdentityProvider, bool) {
+	ctx, cancel, kc, ok := open(ctx, b.data, keycloakBackend, b.typeName, timeout, identityTimeout, diags)
+	defer cancel()
+	if !ok {
 		return nil, false
 	}
 	if err := kc.CreateIdentityProvider(ctx, realm, p); err != nil {
-		diags.AddError(fmt.Sprintf("Unable to create %s identity provider %q in realm %q", b.kind, p.Alias, realm), kcErr(err))
+		diags.Append(keycloakBackend.error(fmt.Sprintf("Unable to create %s identity provider %q in realm %q", b.kind, p.Alias, realm), err))
 		return nil, false
 	}
 	diags.Append(state.SetAttribute(ctx, path.Root("id"), realm+"/"+p.Alias)...)
@@ -79,16 +80,17 @@ func (b ssoIdP) create(ctx context.Context, realm string, p keycloak.IdentityPro
 func (b ssoIdP) get(ctx context.Context, kc *keycloak.Client, realm, alias string, diags *diag.Diagnostics) (*keycloak.IdentityProvider, bool) {
 	got, err := kc.GetIdentityProvider(ctx, realm, alias)
 	if err != nil {
-		diags.AddError(fmt.Sprintf("Unable to read %s identity provider %q in realm %q", b.kind, alias, realm), kcErr(err))
+		diags.Append(keycloakBackend.error(fmt.Sprintf("Unable to read %s identity provider %q in realm %q", b.kind, alias, realm), err))
 		return nil, false
 	}
 	return got, true
 }
 
 // read returns nil, true when the provider is gone (drop it from state).
-func (b ssoIdP) read(ctx context.Context, realm, alias string, diags *diag.Diagnostics) (*keycloak.IdentityProvider, bool) {
-	kc := b.data.keycloakFor(b.typeName, diags)
-	if kc == nil {
+func (b ssoIdP) read(ctx context.Context, timeout timeoutFunc, realm, alias string, diags *diag.Diagnostics) (*keycloak.IdentityProvider, bool) {
+	ctx, cancel, kc, ok := open(ctx, b.data, keycloakBackend, b.typeName, timeout, identityTimeout, diags)
+	defer cancel()
+	if !ok {
 		return nil, false
 	}
 	got, err := kc.GetIdentityProvider(ctx, realm, alias)
@@ -96,7 +98,7 @@ func (b ssoIdP) read(ctx context.Context, realm, alias string, diags *diag.Diagn
 		return nil, true
 	}
 	if err != nil {
-		diags.AddError(fmt.Sprintf("Unable to read %s identity provider %q in realm %q", b.kind, alias, realm), kcErr(err))
+		diags.Append(keycloakBackend.error(fmt.Sprintf("Unable to read %s identity provider %q in realm %q", b.kind, alias, realm), err))
 		return nil, false
 	}
 	if got.ProviderID != map[string]string{"OIDC": "oidc", "SAML": "saml"}[b.kind] {
@@ -107,25 +109,27 @@ func (b ssoIdP) read(ctx context.Context, realm, alias string, diags *diag.Diagn
 	return got, true
 }
 
-func (b ssoIdP) update(ctx context.Context, realm string, p keycloak.IdentityProvider, remove []string, diags *diag.Diagnostics) (*keycloak.IdentityProvider, bool) {
-	kc := b.data.keycloakFor(b.typeName, diags)
-	if kc == nil {
+func (b ssoIdP) update(ctx context.Context, timeout timeoutFunc, realm string, p keycloak.IdentityProvider, remove []string, diags *diag.Diagnostics) (*keycloak.IdentityProvider, bool) {
+	ctx, cancel, kc, ok := open(ctx, b.data, keycloakBackend, b.typeName, timeout, identityTimeout, diags)
+	defer cancel()
+	if !ok {
 		return nil, false
 	}
 	if err := kc.UpdateIdentityProvider(ctx, realm, p, remove); err != nil {
-		diags.AddError(fmt.Sprintf("Unable to update %s identity provider %q in realm %q", b.kind, p.Alias, realm), kcErr(err))
+		diags.Append(keycloakBackend.error(fmt.Sprintf("Unable to update %s identity provider %q in realm %q", b.kind, p.Alias, realm), err))
 		return nil, false
 	}
 	return b.get(ctx, kc, realm, p.Alias, diags)
 }
 
-func (b ssoIdP) delete(ctx context.Context, realm, alias string, diags *diag.Diagnostics) {
-	kc := b.data.keycloakFor(b.typeName, diags)
-	if kc == nil {
+func (b ssoIdP) delete(ctx context.Context, timeout timeoutFunc, realm, alias string, diags *diag.Diagnostics) {
+	ctx, cancel, kc, ok := open(ctx, b.data, keycloakBackend, b.typeName, timeout, identityTimeout, diags)
+	defer cancel()
+	if !ok {
 		return
 	}
 	if err := kc.DeleteIdentityProvider(ctx, realm, alias); err != nil {
-		diags.AddError(fmt.Sprintf("Unable to delete %s identity provider %q in realm %q", b.kind, alias, realm), kcErr(err))
+		diags.Append(keycloakBackend.error(fmt.Sprintf("Unable to delete %s identity provider %q in realm %q", b.kind, alias, realm), err))
 	}
 }
 

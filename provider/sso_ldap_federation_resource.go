@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -34,25 +35,26 @@ func NewSSOLDAPFederationResource() resource.Resource { return &SSOLDAPFederatio
 type SSOLDAPFederationResource struct{ data *ProviderData }
 
 type ssoLDAPModel struct {
-	ID                types.String `tfsdk:"id"`
-	Realm             types.String `tfsdk:"realm"`
-	Name              types.String `tfsdk:"name"`
-	Enabled           types.Bool   `tfsdk:"enabled"`
-	Vendor            types.String `tfsdk:"vendor"`
-	ConnectionURL     types.String `tfsdk:"connection_url"`
-	StartTLS          types.Bool   `tfsdk:"start_tls"`
-	BindDN            types.String `tfsdk:"bind_dn"`
-	BindCredential    types.String `tfsdk:"bind_credential"`
-	UsersDN           types.String `tfsdk:"users_dn"`
-	EditMode          types.String `tfsdk:"edit_mode"`
-	UsernameAttribute types.String `tfsdk:"username_ldap_attribute"`
-	RDNAttribute      types.String `tfsdk:"rdn_ldap_attribute"`
-	UUIDAttribute     types.String `tfsdk:"uuid_ldap_attribute"`
-	UserObjectClasses types.String `tfsdk:"user_object_classes"`
-	SearchScope       types.String `tfsdk:"search_scope"`
-	Pagination        types.Bool   `tfsdk:"pagination"`
-	FullSyncPeriod    types.Int64  `tfsdk:"full_sync_period"`
-	ChangedSyncPeriod types.Int64  `tfsdk:"changed_sync_period"`
+	ID                types.String   `tfsdk:"id"`
+	Realm             types.String   `tfsdk:"realm"`
+	Name              types.String   `tfsdk:"name"`
+	Enabled           types.Bool     `tfsdk:"enabled"`
+	Vendor            types.String   `tfsdk:"vendor"`
+	ConnectionURL     types.String   `tfsdk:"connection_url"`
+	StartTLS          types.Bool     `tfsdk:"start_tls"`
+	BindDN            types.String   `tfsdk:"bind_dn"`
+	BindCredential    types.String   `tfsdk:"bind_credential"`
+	UsersDN           types.String   `tfsdk:"users_dn"`
+	EditMode          types.String   `tfsdk:"edit_mode"`
+	UsernameAttribute types.String   `tfsdk:"username_ldap_attribute"`
+	RDNAttribute      types.String   `tfsdk:"rdn_ldap_attribute"`
+	UUIDAttribute     types.String   `tfsdk:"uuid_ldap_attribute"`
+	UserObjectClasses types.String   `tfsdk:"user_object_classes"`
+	SearchScope       types.String   `tfsdk:"search_scope"`
+	Pagination        types.Bool     `tfsdk:"pagination"`
+	FullSyncPeriod    types.Int64    `tfsdk:"full_sync_period"`
+	ChangedSyncPeriod types.Int64    `tfsdk:"changed_sync_period"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }
 
 var ldapURLRE = regexp.MustCompile(`^ldaps?://[^\s/]+(/)?(\s+ldaps?://[^\s/]+(/)?)*$`)
@@ -61,7 +63,7 @@ func (r *SSOLDAPFederationResource) Metadata(_ context.Context, req resource.Met
 	resp.TypeName = req.ProviderTypeName + "_sso_ldap_federation"
 }
 
-func (r *SSOLDAPFederationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *SSOLDAPFederationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	str := func(desc, def string, v ...validator.String) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(def),
@@ -114,6 +116,9 @@ func (r *SSOLDAPFederationResource) Schema(_ context.Context, _ resource.SchemaR
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "Component id of the provider.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
@@ -140,14 +145,15 @@ func (r *SSOLDAPFederationResource) Create(ctx context.Context, req resource.Cre
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_ldap_federation", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	realm, name := plan.Realm.ValueString(), plan.Name.ValueString()
 	id, err := kc.CreateLDAPFederation(ctx, realm, plan.toLDAP())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create LDAP federation %q in realm %q", name, realm), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to create LDAP federation %q in realm %q", name, realm), err))
 		return
 	}
 	plan.ID = types.StringValue(id)
@@ -163,8 +169,9 @@ func (r *SSOLDAPFederationResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_ldap_federation", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	r.readInto(ctx, kc, &state, &resp.Diagnostics, &resp.State, true)
@@ -176,12 +183,13 @@ func (r *SSOLDAPFederationResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_ldap_federation", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	if err := kc.UpdateLDAPFederation(ctx, plan.Realm.ValueString(), plan.toLDAP()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update LDAP federation %q in realm %q", plan.Name.ValueString(), plan.Realm.ValueString()), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to update LDAP federation %q in realm %q", plan.Name.ValueString(), plan.Realm.ValueString()), err))
 		return
 	}
 	r.readInto(ctx, kc, &plan, &resp.Diagnostics, &resp.State, false)
@@ -193,12 +201,13 @@ func (r *SSOLDAPFederationResource) Delete(ctx context.Context, req resource.Del
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_ldap_federation", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	if err := kc.DeleteLDAPFederation(ctx, state.Realm.ValueString(), state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete LDAP federation %q in realm %q", state.Name.ValueString(), state.Realm.ValueString()), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to delete LDAP federation %q in realm %q", state.Name.ValueString(), state.Realm.ValueString()), err))
 	}
 }
 
@@ -207,13 +216,14 @@ func (r *SSOLDAPFederationResource) ImportState(ctx context.Context, req resourc
 	if !ok {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_ldap_federation", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", nil, 0, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	got, err := kc.FindLDAPFederation(ctx, realm, name)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import LDAP federation %q in realm %q", name, realm), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to import LDAP federation %q in realm %q", name, realm), err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), got.ID)...)
@@ -237,7 +247,7 @@ func (r *SSOLDAPFederationResource) readInto(ctx context.Context, kc *keycloak.C
 		return
 	}
 	if err != nil {
-		diags.AddError(fmt.Sprintf("Unable to read LDAP federation %q in realm %q", m.Name.ValueString(), realm), kcErr(err))
+		diags.Append(keycloakBackend.error(fmt.Sprintf("Unable to read LDAP federation %q in realm %q", m.Name.ValueString(), realm), err))
 		return
 	}
 	m.Name = types.StringValue(got.Name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -34,19 +35,20 @@ type SSOOIDCIdentityProviderResource struct{ ops ssoIdP }
 
 type ssoOIDCModel struct {
 	ssoIdPModel
-	AuthorizationURL  types.String `tfsdk:"authorization_url"`
-	TokenURL          types.String `tfsdk:"token_url"`
-	UserInfoURL       types.String `tfsdk:"userinfo_url"`
-	JWKSURL           types.String `tfsdk:"jwks_url"`
-	Issuer            types.String `tfsdk:"issuer"`
-	LogoutURL         types.String `tfsdk:"logout_url"`
-	ClientID          types.String `tfsdk:"client_id"`
-	ClientSecret      types.String `tfsdk:"client_secret"`
-	ClientAuthMethod  types.String `tfsdk:"client_auth_method"`
-	DefaultScopes     types.String `tfsdk:"default_scopes"`
-	PKCEEnabled       types.Bool   `tfsdk:"pkce_enabled"`
-	PKCEMethod        types.String `tfsdk:"pkce_method"`
-	ValidateSignature types.Bool   `tfsdk:"validate_signature"`
+	AuthorizationURL  types.String   `tfsdk:"authorization_url"`
+	TokenURL          types.String   `tfsdk:"token_url"`
+	UserInfoURL       types.String   `tfsdk:"userinfo_url"`
+	JWKSURL           types.String   `tfsdk:"jwks_url"`
+	Issuer            types.String   `tfsdk:"issuer"`
+	LogoutURL         types.String   `tfsdk:"logout_url"`
+	ClientID          types.String   `tfsdk:"client_id"`
+	ClientSecret      types.String   `tfsdk:"client_secret"`
+	ClientAuthMethod  types.String   `tfsdk:"client_auth_method"`
+	DefaultScopes     types.String   `tfsdk:"default_scopes"`
+	PKCEEnabled       types.Bool     `tfsdk:"pkce_enabled"`
+	PKCEMethod        types.String   `tfsdk:"pkce_method"`
+	ValidateSignature types.Bool     `tfsdk:"validate_signature"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *SSOOIDCIdentityProviderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -81,7 +83,7 @@ func ssoIdPCommonAttributes() map[string]schema.Attribute {
 	}
 }
 
-func (r *SSOOIDCIdentityProviderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *SSOOIDCIdentityProviderResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := ssoIdPCommonAttributes()
 	url := []validator.String{stringvalidator.RegexMatches(ssoHTTPURLRE, "must be an absolute http(s) URL")}
 	optURL := func(desc string) schema.StringAttribute {
@@ -114,6 +116,9 @@ func (r *SSOOIDCIdentityProviderResource) Schema(_ context.Context, _ resource.S
 			"a tenant realm. Config keys set elsewhere are kept on update. Import with `<realm>/<alias>`; the client " +
 			"secret cannot be read from Keycloak, so the first apply after an import writes the configured secret once.",
 		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
@@ -141,7 +146,7 @@ func (r *SSOOIDCIdentityProviderResource) Create(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	got, ok := r.ops.create(ctx, plan.Realm.ValueString(), plan.toIdP(), &resp.State, &resp.Diagnostics)
+	got, ok := r.ops.create(ctx, plan.Timeouts.Create, plan.Realm.ValueString(), plan.toIdP(), &resp.State, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -155,7 +160,7 @@ func (r *SSOOIDCIdentityProviderResource) Read(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	got, ok := r.ops.read(ctx, state.Realm.ValueString(), state.Alias.ValueString(), &resp.Diagnostics)
+	got, ok := r.ops.read(ctx, state.Timeouts.Read, state.Realm.ValueString(), state.Alias.ValueString(), &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -173,7 +178,7 @@ func (r *SSOOIDCIdentityProviderResource) Update(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	got, ok := r.ops.update(ctx, plan.Realm.ValueString(), plan.toIdP(), nil, &resp.Diagnostics)
+	got, ok := r.ops.update(ctx, plan.Timeouts.Update, plan.Realm.ValueString(), plan.toIdP(), nil, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -187,7 +192,7 @@ func (r *SSOOIDCIdentityProviderResource) Delete(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.ops.delete(ctx, state.Realm.ValueString(), state.Alias.ValueString(), &resp.Diagnostics)
+	r.ops.delete(ctx, state.Timeouts.Delete, state.Realm.ValueString(), state.Alias.ValueString(), &resp.Diagnostics)
 }
 
 func (r *SSOOIDCIdentityProviderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

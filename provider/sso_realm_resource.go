@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -30,30 +31,31 @@ func NewSSORealmResource() resource.Resource { return &SSORealmResource{} }
 type SSORealmResource struct{ data *ProviderData }
 
 type ssoRealmModel struct {
-	ID                       types.String `tfsdk:"id"`
-	Realm                    types.String `tfsdk:"realm"`
-	RealmID                  types.String `tfsdk:"realm_id"`
-	Issuer                   types.String `tfsdk:"issuer"`
-	DisplayName              types.String `tfsdk:"display_name"`
-	Enabled                  types.Bool   `tfsdk:"enabled"`
-	MFA                      types.String `tfsdk:"mfa"`
-	OTPType                  types.String `tfsdk:"otp_type"`
-	OTPAlgorithm             types.String `tfsdk:"otp_algorithm"`
-	OTPDigits                types.Int64  `tfsdk:"otp_digits"`
-	OTPPeriod                types.Int64  `tfsdk:"otp_period"`
-	WebAuthnRPName           types.String `tfsdk:"webauthn_rp_name"`
-	WebAuthnAttestation      types.String `tfsdk:"webauthn_attestation"`
-	WebAuthnUserVerification types.String `tfsdk:"webauthn_user_verification"`
-	PasswordPolicy           types.String `tfsdk:"password_policy"`
-	SSOSessionIdleTimeout    types.Int64  `tfsdk:"sso_session_idle_timeout"`
-	SSOSessionMaxLifespan    types.Int64  `tfsdk:"sso_session_max_lifespan"`
+	ID                       types.String   `tfsdk:"id"`
+	Realm                    types.String   `tfsdk:"realm"`
+	RealmID                  types.String   `tfsdk:"realm_id"`
+	Issuer                   types.String   `tfsdk:"issuer"`
+	DisplayName              types.String   `tfsdk:"display_name"`
+	Enabled                  types.Bool     `tfsdk:"enabled"`
+	MFA                      types.String   `tfsdk:"mfa"`
+	OTPType                  types.String   `tfsdk:"otp_type"`
+	OTPAlgorithm             types.String   `tfsdk:"otp_algorithm"`
+	OTPDigits                types.Int64    `tfsdk:"otp_digits"`
+	OTPPeriod                types.Int64    `tfsdk:"otp_period"`
+	WebAuthnRPName           types.String   `tfsdk:"webauthn_rp_name"`
+	WebAuthnAttestation      types.String   `tfsdk:"webauthn_attestation"`
+	WebAuthnUserVerification types.String   `tfsdk:"webauthn_user_verification"`
+	PasswordPolicy           types.String   `tfsdk:"password_policy"`
+	SSOSessionIdleTimeout    types.Int64    `tfsdk:"sso_session_idle_timeout"`
+	SSOSessionMaxLifespan    types.Int64    `tfsdk:"sso_session_max_lifespan"`
+	Timeouts                 timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *SSORealmResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_sso_realm"
 }
 
-func (r *SSORealmResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *SSORealmResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Keycloak realm for one tenant, with its MFA policy (`mfa`), OTP and WebAuthn policies, " +
 			"password policy and SSO session lifetimes. `mfa` drives the realm's browser flow: `otp` makes the " +
@@ -117,6 +119,9 @@ func (r *SSORealmResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "OpenID Connect issuer URL of the realm (`<keycloak url>/realms/<realm>`); its discovery document is at `<issuer>/.well-known/openid-configuration`.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
@@ -130,8 +135,9 @@ func (r *SSORealmResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_realm", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_realm", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := plan.Realm.ValueString()
@@ -150,12 +156,12 @@ func (r *SSORealmResource) Create(ctx context.Context, req resource.CreateReques
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), plan.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("realm"), plan.Realm)...)
 	if err := kc.SetMFA(ctx, name, want.MFA); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to set MFA %q on realm %q", want.MFA, name), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to set MFA %q on realm %q", want.MFA, name), err))
 		return
 	}
 	got, err := kc.GetRealm(ctx, name)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read realm %q", name), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to read realm %q", name), err))
 		return
 	}
 	plan.fromRealm(got, kc.Issuer(name))
@@ -168,8 +174,9 @@ func (r *SSORealmResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_realm", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_realm", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := state.ID.ValueString()
@@ -179,7 +186,7 @@ func (r *SSORealmResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read realm %q", name), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to read realm %q", name), err))
 		return
 	}
 	state.fromRealm(got, kc.Issuer(name))
@@ -192,18 +199,19 @@ func (r *SSORealmResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_realm", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_realm", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	name := plan.Realm.ValueString()
 	if err := kc.UpdateRealm(ctx, plan.toRealm()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update realm %q", name), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to update realm %q", name), err))
 		return
 	}
 	got, err := kc.GetRealm(ctx, name)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read realm %q", name), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to read realm %q", name), err))
 		return
 	}
 	plan.fromRealm(got, kc.Issuer(name))
@@ -216,12 +224,13 @@ func (r *SSORealmResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	kc := r.data.keycloakFor("tenantops_sso_realm", &resp.Diagnostics)
-	if kc == nil {
+	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_realm", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
 	if err := kc.DeleteRealm(ctx, state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete realm %q", state.ID.ValueString()), kcErr(err))
+		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to delete realm %q", state.ID.ValueString()), err))
 	}
 }
 

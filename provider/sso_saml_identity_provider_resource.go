@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -35,30 +37,31 @@ type SSOSAMLIdentityProviderResource struct{ ops ssoIdP }
 
 type ssoSAMLModel struct {
 	ssoIdPModel
-	MetadataXML             types.String `tfsdk:"metadata_xml"`
-	IdPEntityID             types.String `tfsdk:"idp_entity_id"`
-	SSOURL                  types.String `tfsdk:"single_sign_on_service_url"`
-	SLOURL                  types.String `tfsdk:"single_logout_service_url"`
-	SigningCertificates     types.List   `tfsdk:"signing_certificates"`
-	WantAuthnRequestsSigned types.Bool   `tfsdk:"want_authn_requests_signed"`
-	PostBindingAuthnRequest types.Bool   `tfsdk:"post_binding_authn_request"`
-	ValidateSignature       types.Bool   `tfsdk:"validate_signature"`
-	SPEntityID              types.String `tfsdk:"sp_entity_id"`
-	NameIDPolicyFormat      types.String `tfsdk:"name_id_policy_format"`
-	PrincipalType           types.String `tfsdk:"principal_type"`
-	PrincipalAttribute      types.String `tfsdk:"principal_attribute"`
-	PostBindingResponse     types.Bool   `tfsdk:"post_binding_response"`
-	PostBindingLogout       types.Bool   `tfsdk:"post_binding_logout"`
-	WantAssertionsSigned    types.Bool   `tfsdk:"want_assertions_signed"`
-	SignatureAlgorithm      types.String `tfsdk:"signature_algorithm"`
-	ForceAuthn              types.Bool   `tfsdk:"force_authn"`
+	MetadataXML             types.String   `tfsdk:"metadata_xml"`
+	IdPEntityID             types.String   `tfsdk:"idp_entity_id"`
+	SSOURL                  types.String   `tfsdk:"single_sign_on_service_url"`
+	SLOURL                  types.String   `tfsdk:"single_logout_service_url"`
+	SigningCertificates     types.List     `tfsdk:"signing_certificates"`
+	WantAuthnRequestsSigned types.Bool     `tfsdk:"want_authn_requests_signed"`
+	PostBindingAuthnRequest types.Bool     `tfsdk:"post_binding_authn_request"`
+	ValidateSignature       types.Bool     `tfsdk:"validate_signature"`
+	SPEntityID              types.String   `tfsdk:"sp_entity_id"`
+	NameIDPolicyFormat      types.String   `tfsdk:"name_id_policy_format"`
+	PrincipalType           types.String   `tfsdk:"principal_type"`
+	PrincipalAttribute      types.String   `tfsdk:"principal_attribute"`
+	PostBindingResponse     types.Bool     `tfsdk:"post_binding_response"`
+	PostBindingLogout       types.Bool     `tfsdk:"post_binding_logout"`
+	WantAssertionsSigned    types.Bool     `tfsdk:"want_assertions_signed"`
+	SignatureAlgorithm      types.String   `tfsdk:"signature_algorithm"`
+	ForceAuthn              types.Bool     `tfsdk:"force_authn"`
+	Timeouts                timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *SSOSAMLIdentityProviderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_sso_saml_identity_provider"
 }
 
-func (r *SSOSAMLIdentityProviderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *SSOSAMLIdentityProviderResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := ssoIdPCommonAttributes()
 	derived := func(desc string) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: desc}
@@ -106,6 +109,9 @@ func (r *SSOSAMLIdentityProviderResource) Schema(_ context.Context, _ resource.S
 			"certificates are derived from it; or set them explicitly. Import with `<realm>/<alias>` (the metadata " +
 			"document itself is not stored in Keycloak, so an imported provider shows `metadata_xml` being added once).",
 		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
 	}
 }
 
@@ -188,8 +194,11 @@ func (r *SSOSAMLIdentityProviderResource) Create(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	p := plan.toIdP(ctx)
-	got, ok := r.ops.create(ctx, plan.Realm.ValueString(), p, &resp.State, &resp.Diagnostics)
+	p := plan.toIdP(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	got, ok := r.ops.create(ctx, plan.Timeouts.Create, plan.Realm.ValueString(), p, &resp.State, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -203,7 +212,7 @@ func (r *SSOSAMLIdentityProviderResource) Read(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	got, ok := r.ops.read(ctx, state.Realm.ValueString(), state.Alias.ValueString(), &resp.Diagnostics)
+	got, ok := r.ops.read(ctx, state.Timeouts.Read, state.Realm.ValueString(), state.Alias.ValueString(), &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -221,7 +230,11 @@ func (r *SSOSAMLIdentityProviderResource) Update(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	got, ok := r.ops.update(ctx, plan.Realm.ValueString(), plan.toIdP(ctx), nil, &resp.Diagnostics)
+	p := plan.toIdP(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	got, ok := r.ops.update(ctx, plan.Timeouts.Update, plan.Realm.ValueString(), p, nil, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -235,16 +248,16 @@ func (r *SSOSAMLIdentityProviderResource) Delete(ctx context.Context, req resour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.ops.delete(ctx, state.Realm.ValueString(), state.Alias.ValueString(), &resp.Diagnostics)
+	r.ops.delete(ctx, state.Timeouts.Delete, state.Realm.ValueString(), state.Alias.ValueString(), &resp.Diagnostics)
 }
 
 func (r *SSOSAMLIdentityProviderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	r.ops.importState(ctx, req, resp)
 }
 
-func (m ssoSAMLModel) toIdP(ctx context.Context) keycloak.IdentityProvider {
+func (m ssoSAMLModel) toIdP(ctx context.Context, diags *diag.Diagnostics) keycloak.IdentityProvider {
 	var certs []string
-	_ = m.SigningCertificates.ElementsAs(ctx, &certs, false)
+	diags.Append(m.SigningCertificates.ElementsAs(ctx, &certs, false)...)
 	b := func(v types.Bool) string { return strconv.FormatBool(v.ValueBool()) }
 	p := m.base("saml")
 	p.Config = map[string]string{

@@ -126,7 +126,7 @@ func (r *TenantResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant", plan.Timeouts.Create, 20*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant", plan.Timeouts.Create, 20*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -140,12 +140,12 @@ func (r *TenantResource) Create(ctx context.Context, req resource.CreateRequest,
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create tenant %q", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to create tenant %q", name), err))
 		return
 	}
 	o, err := c.GetOrg(ctx, id)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read tenant %q after creating it", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant %q after creating it", name), err))
 		return
 	}
 	plan.fromOrg(o)
@@ -158,7 +158,7 @@ func (r *TenantResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant", nil, 0, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant", nil, 0, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -169,7 +169,7 @@ func (r *TenantResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read tenant %q", state.Name.ValueString()), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant %q", state.Name.ValueString()), err))
 		return
 	}
 	state.fromOrg(o)
@@ -183,7 +183,7 @@ func (r *TenantResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant", plan.Timeouts.Update, 20*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant", plan.Timeouts.Update, 20*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -196,12 +196,12 @@ func (r *TenantResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	if err := c.UpdateOrg(ctx, state.ID.ValueString(), plan.toOrg()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update tenant %q", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to update tenant %q", name), err))
 		return
 	}
 	o, err := c.GetOrg(ctx, state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read tenant %q after updating it", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant %q after updating it", name), err))
 		return
 	}
 	plan.fromOrg(o)
@@ -214,7 +214,7 @@ func (r *TenantResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant", state.Timeouts.Delete, 20*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant", state.Timeouts.Delete, 20*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -228,12 +228,12 @@ func (r *TenantResource) Delete(ctx context.Context, req resource.DeleteRequest,
 			vcdErr(err)+". Destroy the tenant's VDCs first, or set delete_recursive = true on the tenant "+
 				"(and apply it) to delete the organization together with its VDCs.")
 	default:
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete tenant %q", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to delete tenant %q", name), err))
 	}
 }
 
 func (r *TenantResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant", nil, 0, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant", nil, 0, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

@@ -212,7 +212,7 @@ func (r *TenantSSOResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_sso", plan.Timeouts.Create, 5*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", plan.Timeouts.Create, 5*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -220,12 +220,12 @@ func (r *TenantSSOResource) Create(ctx context.Context, req resource.CreateReque
 	org := plan.Org.ValueString()
 	o, err := c.GetOrgByName(ctx, org)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to configure SSO of tenant %q", org), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to configure SSO of tenant %q", org), err))
 		return
 	}
 	got, err := c.SetOIDC(ctx, o.ID, plan.toOIDC(ctx))
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to configure SSO of tenant %q", org), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to configure SSO of tenant %q", org), err))
 		return
 	}
 	plan.ID = types.StringValue(o.ID)
@@ -239,7 +239,7 @@ func (r *TenantSSOResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_sso", nil, 0, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", nil, 0, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -250,7 +250,7 @@ func (r *TenantSSOResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read SSO settings of tenant %q", state.Org.ValueString()), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read SSO settings of tenant %q", state.Org.ValueString()), err))
 		return
 	}
 	resp.Diagnostics.Append(state.fromOIDC(ctx, got)...)
@@ -264,7 +264,7 @@ func (r *TenantSSOResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_sso", plan.Timeouts.Update, 5*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", plan.Timeouts.Update, 5*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -272,7 +272,7 @@ func (r *TenantSSOResource) Update(ctx context.Context, req resource.UpdateReque
 	plan.ID = state.ID
 	got, err := c.SetOIDC(ctx, state.ID.ValueString(), plan.toOIDC(ctx))
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update SSO of tenant %q", plan.Org.ValueString()), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to update SSO of tenant %q", plan.Org.ValueString()), err))
 		return
 	}
 	resp.Diagnostics.Append(plan.fromOIDC(ctx, got)...)
@@ -285,18 +285,18 @@ func (r *TenantSSOResource) Delete(ctx context.Context, req resource.DeleteReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_sso", state.Timeouts.Delete, 5*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", state.Timeouts.Delete, 5*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
 	if err := c.DeleteOIDC(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, vcd.ErrNotFound) {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to remove SSO settings of tenant %q", state.Org.ValueString()), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to remove SSO settings of tenant %q", state.Org.ValueString()), err))
 	}
 }
 
 func (r *TenantSSOResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_sso", nil, 0, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", nil, 0, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

@@ -175,7 +175,7 @@ func (r *TenantVDCResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_vdc", plan.Timeouts.Create, 30*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", plan.Timeouts.Create, 30*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -183,7 +183,7 @@ func (r *TenantVDCResource) Create(ctx context.Context, req resource.CreateReque
 	label := plan.Org.ValueString() + "/" + plan.Name.ValueString()
 	o, err := c.GetOrgByName(ctx, plan.Org.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create tenant VDC %q", label), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to create tenant VDC %q", label), err))
 		return
 	}
 	id, err := c.CreateVDC(ctx, o.ID, plan.toVDC())
@@ -193,12 +193,12 @@ func (r *TenantVDCResource) Create(ctx context.Context, req resource.CreateReque
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create tenant VDC %q", label), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to create tenant VDC %q", label), err))
 		return
 	}
 	v, err := c.GetVDC(ctx, o.ID, id)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read tenant VDC %q after creating it", label), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant VDC %q after creating it", label), err))
 		return
 	}
 	plan.fromVDC(v)
@@ -211,7 +211,7 @@ func (r *TenantVDCResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_vdc", nil, 0, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", nil, 0, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -222,7 +222,7 @@ func (r *TenantVDCResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read tenant VDC %q", state.Org.ValueString()+"/"+state.Name.ValueString()), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant VDC %q", state.Org.ValueString()+"/"+state.Name.ValueString()), err))
 		return
 	}
 	state.fromVDC(v)
@@ -236,7 +236,7 @@ func (r *TenantVDCResource) Update(ctx context.Context, req resource.UpdateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_vdc", plan.Timeouts.Update, 30*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", plan.Timeouts.Update, 30*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -248,12 +248,12 @@ func (r *TenantVDCResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	if err := c.UpdateVDC(ctx, state.ID.ValueString(), plan.toVDC()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to update tenant VDC %q", label), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to update tenant VDC %q", label), err))
 		return
 	}
 	v, err := c.GetVDC(ctx, state.OrgID.ValueString(), state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read tenant VDC %q after updating it", label), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant VDC %q after updating it", label), err))
 		return
 	}
 	plan.fromVDC(v)
@@ -266,18 +266,18 @@ func (r *TenantVDCResource) Delete(ctx context.Context, req resource.DeleteReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_vdc", state.Timeouts.Delete, 30*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", state.Timeouts.Delete, 30*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
 	if err := c.DeleteVDC(ctx, state.OrgID.ValueString(), state.ID.ValueString()); err != nil && !errors.Is(err, vcd.ErrNotFound) {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete tenant VDC %q", state.Org.ValueString()+"/"+state.Name.ValueString()), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to delete tenant VDC %q", state.Org.ValueString()+"/"+state.Name.ValueString()), err))
 	}
 }
 
 func (r *TenantVDCResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_tenant_vdc", nil, 0, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", nil, 0, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

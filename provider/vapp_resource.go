@@ -125,7 +125,7 @@ func (r *VAppResource) Create(ctx context.Context, req resource.CreateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_vapp", plan.Timeouts.Create, 20*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_vapp", plan.Timeouts.Create, 20*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -144,12 +144,12 @@ func (r *VAppResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create vApp %q", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to create vApp %q", name), err))
 		return
 	}
 	app, err := c.GetVApp(ctx, plan.VDCID.ValueString(), id)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read vApp %q after creating it", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read vApp %q after creating it", name), err))
 		return
 	}
 	plan.fromVApp(app)
@@ -162,7 +162,7 @@ func (r *VAppResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_vapp", nil, 0, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_vapp", nil, 0, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -173,7 +173,7 @@ func (r *VAppResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read vApp %q", state.Name.ValueString()), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read vApp %q", state.Name.ValueString()), err))
 		return
 	}
 	state.fromVApp(app)
@@ -187,7 +187,7 @@ func (r *VAppResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_vapp", plan.Timeouts.Update, 20*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_vapp", plan.Timeouts.Update, 20*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -196,13 +196,13 @@ func (r *VAppResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	name := plan.Name.ValueString()
 	if !plan.Name.Equal(state.Name) || !plan.Description.Equal(state.Description) {
 		if err := c.UpdateVApp(ctx, plan.VDCID.ValueString(), plan.ID.ValueString(), name, plan.Description.ValueString()); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Unable to update vApp %q", name), vcdErr(err))
+			resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to update vApp %q", name), err))
 			return
 		}
 	}
 	app, err := c.GetVApp(ctx, plan.VDCID.ValueString(), plan.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to read vApp %q after updating it", name), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read vApp %q after updating it", name), err))
 		return
 	}
 	plan.fromVApp(app)
@@ -215,19 +215,19 @@ func (r *VAppResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_vapp", state.Timeouts.Delete, 20*time.Minute, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_vapp", state.Timeouts.Delete, 20*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
 	if err := c.DeleteVApp(ctx, state.VDCID.ValueString(), state.ID.ValueString()); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to delete vApp %q", state.Name.ValueString()), vcdErr(err))
+		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to delete vApp %q", state.Name.ValueString()), err))
 	}
 }
 
 // ImportState accepts <org>/<vdc>/<vApp> or a vApp ID.
 func (r *VAppResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := r.data.vcdCall(ctx, "tenantops_vapp", nil, 0, &resp.Diagnostics)
+	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_vapp", nil, 0, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

@@ -27,7 +27,16 @@ var (
 	ErrAlreadyExists = errors.New("object already exists")
 	ErrNotEmpty      = errors.New("object has children")
 	ErrNotEncrypted  = errors.New("the connection is not encrypted: AD accepts passwords only over LDAPS or StartTLS")
+	// ErrLogin is matched by a failed bind as the configured bind_dn.
+	ErrLogin = errors.New("bind failed")
 )
+
+// loginError marks a failed bind without changing its message.
+type loginError struct{ err error }
+
+func (e loginError) Error() string        { return e.err.Error() }
+func (e loginError) Unwrap() error        { return e.err }
+func (e loginError) Is(target error) bool { return target == ErrLogin }
 
 // Config says how to reach and authenticate to the directory.
 type Config struct {
@@ -137,7 +146,7 @@ func (c *Client) connect() (*ldap.Conn, error) {
 	}
 	if err := conn.Bind(c.cfg.BindDN, c.cfg.BindPassword); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("bind as %q: %w", c.cfg.BindDN, wrap(err))
+		return nil, loginError{fmt.Errorf("bind as %q: %w", c.cfg.BindDN, wrap(err))}
 	}
 	return conn, nil
 }

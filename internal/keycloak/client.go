@@ -27,6 +27,10 @@ const Mask = "**********"
 // ErrNotFound is matched (errors.Is) by every error for a missing object.
 var ErrNotFound = errors.New("not found")
 
+// ErrLogin is matched (errors.Is) by a failed admin login, so callers can
+// tell wrong credentials from a failed request.
+var ErrLogin = errors.New("admin login failed")
+
 // Error carries Keycloak's status and message.
 type Error struct {
 	Status  int
@@ -140,7 +144,7 @@ func (c *Client) token(ctx context.Context, force bool) (string, error) {
 	}
 	if err != nil {
 		c.tok = nil
-		return "", fmt.Errorf("admin login failed: %w", wrap(err))
+		return "", fmt.Errorf("%w: %w", ErrLogin, wrap(err))
 	}
 	c.store(t)
 	return t.AccessToken, nil

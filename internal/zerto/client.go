@@ -107,6 +107,17 @@ func (c *Client) PollInterval() time.Duration { return c.pollInterval }
 // find no object of the given name.
 var ErrNotFound = errors.New("not found")
 
+// ErrLogin is matched (errors.Is) by every failed login, token or session,
+// so callers can tell wrong credentials from a failed request.
+var ErrLogin = errors.New("login failed")
+
+// loginError marks err as a failed login without changing its message.
+type loginError struct{ err error }
+
+func (e loginError) Error() string        { return e.err.Error() }
+func (e loginError) Unwrap() error        { return e.err }
+func (e loginError) Is(target error) bool { return target == ErrLogin }
+
 // APIError is a non-2xx answer from the ZVM, with Zerto's own message.
 type APIError struct {
 	StatusCode int
@@ -308,7 +319,7 @@ func (c *Client) login(ctx context.Context, force bool) (string, error) {
 		tok, exp, err = c.tokenLogin(ctx)
 	}
 	if err != nil {
-		return "", err
+		return "", loginError{err}
 	}
 	c.token, c.expires = tok, exp
 	return tok, nil

@@ -1,4 +1,7 @@
-package provider
+// Package validators holds the attribute validators of the tenantops
+// provider: values the backends would refuse late or, worse, store, caught
+// at plan time and naming the attribute.
+package validators
 
 import (
 	"context"
@@ -12,14 +15,17 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-// Validators of values the backends would refuse late or, worse, store:
-// caught at plan time, naming the attribute. They sit with dnValidator
-// (directory_client.go) until validators get a package of their own.
-
 var (
 	_ validator.String = emailValidator{}
 	_ validator.String = redirectURIValidator{}
 )
+
+// Email accepts a plain e-mail address; see emailValidator.
+func Email() validator.String { return emailValidator{} }
+
+// RedirectURI accepts a Keycloak client redirect URI; see
+// redirectURIValidator.
+func RedirectURI() validator.String { return redirectURIValidator{} }
 
 // emailValidator accepts a plain e-mail address (alice@example.com) as
 // net/mail parses it: no display name, no angle brackets, nothing around.
