@@ -246,7 +246,7 @@ func TestE2EPremiumDRProtectsTheWorkloadsVApp(t *testing.T) {
 		}
 	}
 
-	del := []byte(`{"event_id":"evt-dr-3","event_type":"customer.deleted","occurred_at":"2026-01-02T15:04:05Z","tenant":{"id":"kilo"}}`)
+	del := event("evt-dr-3", "customer.deleted", "kilo", nil)
 	off := waitRun(t, tr.url, postWebhook(t, tr.url, del).RunID, 2*time.Minute)
 	if off.State != store.StateCompleted {
 		t.Fatalf("offboarding %s: %s", off.State, off.Error)

@@ -39,7 +39,7 @@ func TestValidateRefusesUnknownPlatformVariables(t *testing.T) {
 	if err := fs.Parse([]string{"--templates", templates}); err != nil {
 		t.Fatal(err)
 	}
-	if err := fromEnv.Validate(); err == nil || !strings.Contains(err.Error(), "platform-vars "+bad) {
+	if err := fromEnv.Validate(); err == nil || !strings.Contains(err.Error(), "TENANTOPS_TRIGGER_PLATFORM_VARS: platform variables "+bad) {
 		t.Fatalf("an unreadable platform file named by the environment must fail Validate: %v", err)
 	}
 }

@@ -249,13 +249,10 @@ func (c *Config) EnvError() error {
 	return errors.Join(errs...)
 }
 
-// CheckPlatform fails when the platform variables file named in the
-// environment could not be loaded, or sets a variable no tier declares
-// (see workspace.CheckPlatform).
+// CheckPlatform fails when the platform variables set a variable no tier
+// declares (see workspace.CheckPlatform). A file that could not be loaded
+// is reported by EnvError, which its callers check first.
 func (c *Config) CheckPlatform() error {
-	if err := c.envErrs["platform-vars"]; err != nil {
-		return err
-	}
 	return workspace.CheckPlatform(c.TemplatesDir, c.Platform)
 }
 
