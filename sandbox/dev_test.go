@@ -212,7 +212,7 @@ func sourcedInitWorks(t *testing.T, envFile, terraform string) {
 	cmd := exec.Command("bash", "-c", `set -e; source "$1"; cd ws; "$2" init -backend=false -input=false -no-color`, "init", envFile, terraform)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Terraform has been successfully initialized") {
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "has been successfully initialized") {
 		t.Fatalf("terraform init with dev.env sourced: %v\n%s", err, out)
 	}
 }
