@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/runner"
+)
+
+// resumeStale hands back to the queue run jobs that a dead process left in
+// River's running state: the attempt began more than after ago and no live
+// worker holds the tenant's advisory lock (a worker holds it for the whole
+// attempt; a dead one's session, and lock, are gone). The resumed worker
+// continues from the run's persisted state. Callback jobs a dead process
+// left running are handed back too (resumeCallbacks; callbackAttempt is
+// the longest a live callback attempt runs).
+func resumeStale(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(minDur(after/3, 5*time.Second))
+	defer tick.Stop()
+	for {
+		if err := resumeOnce(ctx, pool, after, callbackAttempt, log); err != nil && ctx.Err() == nil {
+			log.Warn("resume check failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// resumeCallbacks hands back callback jobs that a dead process left
+// running. No live worker runs one longer than attempt (River cancels it),
+// so a callback job running past that and after is dead. It may then reach
+// the CRM twice, which the at-least-once contract allows.
+func resumeCallbacks(ctx context.Context, pool *pgxpool.Pool, after, attempt time.Duration, log *slog.Logger) error {
+	tag, err := pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
+		WHERE kind = $1 AND state = 'running' AND attempted_at < now() - make_interval(secs => $2)`,
+		callback.Args{}.Kind(), (attempt + after).Seconds())
+	if err != nil {
+		return err
+	}
+	if n := tag.RowsAffected(); n > 0 {
+		log.Info("resumed callbacks left by a dead worker", "jobs", n)
+	}
+	return nil
+}
+
+func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt time.Duration, log *slog.Logger) error {
+	if err := resumeCallbacks(ctx, pool, after, callbackAttempt, log); err != nil {
+		return err
+	}
+	rows, err := pool.Query(ctx, `SELECT j.id, r.id, r.tenant FROM river_job j
+		JOIN runs r ON r.id = (j.args->>'run_id')::bigint
+		WHERE j.kind = $1 AND j.state = 'running' AND j.attempted_at < now() - make_interval(secs => $2)`,
+		runner.Args{}.Kind(), after.Seconds())
+	if err != nil {
+		return err
+	}
+	type stale struct {
+		job, run int64
+		tenant   string
+	}
+	var list []stale
+	for rows.Next() {
+		var s stale
+		if err := rows.Scan(&s.job, &s.run, &s.tenant); err != nil {
+			rows.Close()
+			return err
+		}
+		list = append(list, s)
+	}
+	rows.Close()
+	if len(list) == 0 {
+		return rows.Err()
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	for _, s := range list {
+		unlock, err := runner.TryLockTenant(ctx, conn, s.tenant)
+		if errors.Is(err, runner.ErrTenantBusy) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
+			WHERE id = $1 AND state = 'running'`, s.job)
+		_ = unlock()
+		if err != nil {
+			return err
+		}
+		log.Warn("resuming a run left by a dead worker", "tenant", s.tenant, "run", s.run, "job", s.job)
+	}
+	return nil
+}
