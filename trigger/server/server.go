@@ -158,4 +158,3 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	return runErr
 }
-
