@@ -102,8 +102,6 @@ func rsaJWK(k map[string]any) (*rsa.PublicKey, error) {
 
 // discoveryRequired are the metadata Discovery 1.0 §3 requires of an
 // OpenID Provider serving the authorization code flow.
-// discoveryRequired are the provider metadata OpenID Connect Discovery 1.0
-// §3 requires.
 var discoveryRequired = []string{"issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
 	"response_types_supported", "subject_types_supported", "id_token_signing_alg_values_supported"}
 
