@@ -25,7 +25,8 @@ const keycloakSpecFile = "keycloak-23.0.7-admin-openapi.json"
 // keycloakChecker checks the Keycloak simulator's traffic: the admin API
 // against Keycloak's OpenAPI description, and the OpenID Connect endpoints
 // that description leaves out (token, certs, discovery) against RFC 6749,
-// RFC 7517 and OpenID Connect Discovery 1.0 (keycloak_oidc.go).
+// RFC 7517 and OpenID Connect Discovery 1.0 (keycloak_oidc.go,
+// keycloak_oidc_metadata.go).
 type keycloakChecker struct{}
 
 func (keycloakChecker) system() string    { return "keycloak" }

@@ -1,8 +1,6 @@
 package keycloak
 
-import (
-	"net/http"
-)
+import "net/http"
 
 var secretComponentKeys = []string{"bindCredential"}
 

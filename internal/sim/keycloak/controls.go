@@ -1,8 +1,6 @@
 package keycloak
 
-import (
-	"strings"
-)
+import "strings"
 
 // Grants reports how many tokens the token endpoint has issued for a grant
 // type ("client_credentials", "password", "refresh_token").

@@ -1,8 +1,6 @@
 package zerto
 
-import (
-	"net/http"
-)
+import "net/http"
 
 func link(r *http.Request, typ, path, id string) ResourceLink {
 	return ResourceLink{Href: "https://" + r.Host + path, Identifier: id, Rel: "", Type: typ}

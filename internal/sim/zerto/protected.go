@@ -1,8 +1,6 @@
 package zerto
 
-import (
-	"sort"
-)
+import "sort"
 
 // vmIndex maps every VM of the protected site to its vApp.
 func vmIndex(apps []VApp) map[string]*VApp {
