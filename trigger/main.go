@@ -15,33 +15,16 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"os/signal"
-	"sort"
-	"syscall"
+
+	"github.com/tenantops/tenantops/internal/cli"
 )
 
-// command is one subcommand.
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string) error
-}
-
-var commands = map[string]command{}
-
-func register(name, summary string, run func(ctx context.Context, args []string) error) {
-	commands[name] = command{summary: summary, run: run}
-}
-
-func init() {
-	register("serve", "serve the webhook intake, run workers, callbacks and the API", cmdServe)
-	register("migrate", "apply the database migrations and exit", cmdMigrate)
-	register("render", "render a tenant workspace from a spec: --spec f.json --out dir", cmdRender)
-	register("plan", "plan a spec and print a change summary: --spec f.json --format markdown|json", cmdPlan)
+var commands = map[string]cli.Command{
+	"serve":   {Summary: "serve the webhook intake, run workers, callbacks and the API", Run: cmdServe},
+	"migrate": {Summary: "apply the database migrations and exit", Run: cmdMigrate},
+	"render":  {Summary: "render a tenant workspace from a spec: --spec f.json --out dir", Run: cmdRender},
+	"plan":    {Summary: "plan a spec and print a change summary: --spec f.json --format markdown|json", Run: cmdPlan},
 }
 
 // moved names the sandbox commands this binary used to carry, so that an old
@@ -56,44 +39,6 @@ func movedError(name string) error {
 	return fmt.Errorf("%q moved to its own command: tenantops-sandbox %s (go build ./cmd/tenantops-sandbox)", name, name)
 }
 
-func usage() {
-	fmt.Fprintf(os.Stderr, "usage: tenantops-trigger <command> [flags]\n\ncommands:\n")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-8s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintf(os.Stderr, "\nrun `tenantops-trigger <command> --help` for its flags and their defaults\n")
-}
-
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
-		usage()
-		if len(os.Args) < 2 {
-			os.Exit(2)
-		}
-		return
-	}
-	cmd, ok := commands[os.Args[1]]
-	if err := movedError(os.Args[1]); err != nil {
-		fmt.Fprintln(os.Stderr, "tenantops-trigger:", err)
-		os.Exit(2)
-	}
-	if !ok {
-		fmt.Fprintf(os.Stderr, "unknown command %q\n\n", os.Args[1])
-		usage()
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := cmd.run(ctx, os.Args[2:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "tenantops-trigger:", err)
-		os.Exit(1)
-	}
+	cli.Program{Name: "tenantops-trigger", Commands: commands, Explain: movedError}.Main()
 }

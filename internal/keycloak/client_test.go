@@ -12,6 +12,10 @@ import (
 	"github.com/tenantops/tenantops/internal/tlsutil"
 )
 
+// conditionalOTPFlow is the sub-flow of Keycloak's built-in browser flow
+// that holds the OTP form.
+const conditionalOTPFlow = "Browser - Conditional OTP"
+
 func newTestClient(t *testing.T, opts kcsim.Options, cfg Config) (*kcsim.Server, *Client) {
 	t.Helper()
 	s, err := kcsim.Start(opts)
@@ -125,7 +129,7 @@ func TestMFAModes(t *testing.T) {
 		if err != nil || got != tt.mode {
 			t.Fatalf("GetMFA after %s = %q, %v", tt.mode, got, err)
 		}
-		if s.Requirement("acme", ConditionalOTPFlow) != tt.sub || s.Requirement("acme", OTPAuthenticator) != tt.otp ||
+		if s.Requirement("acme", conditionalOTPFlow) != tt.sub || s.Requirement("acme", OTPAuthenticator) != tt.otp ||
 			s.Requirement("acme", WebAuthnAuth) != tt.webauthn || s.DefaultAction("acme", ConfigureTOTP) != tt.totp ||
 			s.DefaultAction("acme", WebAuthnRegister) != tt.register {
 			t.Fatalf("%s: flow/actions not as expected", tt.mode)

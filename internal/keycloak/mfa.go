@@ -17,7 +17,6 @@ const (
 	// tenantops binds when a mode needs an execution the built-in flow
 	// lacks: Keycloak refuses to add executions to a built-in flow.
 	TenantopsBrowserFlow = "tenantops browser"
-	ConditionalOTPFlow   = "Browser - Conditional OTP"
 	OTPAuthenticator     = "auth-otp-form"
 	WebAuthnAuth         = "webauthn-authenticator"
 	ConfigureTOTP        = "CONFIGURE_TOTP"

@@ -112,11 +112,6 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	return nil, lastErr
 }
 
-// DatabaseURL returns the URL of database name on this cluster.
-func (c *Cluster) DatabaseURL(name string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, name)
-}
-
 // Stop shuts the server down (fast mode) and removes its files.
 func (c *Cluster) Stop() error {
 	var err error

@@ -2,6 +2,7 @@ package pgcluster
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
@@ -42,4 +43,9 @@ func TestStartQueryStop(t *testing.T) {
 	if _, err := pgx.Connect(ctx, c.URL); err == nil {
 		t.Error("server still answers after Stop")
 	}
+}
+
+// DatabaseURL returns the URL of database name on this cluster.
+func (c *Cluster) DatabaseURL(name string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, name)
 }

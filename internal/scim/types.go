@@ -8,7 +8,6 @@ const (
 	GroupSchema      = "urn:ietf:params:scim:schemas:core:2.0:Group"
 	EnterpriseSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 	PatchOpSchema    = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	ListSchema       = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 )
 
 // Meta is the read-only resource metadata.

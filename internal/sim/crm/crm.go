@@ -10,7 +10,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -162,13 +161,6 @@ func (s *Server) Close() { s.srv.Close() }
 // Secret returns the shared webhook secret (give it to the trigger).
 func (s *Server) Secret() string { return string(s.secret) }
 
-// CertPool returns a pool trusting the simulator's certificate.
-func (s *Server) CertPool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(s.srv.Certificate())
-	return p
-}
-
 // Sign returns the signature header value for body, signed now.
 func (s *Server) Sign(body []byte) string { return signature.Sign(s.secret, body, s.now()) }
 
@@ -201,13 +193,6 @@ func (s *Server) Send(ctx context.Context, client *http.Client, url string, body
 	s.deliveries = append(s.deliveries, d)
 	s.mu.Unlock()
 	return d, nil
-}
-
-// Deliveries returns the webhooks sent so far, oldest first.
-func (s *Server) Deliveries() []Delivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Delivery(nil), s.deliveries...)
 }
 
 // Callbacks returns the accepted callbacks, in arrival order.
@@ -265,14 +250,6 @@ func (s *Server) Inventory() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Reset forgets every delivery, callback and rejection.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.deliveries, s.callbacks, s.rejections = nil, nil, nil
-	s.byEvent = map[string]*Callback{}
 }
 
 func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {

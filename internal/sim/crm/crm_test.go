@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -235,4 +236,11 @@ func TestWaitCallbackAndFaults(t *testing.T) {
 	if _, err := s.WaitCallback(short, func(c Callback) bool { return c.Tenant == "nobody" }); err == nil {
 		t.Fatal("WaitCallback returned for a callback that never came")
 	}
+}
+
+// CertPool returns a pool trusting the simulator's certificate.
+func (s *Server) CertPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(s.srv.Certificate())
+	return p
 }

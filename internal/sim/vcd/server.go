@@ -134,20 +134,6 @@ type vdcProfile struct {
 	isDefault, enabled        bool
 }
 
-type task struct {
-	id       string
-	op       string
-	opName   string
-	owner    types.Reference
-	orgID    string
-	start    time.Time
-	end      time.Time
-	dur      time.Duration
-	failMsg  string
-	status   string
-	complete func(ok bool)
-}
-
 // Start starts a simulator on a random loopback port with TLS.
 func Start(opts Options) (*Server, error) {
 	if opts.User == "" {
@@ -310,24 +296,6 @@ func (s *Server) OIDCClientSecret(orgName string) (string, bool) {
 	return o.oauth.ClientSecret, true
 }
 
-// VDCStatus returns an org VDC's status (-1 creation failed, 0 not ready,
-// 1 ready).
-func (s *Server) VDCStatus(orgName, vdcName string) (int, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advance()
-	o := s.orgByName(orgName)
-	if o == nil {
-		return 0, false
-	}
-	for _, id := range o.vdcs {
-		if v := s.vdcs[id]; v.cfg.Name == vdcName {
-			return v.status, true
-		}
-	}
-	return 0, false
-}
-
 func (s *Server) orgByName(name string) *org {
 	for _, o := range s.orgs {
 		if o.name == name {
@@ -359,50 +327,6 @@ func (s *Server) removeVDC(v *vdc) {
 		}
 	}
 }
-
-// startTask registers a task for op on owner; complete runs (under the lock)
-// when it finishes, with ok=false when the task failed.
-func (s *Server) startTask(op, opName string, owner types.Reference, orgID string, complete func(ok bool)) *task {
-	d, ok := s.durations[op]
-	if !ok {
-		d = s.durations[""]
-	}
-	t := &task{id: newUUID(), op: op, opName: opName, owner: owner, orgID: orgID,
-		start: time.Now(), dur: d, status: "running", complete: complete}
-	if msgs := s.failNext[op]; len(msgs) > 0 {
-		t.failMsg = msgs[0]
-		s.failNext[op] = msgs[1:]
-	}
-	s.tasks[t.id] = t
-	return t
-}
-
-// advance finishes every task whose time has come. It runs before each
-// request is served, so a task of duration 0 is reported running in the
-// reply that started it and finishes on the client's first poll.
-func (s *Server) advance() {
-	now := time.Now()
-	for _, t := range s.tasks {
-		if t.status != "running" || now.Sub(t.start) < t.dur {
-			continue
-		}
-		s.finish(t, now)
-	}
-}
-
-func (s *Server) finish(t *task, now time.Time) {
-	t.end = now
-	if t.failMsg != "" {
-		t.status = "error"
-	} else {
-		t.status = "success"
-	}
-	if t.complete != nil {
-		t.complete(t.failMsg == "")
-	}
-}
-
-func (t *task) running() bool { return t != nil && t.status == "running" }
 
 func newUUID() string {
 	var b [16]byte

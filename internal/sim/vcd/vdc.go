@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/vmware/go-vcloud-director/v2/types/v56"
@@ -304,24 +303,17 @@ func (s *Server) updateVDC(w http.ResponseWriter, r *http.Request, id string) {
 	writeXML(w, http.StatusAccepted, types.MimeTask, "Task", types.XMLNamespaceVCloud, s.renderTask(v.busy))
 }
 
-func (s *Server) disableVDC(w http.ResponseWriter, _ *http.Request, id string) {
-	v := s.vdcs[id]
-	if v == nil {
-		noSuchEntity(w, "vdc", id)
-		return
+// vdcEnabler answers action/enable and action/disable: 204.
+func vdcEnabler(enabled bool) func(*Server, http.ResponseWriter, *http.Request, string) {
+	return func(s *Server, w http.ResponseWriter, _ *http.Request, id string) {
+		v := s.vdcs[id]
+		if v == nil {
+			noSuchEntity(w, "vdc", id)
+			return
+		}
+		v.cfg.IsEnabled = enabled
+		w.WriteHeader(http.StatusNoContent)
 	}
-	v.cfg.IsEnabled = false
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) enableVDC(w http.ResponseWriter, _ *http.Request, id string) {
-	v := s.vdcs[id]
-	if v == nil {
-		noSuchEntity(w, "vdc", id)
-		return
-	}
-	v.cfg.IsEnabled = true
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) deleteVDC(w http.ResponseWriter, r *http.Request, id string) {
@@ -344,243 +336,4 @@ func (s *Server) deleteVDC(w http.ResponseWriter, r *http.Request, id string) {
 		}
 	})
 	writeXML(w, http.StatusAccepted, types.MimeTask, "Task", types.XMLNamespaceVCloud, s.renderTask(v.busy))
-}
-
-// ---- VDC storage profiles ----
-
-func (s *Server) renderVDCProfile(sp *vdcProfile) *types.VdcStorageProfile {
-	p := s.pvdcSPByID(sp.pvdcSPID)
-	return &types.VdcStorageProfile{ID: urn("vdcstorageProfile", sp.id), Xmlns: types.XMLNamespaceVCloud, Name: sp.name,
-		Enabled: boolPtr(sp.enabled), Units: "MB", Limit: sp.limit, Default: sp.isDefault,
-		IopsSettings:              &types.VdcStorageProfileIopsSettings{Xmlns: types.XMLNamespaceVCloud},
-		ProviderVdcStorageProfile: &types.Reference{HREF: s.pvdcSPHref(p), Name: p.name, Type: mimePvdcSP}}
-}
-
-func (s *Server) getVDCProfile(w http.ResponseWriter, _ *http.Request, id string) {
-	sp := s.vdcSPs[id]
-	if sp == nil {
-		notFound(w, "VDC storage profile", urn("vdcstorageProfile", id))
-		return
-	}
-	writeXML(w, http.StatusOK, mimeVdcSP, "VdcStorageProfile", "", s.renderVDCProfile(sp))
-}
-
-func (s *Server) getAdminVDCProfile(w http.ResponseWriter, _ *http.Request, id string) {
-	sp := s.vdcSPs[id]
-	if sp == nil {
-		notFound(w, "VDC storage profile", urn("vdcstorageProfile", id))
-		return
-	}
-	p := s.renderVDCProfile(sp)
-	out := types.AdminVdcStorageProfile{Xmlns: p.Xmlns, Name: p.Name, Enabled: p.Enabled, Units: p.Units, Limit: p.Limit,
-		Default: p.Default, IopsSettings: p.IopsSettings, ProviderVdcStorageProfile: p.ProviderVdcStorageProfile}
-	writeXML(w, http.StatusOK, mimeAdminVdcSP, "AdminVdcStorageProfile", "", out)
-}
-
-func (s *Server) putAdminVDCProfile(w http.ResponseWriter, r *http.Request, id string) {
-	sp := s.vdcSPs[id]
-	if sp == nil {
-		notFound(w, "VDC storage profile", urn("vdcstorageProfile", id))
-		return
-	}
-	var in types.AdminVdcStorageProfile
-	if !decodeXML(w, r, mimeAdminVdcSP, &in) {
-		return
-	}
-	enabled := sp.enabled
-	if in.Enabled != nil {
-		enabled = *in.Enabled
-	}
-	if sp.isDefault && !in.Default {
-		xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Storage profile %s is the VDC's default; make another profile the default first.", sp.name)
-		return
-	}
-	if in.Default && !enabled {
-		xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "The default storage profile %s cannot be disabled.", sp.name)
-		return
-	}
-	if in.Limit < 0 {
-		xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Storage limit must not be negative.")
-		return
-	}
-	if in.Default && !sp.isDefault {
-		for _, other := range s.vdcs[sp.vdcID].sps {
-			s.vdcSPs[other].isDefault = false
-		}
-	}
-	sp.limit, sp.isDefault, sp.enabled = in.Limit, in.Default, enabled
-	s.getAdminVDCProfile(w, r, id)
-}
-
-func (s *Server) updateVDCProfiles(w http.ResponseWriter, r *http.Request, id string) {
-	v := s.vdcs[id]
-	if v == nil {
-		noSuchEntity(w, "vdc", id)
-		return
-	}
-	var in types.UpdateVdcStorageProfiles
-	if !decodeXML(w, r, mimeUpdateVdcSP, &in) {
-		return
-	}
-	if v.busy.running() {
-		busy(w, "VDC", v.cfg.Name, urn("vdc", v.id), v.busy)
-		return
-	}
-	var add *pvdcProfile
-	if a := in.AddStorageProfile; a != nil {
-		if a.ProviderVdcStorageProfile == nil {
-			xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "AddStorageProfile needs a ProviderVdcStorageProfile reference.")
-			return
-		}
-		add = s.pvdcSPByID(uuidOf(a.ProviderVdcStorageProfile.HREF))
-		if add == nil || add.pvdcID != v.pvdcID {
-			xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Storage profile %s is not available in the VDC's provider VDC.", a.ProviderVdcStorageProfile.HREF)
-			return
-		}
-		for _, spID := range v.sps {
-			if s.vdcSPs[spID].pvdcSPID == add.id {
-				xmlError(w, http.StatusBadRequest, "DUPLICATE_NAME", "Storage profile %s is already in VDC %s.", add.name, v.cfg.Name)
-				return
-			}
-		}
-	}
-	var remove *vdcProfile
-	if rm := in.RemoveStorageProfile; rm != nil {
-		remove = s.vdcSPs[uuidOf(rm.HREF)]
-		if remove == nil || remove.vdcID != v.id {
-			xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Storage profile %s is not in VDC %s.", rm.HREF, v.cfg.Name)
-			return
-		}
-		if remove.isDefault || remove.enabled {
-			xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Storage profile %s must be disabled and not the default before it can be removed.", remove.name)
-			return
-		}
-	}
-	a := in.AddStorageProfile
-	v.busy = s.startTask(OpVDCStorage, "vdcUpdateVdcStorageProfiles", s.vdcRef(v), v.orgID, func(ok bool) {
-		if !ok {
-			return
-		}
-		if add != nil {
-			vp := &vdcProfile{id: newUUID(), vdcID: v.id, pvdcSPID: add.id, name: add.name, limit: a.Limit,
-				enabled: a.Enabled == nil || *a.Enabled}
-			if a.Default {
-				for _, other := range v.sps {
-					s.vdcSPs[other].isDefault = false
-				}
-				vp.isDefault = true
-			}
-			s.vdcSPs[vp.id] = vp
-			v.sps = append(v.sps, vp.id)
-		}
-		if remove != nil {
-			delete(s.vdcSPs, remove.id)
-			for i, spID := range v.sps {
-				if spID == remove.id {
-					v.sps = append(v.sps[:i], v.sps[i+1:]...)
-					break
-				}
-			}
-		}
-	})
-	writeXML(w, http.StatusAccepted, types.MimeTask, "Task", types.XMLNamespaceVCloud, s.renderTask(v.busy))
-}
-
-// ---- provider VDCs and the query service ----
-
-func (s *Server) getProviderVDC(w http.ResponseWriter, _ *http.Request, id string) {
-	p := s.pvdcByID(id)
-	if p == nil {
-		notFound(w, "Provider VDC", urn("providervdc", id))
-		return
-	}
-	out := providerVdcXML{Xmlns: types.XMLNamespaceVCloud, HREF: s.pvdcHref(p), Type: mimeAdminPvdc, ID: urn("providervdc", p.id), Name: p.name,
-		Status: 1, IsEnabled: true, StorageProfiles: &types.ProviderStorageProfiles{}, NetworkPoolReferences: &types.NetworkPoolReferences{}}
-	for _, sp := range s.pvdcSPs {
-		if sp.pvdcID == p.id {
-			out.StorageProfiles.ProviderVdcStorageProfile = append(out.StorageProfiles.ProviderVdcStorageProfile,
-				&types.Reference{HREF: s.pvdcSPHref(sp), Name: sp.name, Type: mimePvdcSP, ID: urn("providervdcstorageprofile", sp.id)})
-		}
-	}
-	for _, np := range s.pools {
-		if np.pvdcID == p.id {
-			out.NetworkPoolReferences.NetworkPoolReference = append(out.NetworkPoolReferences.NetworkPoolReference,
-				&types.Reference{HREF: s.poolHref(np), Name: np.name, Type: mimeNetworkPool, ID: urn("networkpool", np.id)})
-		}
-	}
-	writeXML(w, http.StatusOK, mimeAdminPvdc, "ProviderVdc", "", out)
-}
-
-func (s *Server) query(w http.ResponseWriter, r *http.Request, _ string) {
-	params := queryParams(r.URL.RawQuery)
-	qtype := params["type"]
-	conds, err := filterConds(params["filter"])
-	if err != nil {
-		xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "%v", err)
-		return
-	}
-	page, pageSize := 1, s.opts.QueryPageSize
-	if n, err := strconv.Atoi(params["page"]); err == nil && n > 0 {
-		page = n
-	}
-	if n, err := strconv.Atoi(params["pageSize"]); err == nil && n > 0 {
-		pageSize = n
-	}
-	match := func(fields map[string]string) bool {
-		for k, want := range conds {
-			got, ok := fields[k]
-			if !ok {
-				return false
-			}
-			if !strings.EqualFold(got, want) && !(strings.Contains(want, "*") && wildcard(want, got)) {
-				return false
-			}
-		}
-		return true
-	}
-	out := types.QueryResultRecordsType{HREF: s.URL + "/api/query?type=" + qtype, Type: types.MimeQueryRecords, Name: qtype}
-	var n int
-	from, to := (page-1)*pageSize, page*pageSize
-	take := func() bool { n++; return n-1 >= from && n-1 < to }
-	switch qtype {
-	case "providerVdc":
-		for _, p := range s.pvdcs {
-			if match(map[string]string{"name": p.name, "id": urn("providervdc", p.id)}) && take() {
-				out.VMWProviderVdcRecord = append(out.VMWProviderVdcRecord, &types.QueryResultVMWProviderVdcRecordType{
-					HREF: s.pvdcHref(p), Name: p.name, Status: "READY", IsEnabled: true, NumberOfStorageProfiles: len(s.pvdcSPs)})
-			}
-		}
-	case "providerVdcStorageProfile":
-		for _, sp := range s.pvdcSPs {
-			pv := s.pvdcByID(sp.pvdcID)
-			if match(map[string]string{"name": sp.name, "providerVdc": s.pvdcHref(pv), "providerVdcName": pv.name}) && take() {
-				out.ProviderVdcStorageProfileRecord = append(out.ProviderVdcStorageProfileRecord, &types.QueryResultProviderVdcStorageProfileRecordType{
-					HREF: s.pvdcSPHref(sp), Name: sp.name, ProviderVdcHREF: s.pvdcHref(pv), IsEnabled: true, StorageTotalMB: 10 << 20})
-			}
-		}
-	case "networkPool":
-		for _, np := range s.pools {
-			if match(map[string]string{"name": np.name}) && take() {
-				out.NetworkPoolRecord = append(out.NetworkPoolRecord, &types.QueryResultNetworkPoolRecordType{HREF: s.poolHref(np), Name: np.name, NetworkPoolType: 4})
-			}
-		}
-	default:
-		xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Query type %q is not supported.", qtype)
-		return
-	}
-	if n > 0 && from >= n {
-		xmlError(w, http.StatusBadRequest, "BAD_REQUEST", "Page %d is out of range.", page)
-		return
-	}
-	out.Page, out.PageSize, out.Total = page, pageSize, float64(n)
-	if to < n {
-		out.Link = append(out.Link, &types.Link{Rel: "nextPage", Type: types.MimeQueryRecords,
-			HREF: s.URL + "/api/query?type=" + qtype + "&page=" + strconv.Itoa(page+1) + "&pageSize=" + strconv.Itoa(pageSize)})
-	}
-	writeXML(w, http.StatusOK, types.MimeQueryRecords, "QueryResultRecords", types.XMLNamespaceVCloud, out)
-}
-
-func wildcard(pattern, s string) bool {
-	prefix, suffix, _ := strings.Cut(pattern, "*")
-	return strings.HasPrefix(s, prefix) && strings.HasSuffix(s, suffix)
 }
