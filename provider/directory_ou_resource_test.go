@@ -150,20 +150,6 @@ func TestAccDirectoryOU_missingBlock(t *testing.T) {
 	})
 }
 
-// attrOf returns an ImportStateIdFunc reading one attribute from state.
-func attrOf(res, attr string) resource.ImportStateIdFunc {
-	return func(s *terraform.State) (string, error) {
-		r, ok := s.RootModule().Resources[res]
-		if !ok {
-			return "", fmt.Errorf("%s not in state", res)
-		}
-		if attr == "id" {
-			return r.Primary.ID, nil
-		}
-		return r.Primary.Attributes[attr], nil
-	}
-}
-
 // expectExists fails unless dn is in the directory.
 func (e *dirEnv) expectExists(dn string) error {
 	left, err := e.inventory()

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -48,13 +47,6 @@ provider "tenantops" {
   }
 }
 `, s.URL, s.Token, s.CAPEM)
-}
-
-// hclStr quotes s as an HCL string literal.
-func hclStr(s string) string {
-	q := strconv.Quote(s)
-	q = strings.ReplaceAll(q, "${", "$${")
-	return strings.ReplaceAll(q, "%{", "%%{")
 }
 
 // scimNothingLeft fails when the simulator still holds any object.
