@@ -8,40 +8,28 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
 
 // testAccDirectoryGroupMemberConfig: group g (membership unmanaged), users
 // u1 and u2, and membership resources given as HCL in members.
 func testAccDirectoryGroupMemberConfig(e *dirEnv, members string) string {
-	return e.providerConfig() + fmt.Sprintf(`
-resource "tenantops_directory_ou" "o" {
-  name = "team"
-  path = %[1]q
-}
-
-resource "tenantops_directory_group" "g" {
-  name             = "team-group"
-  sam_account_name = "tg%[2]s"
-  path             = tenantops_directory_ou.o.dn
-}
-
+	return e.providerConfig() + e.ouHCL("o", "team") + e.groupHCL("g", "team-group", "tg") + fmt.Sprintf(`
 resource "tenantops_directory_user" "u1" {
   name             = "User One"
-  sam_account_name = "u1%[2]s"
+  sam_account_name = "u1%[1]s"
   path             = tenantops_directory_ou.o.dn
   initial_password = "Pa55word!"
 }
 
 resource "tenantops_directory_user" "u2" {
   name             = "User Two"
-  sam_account_name = "u2%[2]s"
+  sam_account_name = "u2%[1]s"
   path             = tenantops_directory_ou.o.dn
   initial_password = "Pa55word!"
 }
-%[3]s
-`, e.Base, e.Tag, members)
+%[2]s
+`, e.Tag, members)
 }
 
 func (e *dirEnv) gm1(groupDN string) string {
@@ -58,6 +46,9 @@ func TestAccDirectoryGroupMember_lifecycle(t *testing.T) {
 	e := newDirEnv(t)
 	groupDN := "CN=team-group,OU=team," + e.Base
 	u1, u2 := "CN=User One,OU=team,"+e.Base, "CN=User Two,OU=team,"+e.Base
+	const addr = "tenantops_directory_group_member.m"
+	// the group DN respelt
+	upper := testAccDirectoryGroupMemberConfig(e, e.gm1(strings.ToUpper(groupDN)))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             e.checkEmpty,
@@ -65,10 +56,10 @@ func TestAccDirectoryGroupMember_lifecycle(t *testing.T) {
 			{
 				Config: testAccDirectoryGroupMemberConfig(e, e.gm1(lowerSpaced(groupDN))),
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestMatchResourceAttr("tenantops_directory_group_member.m", "id", regexp.MustCompile(`^[0-9a-f-]{36}/[0-9a-f-]{36}$`)),
-					func(*terraform.State) error { return e.expectMembers(groupDN, u1) },
+					resource.TestMatchResourceAttr(addr, "id", regexp.MustCompile(`^[0-9a-f-]{36}/[0-9a-f-]{36}$`)),
+					e.membersAre(groupDN, u1),
 				),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 			},
 			// someone else adds a member: neither the group nor the membership resource objects
 			{
@@ -81,22 +72,13 @@ func TestAccDirectoryGroupMember_lifecycle(t *testing.T) {
 				PlanOnly: true,
 			},
 			// the group DN respelt: an in-place no-op, never a re-add
-			{
-				Config: testAccDirectoryGroupMemberConfig(e, e.gm1(strings.ToUpper(groupDN))),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_group_member.m", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
+			{Config: upper, ConfigPlanChecks: planIsThenEmpty(updates(addr))},
 			// import: sAMAccountNames, and DN|GUID
-			{ResourceName: "tenantops_directory_group_member.m", ImportState: true, ImportStateVerify: true,
-				ImportStateId: "tg" + e.Tag + "|u1" + e.Tag, ImportStateVerifyIgnore: []string{"group_dn", "member_dn"}},
-			{ResourceName: "tenantops_directory_group_member.m", ImportState: true, ImportStateVerify: true,
-				ImportStateIdFunc: func(s *terraform.State) (string, error) {
-					id := s.RootModule().Resources["tenantops_directory_user.u1"].Primary.ID
-					return groupDN + "|" + id, nil
-				},
-				ImportStateVerifyIgnore: []string{"group_dn", "member_dn"}},
+			importStep(addr, "tg"+e.Tag+"|u1"+e.Tag, "group_dn", "member_dn"),
+			importStepBy(addr, func(s *terraform.State) (string, error) {
+				id, err := attrOf("tenantops_directory_user.u1", "id")(s)
+				return groupDN + "|" + id, err
+			}, "group_dn", "member_dn"),
 			// removed out of band: re-added
 			{
 				PreConfig: func() {
@@ -104,16 +86,14 @@ func TestAccDirectoryGroupMember_lifecycle(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config: testAccDirectoryGroupMemberConfig(e, e.gm1(strings.ToUpper(groupDN))),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_group_member.m", plancheck.ResourceActionCreate)},
-				},
-				Check: func(*terraform.State) error { return e.expectMembers(groupDN, u1, u2) },
+				Config:           upper,
+				ConfigPlanChecks: planIs(creates(addr)),
+				Check:            e.membersAre(groupDN, u1, u2),
 			},
 			// destroying the membership removes only that member
 			{
 				Config: testAccDirectoryGroupMemberConfig(e, ""),
-				Check:  func(*terraform.State) error { return e.expectMembers(groupDN, u2) },
+				Check:  e.membersAre(groupDN, u2),
 			},
 			// adding a member that is already there fails and says how to adopt it
 			{

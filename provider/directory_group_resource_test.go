@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/tenantops/tenantops/internal/directory"
@@ -17,33 +16,17 @@ import (
 // testAccDirectoryGroupConfig: an OU with two member groups m1, m2 and the
 // group under test, g. members is HCL for g's members attribute.
 func testAccDirectoryGroupConfig(e *dirEnv, name, extra, members string) string {
-	return e.providerConfig() + fmt.Sprintf(`
-resource "tenantops_directory_ou" "o" {
-  name = "groups"
-  path = %[1]q
-}
-
-resource "tenantops_directory_group" "m1" {
-  name             = "member-one"
-  sam_account_name = "m1-%[2]s"
-  path             = tenantops_directory_ou.o.dn
-}
-
-resource "tenantops_directory_group" "m2" {
-  name             = "member-two"
-  sam_account_name = "m2-%[2]s"
-  path             = tenantops_directory_ou.o.dn
-}
-
+	return e.providerConfig() + e.ouHCL("o", "groups") + e.groupHCL("m1", "member-one", "m1-") +
+		e.groupHCL("m2", "member-two", "m2-") + fmt.Sprintf(`
 resource "tenantops_directory_group" "g" {
-  name             = %[3]q
-  sam_account_name = "g-%[2]s"
+  name             = %[2]q
+  sam_account_name = "g-%[1]s"
   path             = tenantops_directory_ou.o.dn
-  members          = %[4]s
-  %[5]s
+  members          = %[3]s
+  %[4]s
   depends_on       = [tenantops_directory_group.m1, tenantops_directory_group.m2]
 }
-`, e.Base, e.Tag, name, members, extra)
+`, e.Tag, name, members, extra)
 }
 
 // memberDN spells the DN of a member group the way a person might.
@@ -57,7 +40,10 @@ func (e *dirEnv) memberDN(cn string, upper bool) string {
 
 func TestAccDirectoryGroup_lifecycle(t *testing.T) {
 	e := newDirEnv(t)
+	const addr = "tenantops_directory_group.g"
 	var firstID string
+	// in spells the DN of an object in the groups OU as the directory does.
+	in := func(cn string) string { return "CN=" + cn + ",OU=groups," + e.Base }
 	one := "[" + e.memberDN("member-one", false) + "]"
 	two := "[" + e.memberDN("member-one", false) + ", " + e.memberDN("member-two", true) + "]"
 	twoOther := "[" + e.memberDN("MEMBER-ONE", true) + ", tenantops_directory_group.m2.dn]"
@@ -68,6 +54,12 @@ resource "tenantops_directory_group" "m3" {
   path = tenantops_directory_ou.o.dn
 }
 `
+	// rename, new scope/category/description
+	const renamed = `description = "renamed"
+  scope = "universal"
+  category = "distribution"`
+	// import ignores: path is kept as configured, members as written
+	ignore := []string{"path", "members"}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             e.checkEmpty,
@@ -75,102 +67,57 @@ resource "tenantops_directory_group" "m3" {
 			{
 				Config: testAccDirectoryGroupConfig(e, "admins", `description = "tenant admins"`, one),
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr("tenantops_directory_group.g", "scope", "global"),
-					resource.TestCheckResourceAttr("tenantops_directory_group.g", "category", "security"),
-					resource.TestCheckResourceAttr("tenantops_directory_group.g", "members.#", "1"),
+					resource.TestCheckResourceAttr(addr, "scope", "global"),
+					resource.TestCheckResourceAttr(addr, "category", "security"),
+					resource.TestCheckResourceAttr(addr, "members.#", "1"),
 					resource.TestCheckResourceAttr("tenantops_directory_group.m1", "members.#", "0"),
-					func(s *terraform.State) error {
-						firstID = s.RootModule().Resources["tenantops_directory_group.g"].Primary.ID
-						return e.expectMembers("CN=admins,OU=groups,"+e.Base, "CN=member-one,OU=groups,"+e.Base)
-					},
+					captureID(addr, &firstID),
+					e.membersAre(in("admins"), in("member-one")),
 				),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 			},
-			// rename, new scope/category/description, a second member written in upper case
+			// renamed, and a second member written in upper case
 			{
-				Config: testAccDirectoryGroupConfig(e, "admins-renamed",
-					`description = "renamed"
-  scope = "universal"
-  category = "distribution"`, two),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_group.g", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           testAccDirectoryGroupConfig(e, "admins-renamed", renamed, two),
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestMatchResourceAttr("tenantops_directory_group.g", "dn", regexp.MustCompile(`^CN=admins-renamed,OU=groups,`)),
-					resource.TestCheckResourceAttr("tenantops_directory_group.g", "scope", "universal"),
-					resource.TestCheckResourceAttr("tenantops_directory_group.g", "category", "distribution"),
-					resource.TestCheckResourceAttr("tenantops_directory_group.g", "members.#", "2"),
-					func(s *terraform.State) error {
-						if id := s.RootModule().Resources["tenantops_directory_group.g"].Primary.ID; id != firstID {
-							return fmt.Errorf("objectGUID changed on rename: %s -> %s", firstID, id)
-						}
-						return e.expectMembers("CN=admins-renamed,OU=groups,"+e.Base,
-							"CN=member-one,OU=groups,"+e.Base, "CN=member-two,OU=groups,"+e.Base)
-					},
+					resource.TestMatchResourceAttr(addr, "dn", regexp.MustCompile(`^CN=admins-renamed,OU=groups,`)),
+					resource.TestCheckResourceAttr(addr, "scope", "universal"),
+					resource.TestCheckResourceAttr(addr, "category", "distribution"),
+					resource.TestCheckResourceAttr(addr, "members.#", "2"),
+					keepsID(addr, &firstID),
+					e.membersAre(in("admins-renamed"), in("member-one"), in("member-two")),
 				),
 			},
 			// the same members written differently: no diff at all
-			{
-				Config: testAccDirectoryGroupConfig(e, "admins-renamed",
-					`description = "renamed"
-  scope = "universal"
-  category = "distribution"`, twoOther),
-				PlanOnly: true,
-			},
+			{Config: testAccDirectoryGroupConfig(e, "admins-renamed", renamed, twoOther), PlanOnly: true},
 			// import by DN, by sAMAccountName (plain and DOMAIN\name) and by GUID
-			{ResourceName: "tenantops_directory_group.g", ImportState: true, ImportStateVerify: true,
-				ImportStateIdFunc: attrOf("tenantops_directory_group.g", "dn"), ImportStateVerifyIgnore: []string{"path", "members"}},
-			{ResourceName: "tenantops_directory_group.g", ImportState: true, ImportStateVerify: true,
-				ImportStateId: "g-" + e.Tag, ImportStateVerifyIgnore: []string{"path", "members"}},
-			{ResourceName: "tenantops_directory_group.g", ImportState: true, ImportStateVerify: true,
-				ImportStateId: `TEST\g-` + e.Tag, ImportStateVerifyIgnore: []string{"path", "members"}},
-			{ResourceName: "tenantops_directory_group.g", ImportState: true, ImportStateVerify: true,
-				ImportStateIdFunc: attrOf("tenantops_directory_group.g", "id"), ImportStateVerifyIgnore: []string{"path", "members"}},
+			importStepBy(addr, attrOf(addr, "dn"), ignore...),
+			importStep(addr, "g-"+e.Tag, ignore...),
+			importStep(addr, `TEST\g-`+e.Tag, ignore...),
+			importStepBy(addr, attrOf(addr, "id"), ignore...),
 			// a member created in the same apply (unknown at plan time)
 			{
-				Config: testAccDirectoryGroupConfig(e, "admins-renamed",
-					`description = "renamed"
-  scope = "universal"
-  category = "distribution"`, withM3) + m3,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_group.g", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: func(*terraform.State) error {
-					return e.expectMembers("CN=admins-renamed,OU=groups,"+e.Base, "CN=member-one,OU=groups,"+e.Base,
-						"CN=member-two,OU=groups,"+e.Base, "CN=member-three,OU=groups,"+e.Base)
-				},
+				Config:           testAccDirectoryGroupConfig(e, "admins-renamed", renamed, withM3) + m3,
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
+				Check:            e.membersAre(in("admins-renamed"), in("member-one"), in("member-two"), in("member-three")),
 			},
 			// removed a member out of band: the plan puts it back
 			{
 				PreConfig: func() {
-					if err := e.Client.RemoveMember(t.Context(), "CN=admins-renamed,OU=groups,"+e.Base, "CN=member-two,OU=groups,"+e.Base); err != nil {
+					if err := e.Client.RemoveMember(t.Context(), in("admins-renamed"), in("member-two")); err != nil {
 						t.Fatal(err)
 					}
 				},
-				Config: testAccDirectoryGroupConfig(e, "admins-renamed",
-					`description = "renamed"
-  scope = "universal"
-  category = "distribution"`, two),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_group.g", plancheck.ResourceActionUpdate)},
-				},
-				Check: func(*terraform.State) error {
-					return e.expectMembers("CN=admins-renamed,OU=groups,"+e.Base,
-						"CN=member-one,OU=groups,"+e.Base, "CN=member-two,OU=groups,"+e.Base)
-				},
+				Config:           testAccDirectoryGroupConfig(e, "admins-renamed", renamed, two),
+				ConfigPlanChecks: planIs(updates(addr)),
+				Check:            e.membersAre(in("admins-renamed"), in("member-one"), in("member-two")),
 			},
 			// deleted out of band: re-created
 			{
-				PreConfig: e.deleteOutOfBand(t, "CN=admins-renamed,OU=groups,"+e.Base),
-				Config: testAccDirectoryGroupConfig(e, "admins-renamed",
-					`description = "renamed"
-  scope = "universal"
-  category = "distribution"`, two),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_group.g", plancheck.ResourceActionCreate)},
-				},
+				PreConfig:        e.deleteOutOfBand(t, in("admins-renamed")),
+				Config:           testAccDirectoryGroupConfig(e, "admins-renamed", renamed, two),
+				ConfigPlanChecks: planIs(creates(addr)),
 			},
 		},
 	})
@@ -191,17 +138,16 @@ func TestAccDirectoryGroup_backendError(t *testing.T) {
 			},
 			// a sAMAccountName that is already taken
 			{
-				Config: testAccDirectoryGroupConfig(e, "broken", "", "[]") + fmt.Sprintf(`
-resource "tenantops_directory_group" "dup" {
-  name             = "dup"
-  sam_account_name = "m1-%s"
-  path             = tenantops_directory_ou.o.dn
-}
-`, e.Tag),
+				Config:      testAccDirectoryGroupConfig(e, "broken", "", "[]") + e.groupHCL("dup", "dup", "m1-"),
 				ExpectError: regexp.MustCompile(`(?s)Unable to create group "dup".*Active Directory: `),
 			},
 		},
 	})
+}
+
+// membersAre is expectMembers as a check function.
+func (e *dirEnv) membersAre(groupDN string, want ...string) resource.TestCheckFunc {
+	return func(*terraform.State) error { return e.expectMembers(groupDN, want...) }
 }
 
 // expectMembers fails unless group's member attribute is exactly want.

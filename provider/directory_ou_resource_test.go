@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/tenantops/tenantops/internal/directory"
@@ -44,7 +43,9 @@ func lowerSpaced(dn string) string { return strings.ReplaceAll(strings.ToLower(d
 
 func TestAccDirectoryOU_lifecycle(t *testing.T) {
 	e := newDirEnv(t)
+	const addr = "tenantops_directory_ou.t"
 	var firstID string
+	moved := testAccDirectoryOUConfig(e, "acme-renamed", "p2", "moved", false)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             e.checkEmpty,
@@ -53,54 +54,35 @@ func TestAccDirectoryOU_lifecycle(t *testing.T) {
 			{
 				Config: testAccDirectoryOUConfig(e, "Acme, Inc. #1", "p1", "tenant acme", false),
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr("tenantops_directory_ou.t", "name", "Acme, Inc. #1"),
-					resource.TestCheckResourceAttr("tenantops_directory_ou.t", "description", "tenant acme"),
-					resource.TestMatchResourceAttr("tenantops_directory_ou.t", "id", regexp.MustCompile(`^[0-9a-f]{8}-`)),
-					resource.TestMatchResourceAttr("tenantops_directory_ou.t", "dn", regexp.MustCompile(`^OU=Acme\\, Inc\. \\?#1,OU=parent-one,`)),
-					func(s *terraform.State) error {
-						firstID = s.RootModule().Resources["tenantops_directory_ou.t"].Primary.ID
-						return e.expectExists(s.RootModule().Resources["tenantops_directory_ou.t"].Primary.Attributes["dn"])
-					},
+					resource.TestCheckResourceAttr(addr, "name", "Acme, Inc. #1"),
+					resource.TestCheckResourceAttr(addr, "description", "tenant acme"),
+					resource.TestMatchResourceAttr(addr, "id", regexp.MustCompile(`^[0-9a-f]{8}-`)),
+					resource.TestMatchResourceAttr(addr, "dn", regexp.MustCompile(`^OU=Acme\\, Inc\. \\?#1,OU=parent-one,`)),
+					captureID(addr, &firstID),
+					e.dnExists(addr),
 				),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 			},
 			// rename + move + new description, in place: same objectGUID
 			{
-				Config: testAccDirectoryOUConfig(e, "acme-renamed", "p2", "moved", false),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_ou.t", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           moved,
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestMatchResourceAttr("tenantops_directory_ou.t", "dn", regexp.MustCompile(`^OU=acme-renamed,OU=parent-two,`)),
-					resource.TestCheckResourceAttr("tenantops_directory_ou.t", "description", "moved"),
-					func(s *terraform.State) error {
-						if id := s.RootModule().Resources["tenantops_directory_ou.t"].Primary.ID; id != firstID {
-							return fmt.Errorf("objectGUID changed on rename: %s -> %s", firstID, id)
-						}
-						return e.expectExists(s.RootModule().Resources["tenantops_directory_ou.t"].Primary.Attributes["dn"])
-					},
+					resource.TestMatchResourceAttr(addr, "dn", regexp.MustCompile(`^OU=acme-renamed,OU=parent-two,`)),
+					resource.TestCheckResourceAttr(addr, "description", "moved"),
+					keepsID(addr, &firstID),
+					e.dnExists(addr),
 				),
 			},
-			// import by DN and by GUID
-			{
-				ResourceName: "tenantops_directory_ou.t", ImportState: true, ImportStateVerify: true,
-				ImportStateIdFunc: attrOf("tenantops_directory_ou.t", "dn"),
-				// path is kept as written in the configuration; import reads the server's spelling
-				ImportStateVerifyIgnore: []string{"path"},
-			},
-			{
-				ResourceName: "tenantops_directory_ou.t", ImportState: true, ImportStateVerify: true,
-				ImportStateIdFunc:       attrOf("tenantops_directory_ou.t", "id"),
-				ImportStateVerifyIgnore: []string{"path"},
-			},
+			// import by DN and by GUID; path is kept as written in the
+			// configuration, import reads the server's spelling
+			importStepBy(addr, attrOf(addr, "dn"), "path"),
+			importStepBy(addr, attrOf(addr, "id"), "path"),
 			// deleted behind Terraform's back: the plan re-creates it
 			{
-				PreConfig: func() { e.deleteOutOfBand(t, "OU=acme-renamed,OU=parent-two,"+e.Base)() },
-				Config:    testAccDirectoryOUConfig(e, "acme-renamed", "p2", "moved", false),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_ou.t", plancheck.ResourceActionCreate)},
-				},
+				PreConfig:        e.deleteOutOfBand(t, "OU=acme-renamed,OU=parent-two,"+e.Base),
+				Config:           moved,
+				ConfigPlanChecks: planIs(creates(addr)),
 			},
 			// something appears in the OU: destroying it without recursive fails clearly
 			{
@@ -110,7 +92,7 @@ func TestAccDirectoryOU_lifecycle(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config:      e.providerConfig() + `resource "tenantops_directory_ou" "p2" {` + "\n name = \"parent-two\"\n path = \"" + e.Base + "\"\n}\n",
+				Config:      e.providerConfig() + e.ouHCL("p2", "parent-two"),
 				ExpectError: regexp.MustCompile(`(?s)Unable to delete organizational unit.*not empty.*recursive = true`),
 			},
 			// with recursive = true it goes, contents and all
@@ -123,44 +105,29 @@ func TestAccDirectoryOU_lifecycle(t *testing.T) {
 
 func TestAccDirectoryOU_backendError(t *testing.T) {
 	e := newDirEnv(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             e.checkEmpty,
-		Steps: []resource.TestStep{
-			{
-				Config: e.providerConfig() + fmt.Sprintf(`
+	t.Parallel()
+	testAccRefused(t, e.checkEmpty, e.providerConfig()+fmt.Sprintf(`
 resource "tenantops_directory_ou" "t" {
   name = "orphan"
   path = "OU=does-not-exist,%s"
 }
-`, e.Base),
-				ExpectError: regexp.MustCompile(`(?s)Unable to create OU "orphan".*Active Directory: No Such Object`),
-			},
-		},
-	})
+`, e.Base), regexp.MustCompile(`(?s)Unable to create OU "orphan".*Active Directory: No Such Object`))
 }
 
 func TestAccDirectoryOU_missingBlock(t *testing.T) {
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config:      `resource "tenantops_directory_ou" "t" {` + "\n name = \"x\"\n path = \"DC=test,DC=local\"\n}\n",
-			ExpectError: regexp.MustCompile(`no "directory" block`),
-		}},
-	})
+	t.Parallel()
+	testAccRefused(t, nil, `resource "tenantops_directory_ou" "t" {`+"\n name = \"x\"\n path = \"DC=test,DC=local\"\n}\n",
+		regexp.MustCompile(`no "directory" block`))
 }
 
-// attrOf returns an ImportStateIdFunc reading one attribute from state.
-func attrOf(res, attr string) resource.ImportStateIdFunc {
-	return func(s *terraform.State) (string, error) {
-		r, ok := s.RootModule().Resources[res]
+// dnExists fails unless the DN of addr in state is in the directory.
+func (e *dirEnv) dnExists(addr string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[addr]
 		if !ok {
-			return "", fmt.Errorf("%s not in state", res)
+			return fmt.Errorf("%s not in state", addr)
 		}
-		if attr == "id" {
-			return r.Primary.ID, nil
-		}
-		return r.Primary.Attributes[attr], nil
+		return e.expectExists(rs.Primary.Attributes["dn"])
 	}
 }
 
@@ -194,15 +161,8 @@ resource "tenantops_directory_ou" "t" {
 		CheckDestroy:             e.checkEmpty,
 		Steps: []resource.TestStep{
 			{
-				Config: `
-provider "tenantops" {
-  directory {
-    url           = "ldaps://127.0.0.1:1"
-    bind_dn       = "CN=x,DC=test,DC=local"
-    bind_password = "x"
-  }
-}
-` + ou,
+				Config: providerHCL(backendHCL("directory", "", "url", "ldaps://127.0.0.1:1", "bind_dn", "CN=x,DC=test,DC=local",
+					"bind_password", "x")) + ou,
 				ExpectError: regexp.MustCompile(`(?s)Unable to create OU "never".*Active Directory: Network Error`),
 			},
 			{

@@ -63,20 +63,30 @@ func (e *dirEnv) providerConfig() string {
 // providerConfigWith is providerConfig with another password or CA (none
 // when caPEM is empty).
 func (e *dirEnv) providerConfigWith(password, caPEM string) string {
-	ca := ""
-	if caPEM != "" {
-		ca = "ca_pem        = <<EOT\n" + caPEM + "EOT"
-	}
-	return fmt.Sprintf(`
-provider "tenantops" {
-  directory {
-    url           = %q
-    bind_dn       = %q
-    bind_password = %q
-    %s
-  }
+	return providerHCL(backendHCL("directory", caPEM, "url", e.DC.URL, "bind_dn", e.DC.BindDN, "bind_password", password))
 }
-`, e.DC.URL, e.DC.BindDN, password, ca)
+
+// ouHCL is tenantops_directory_ou.<res> named name, directly in the
+// test's own OU: the home of the objects under test.
+func (e *dirEnv) ouHCL(res, name string) string {
+	return fmt.Sprintf(`
+resource "tenantops_directory_ou" %q {
+  name = %q
+  path = %q
+}
+`, res, name, e.Base)
+}
+
+// groupHCL is tenantops_directory_group.<res> in the OU
+// tenantops_directory_ou.o, with a sAMAccountName made unique by the tag.
+func (e *dirEnv) groupHCL(res, name, sam string) string {
+	return fmt.Sprintf(`
+resource "tenantops_directory_group" %q {
+  name             = %q
+  sam_account_name = "%s%s"
+  path             = tenantops_directory_ou.o.dn
+}
+`, res, name, sam, e.Tag)
 }
 
 // inventory lists everything below the test's OU.

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/tenantops/tenantops/internal/directory"
@@ -19,40 +18,30 @@ type userCfg struct {
 }
 
 func testAccDirectoryUserConfig(e *dirEnv, u userCfg) string {
-	return e.providerConfig() + fmt.Sprintf(`
-resource "tenantops_directory_ou" "people" {
-  name = "people"
-  path = %[1]q
-}
-
-resource "tenantops_directory_ou" "people2" {
-  name = "people2"
-  path = %[1]q
-}
-
+	return e.providerConfig() + e.ouHCL("people", "people") + e.ouHCL("people2", "people2") + fmt.Sprintf(`
 resource "tenantops_directory_group" "ga" {
-  name = "ga-%[2]s"
+  name = "ga-%[1]s"
   path = tenantops_directory_ou.people.dn
 }
 
 resource "tenantops_directory_group" "gb" {
-  name = "gb-%[2]s"
+  name = "gb-%[1]s"
   path = tenantops_directory_ou.people.dn
 }
 
 resource "tenantops_directory_user" "u" {
-  name                   = %[3]q
-  path                   = tenantops_directory_ou.%[4]s.dn
-  sam_account_name       = "al%[2]s"
-  user_principal_name    = "al%[2]s@test.local"
-  initial_password       = %[5]q
-  enabled                = %[6]t
-  password_never_expires = %[7]t
-  groups                 = %[8]s
-  %[9]s
+  name                   = %[2]q
+  path                   = tenantops_directory_ou.%[3]s.dn
+  sam_account_name       = "al%[1]s"
+  user_principal_name    = "al%[1]s@test.local"
+  initial_password       = %[4]q
+  enabled                = %[5]t
+  password_never_expires = %[6]t
+  groups                 = %[7]s
+  %[8]s
   depends_on             = [tenantops_directory_group.ga, tenantops_directory_group.gb]
 }
-`, e.Base, e.Tag, u.name, u.ou, u.password, u.enabled, u.neverExpires, u.groups, u.extra)
+`, e.Tag, u.name, u.ou, u.password, u.enabled, u.neverExpires, u.groups, u.extra)
 }
 
 // groupDN spells a test group's DN in lower case with spaces, or in upper case.
@@ -98,6 +87,9 @@ func TestAccDirectoryUser_lifecycle(t *testing.T) {
 	respelt := reenabled
 	respelt.groups = "[tenantops_directory_group.ga.dn, " + e.groupDN("gb", true) + "]"
 	var firstID string
+	const addr = "tenantops_directory_user.u"
+	// the password is never read back; path and groups are kept as written
+	ignore := []string{"initial_password", "path", "groups"}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             e.checkEmpty,
@@ -106,38 +98,29 @@ func TestAccDirectoryUser_lifecycle(t *testing.T) {
 			{
 				Config: testAccDirectoryUserConfig(e, base),
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestCheckResourceAttr("tenantops_directory_user.u", "enabled", "true"),
-					resource.TestCheckResourceAttr("tenantops_directory_user.u", "groups.#", "1"),
-					resource.TestMatchResourceAttr("tenantops_directory_user.u", "dn", regexp.MustCompile(`^CN=Alice Admin,OU=people,`)),
+					resource.TestCheckResourceAttr(addr, "enabled", "true"),
+					resource.TestCheckResourceAttr(addr, "groups.#", "1"),
+					resource.TestMatchResourceAttr(addr, "dn", regexp.MustCompile(`^CN=Alice Admin,OU=people,`)),
 					e.canLogin(p1, true),
 					e.canLogin("wrong", false),
-					func(s *terraform.State) error {
-						firstID = s.RootModule().Resources["tenantops_directory_user.u"].Primary.ID
-						return e.expectMembers("CN=ga-"+e.Tag+",OU=people,"+e.Base, userDN(s))
-					},
+					captureID(addr, &firstID),
+					func(s *terraform.State) error { return e.expectMembers("CN=ga-"+e.Tag+",OU=people,"+e.Base, userDN(s)) },
 				),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 			},
 			// rename, move, disable, description, groups: a disabled account cannot log in
 			{
-				Config: testAccDirectoryUserConfig(e, moved),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_user.u", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           testAccDirectoryUserConfig(e, moved),
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 				Check: resource.ComposeTestCheckFunc(
-					resource.TestMatchResourceAttr("tenantops_directory_user.u", "dn", regexp.MustCompile(`^CN=Alice Renamed,OU=people2,`)),
-					resource.TestCheckResourceAttr("tenantops_directory_user.u", "enabled", "false"),
-					resource.TestCheckResourceAttr("tenantops_directory_user.u", "password_never_expires", "true"),
-					resource.TestCheckResourceAttr("tenantops_directory_user.u", "description", "moved and disabled"),
-					resource.TestCheckResourceAttr("tenantops_directory_user.u", "groups.#", "2"),
+					resource.TestMatchResourceAttr(addr, "dn", regexp.MustCompile(`^CN=Alice Renamed,OU=people2,`)),
+					resource.TestCheckResourceAttr(addr, "enabled", "false"),
+					resource.TestCheckResourceAttr(addr, "password_never_expires", "true"),
+					resource.TestCheckResourceAttr(addr, "description", "moved and disabled"),
+					resource.TestCheckResourceAttr(addr, "groups.#", "2"),
 					e.canLogin(p1, false),
-					func(s *terraform.State) error {
-						if id := s.RootModule().Resources["tenantops_directory_user.u"].Primary.ID; id != firstID {
-							return fmt.Errorf("objectGUID changed on rename: %s -> %s", firstID, id)
-						}
-						return e.expectMembers("CN=gb-"+e.Tag+",OU=people,"+e.Base, userDN(s))
-					},
+					keepsID(addr, &firstID),
+					func(s *terraform.State) error { return e.expectMembers("CN=gb-"+e.Tag+",OU=people,"+e.Base, userDN(s)) },
 				),
 			},
 			// enabled again: the original password works, the changed initial_password was never applied
@@ -148,26 +131,17 @@ func TestAccDirectoryUser_lifecycle(t *testing.T) {
 			// group DNs written differently: no diff
 			{Config: testAccDirectoryUserConfig(e, respelt), PlanOnly: true},
 			// import by DN, sAMAccountName, DOMAIN\sAMAccountName, UPN and GUID
-			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
-				ImportStateIdFunc:       attrOf("tenantops_directory_user.u", "dn"),
-				ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
-			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
-				ImportStateId: "al" + e.Tag, ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
-			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
-				ImportStateId: `TEST\al` + e.Tag, ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
-			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
-				ImportStateId: "al" + e.Tag + "@test.local", ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
-			{ResourceName: "tenantops_directory_user.u", ImportState: true, ImportStateVerify: true,
-				ImportStateIdFunc:       attrOf("tenantops_directory_user.u", "id"),
-				ImportStateVerifyIgnore: []string{"initial_password", "path", "groups"}},
+			importStepBy(addr, attrOf(addr, "dn"), ignore...),
+			importStep(addr, "al"+e.Tag, ignore...),
+			importStep(addr, `TEST\al`+e.Tag, ignore...),
+			importStep(addr, "al"+e.Tag+"@test.local", ignore...),
+			importStepBy(addr, attrOf(addr, "id"), ignore...),
 			// deleted out of band: re-created
 			{
-				PreConfig: e.deleteOutOfBand(t, "CN=Alice Renamed,OU=people2,"+e.Base),
-				Config:    testAccDirectoryUserConfig(e, reenabled),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_directory_user.u", plancheck.ResourceActionCreate)},
-				},
-				Check: e.canLogin(p2, true), // a new account gets the current initial_password
+				PreConfig:        e.deleteOutOfBand(t, "CN=Alice Renamed,OU=people2,"+e.Base),
+				Config:           testAccDirectoryUserConfig(e, reenabled),
+				ConfigPlanChecks: planIs(creates(addr)),
+				Check:            e.canLogin(p2, true), // a new account gets the current initial_password
 			},
 		},
 	})
@@ -206,7 +180,7 @@ resource "tenantops_directory_user" "u" {
 					e.canLogin("Own-Pa55word!", true),
 					e.canLogin("Terraform-Pa55!", false),
 				),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 			},
 		},
 	})
@@ -225,16 +199,9 @@ resource "tenantops_directory_user" "u" {
 }
 `, e.Base, e.Tag, groups)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             e.checkEmpty,
-		Steps: []resource.TestStep{
-			// the account is created, joining a missing group fails: the tainted
-			// account is in state and destroy removes it
-			{
-				Config:      cfg("CN=missing-group," + e.Base),
-				ExpectError: regexp.MustCompile(`(?s)Unable to set groups of user "br` + e.Tag + `".*Active Directory: `),
-			},
-		},
-	})
+	// the account is created, joining a missing group fails: the tainted
+	// account is in state and destroy removes it
+	t.Parallel()
+	testAccRefused(t, e.checkEmpty, cfg("CN=missing-group,"+e.Base),
+		regexp.MustCompile(`(?s)Unable to set groups of user "br`+e.Tag+`".*Active Directory: `))
 }

@@ -10,201 +10,13 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
-	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
 	zertosim "github.com/tenantops/tenantops/internal/sim/zerto"
-	"github.com/tenantops/tenantops/internal/testenv"
 )
-
-func init() {
-	// Simulated tasks take a fraction of a second: poll them often.
-	zertoPollInterval = 50 * time.Millisecond
-}
-
-const drAddr = "tenantops_dr_protection_group.pg"
-
-// drWorld is a Cloud Director simulator and the Zerto simulator that
-// protects it, linked as one process runs them in the dev sandbox.
-type drWorld struct {
-	vcd   *simvcd.Server
-	zerto *zertosim.Server
-}
-
-func startDRWorld(t *testing.T, opts zertosim.Options) *drWorld {
-	t.Helper()
-	w := &drWorld{vcd: startVCDSim(t)}
-	opts.VApps = testenv.ZertoVApps(w.vcd)
-	w.zerto = startZertoSim(t, opts)
-	return w
-}
-
-// startZertoSim starts a private ZVM simulator for one test.
-func startZertoSim(t *testing.T, opts zertosim.Options) *zertosim.Server {
-	t.Helper()
-	s, err := zertosim.Start(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-// testAccZertoProvider is the provider block for s; session selects the
-// legacy x-zerto-session login instead of the appliance's token flow.
-func testAccZertoProvider(s *zertosim.Server, session bool) string {
-	return "provider \"tenantops\" {\n" + zertoBlock(s, session) + "}\n"
-}
-
-func zertoBlock(s *zertosim.Server, session bool) string {
-	o := s.Options()
-	creds := fmt.Sprintf("client_id = %q\n    client_secret = %q", o.ClientID, o.ClientSecret)
-	if session {
-		creds = fmt.Sprintf("auth_mode = \"session\"\n    username = %q\n    password = %q", o.Username, o.Password)
-	}
-	return fmt.Sprintf(`  zerto {
-    url = %q
-    %s
-    ca_pem = <<EOT
-%sEOT
-  }
-`, s.URL, creds, s.CAPEM)
-}
-
-// provider is the provider block with both backends a protection group needs.
-func (w *drWorld) provider(session bool) string {
-	return fmt.Sprintf(`
-provider "tenantops" {
-  vcd {
-    url      = %q
-    user     = "admin"
-    password = "admin-password"
-    ca_pem   = <<EOT
-%sEOT
-  }
-%s}
-`, w.vcd.URL, w.vcd.CAPEM, zertoBlock(w.zerto, session))
-}
-
-// drTenant is the tenant's org, VDC and vApps; each vApp is created with
-// a first VM unless listed in empty.
-func drTenant(org string, vapps []string, empty ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `
-resource "tenantops_tenant" "t" {
-  name      = %q
-  full_name = %q
-}
-
-resource "tenantops_tenant_vdc" "v" {
-  org              = tenantops_tenant.t.name
-  name             = "%s-vdc"
-  provider_vdc     = "pvdc-1"
-  allocation_model = "AllocationVApp"
-  network_pool     = "np-1"
-  storage_profiles = [{ name = "gold", default = true }]
-}
-`, org, org, org)
-	for _, a := range vapps {
-		vm := fmt.Sprintf("\n  initial_vm = {\n    name = \"%s-vm1\"\n  }", a)
-		if slices.Contains(empty, a) {
-			vm = ""
-		}
-		fmt.Fprintf(&b, `
-resource "tenantops_vapp" %q {
-  vdc_id = tenantops_tenant_vdc.v.id
-  name   = %q%s
-}
-`, a, a, vm)
-	}
-	return b.String()
-}
-
-type drPG struct {
-	name, vdc, priority, extra string
-	vapps                      []string
-	journal, rpo               int
-}
-
-func (p drPG) hcl() string {
-	if p.vdc == "" {
-		p.vdc = zertosim.RecoveryVdc
-	}
-	if p.priority == "" {
-		p.priority = "Medium"
-	}
-	if p.journal == 0 {
-		p.journal = 24
-	}
-	if p.rpo == 0 {
-		p.rpo = 300
-	}
-	ids := make([]string, len(p.vapps))
-	for i, a := range p.vapps {
-		ids[i] = "tenantops_vapp." + a + ".id"
-	}
-	return fmt.Sprintf(`
-resource "tenantops_dr_protection_group" "pg" {
-  name                  = %q
-  vapp_ids              = [%s]
-  recovery_site         = %q
-  recovery_org_vdc      = %q
-  storage_policy        = %q
-  failover_network      = %q
-  test_network          = %q
-  rpo_alert_seconds     = %d
-  journal_history_hours = %d
-  priority              = %q
-%s
-}
-`, p.name, strings.Join(ids, ", "), zertosim.RecoverySiteName, p.vdc, zertosim.StoragePolicy, zertosim.FailoverNetwork,
-		zertosim.TestNetwork, p.rpo, p.journal, p.priority, p.extra)
-}
-
-// checkWorldEmpty fails unless neither simulator holds anything: no VPG,
-// no open settings object, no org, VDC or vApp.
-func checkWorldEmpty(w *drWorld) func(*terraform.State) error {
-	return func(*terraform.State) error {
-		if inv := w.zerto.Inventory(); len(inv) != 0 {
-			return fmt.Errorf("objects left in Zerto: %v", inv)
-		}
-		if inv := w.vcd.Inventory(); len(inv) != 0 {
-			return fmt.Errorf("objects left in Cloud Director: %v", inv)
-		}
-		return nil
-	}
-}
-
-// checkNoOpenSettings fails when a settings object outlived its workflow.
-func checkNoOpenSettings(s *zertosim.Server) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		for _, o := range s.Inventory() {
-			if strings.HasPrefix(o, "vpgSettings/") {
-				return fmt.Errorf("stale settings object left in Zerto: %s", o)
-			}
-		}
-		return nil
-	}
-}
-
-func checkSimVpg(s *zertosim.Server, name string, f func(zertosim.VpgInfo) error) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		v, ok := s.Vpg(name)
-		if !ok {
-			return fmt.Errorf("VPG %q not found in Zerto (inventory %v)", name, s.Inventory())
-		}
-		return f(v)
-	}
-}
-
-// vappID returns the id of vApp resource addr from the state.
-func vappID(st *terraform.State, name string) string {
-	return st.RootModule().Resources["tenantops_vapp."+name].Primary.ID
-}
 
 func TestAccDRProtectionGroup_lifecycle(t *testing.T) {
 	t.Parallel()
@@ -234,15 +46,10 @@ func TestAccDRProtectionGroup_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(drAddr, tfjsonpath.New("network_mappings").AtSliceIndex(0).AtMapKey("protected_network"),
 						knownvalue.StringExact(zertosim.ProtectedNetwork)),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: emptyAfterApply(),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPair(drAddr, "id", drAddr, "vpg_id"),
-					func(st *terraform.State) error {
-						firstID, appA, appB = st.RootModule().Resources[drAddr].Primary.ID, vappID(st, "app_a"), vappID(st, "app_b")
-						return nil
-					},
+					captureID(drAddr, &firstID), captureID("tenantops_vapp.app_a", &appA), captureID("tenantops_vapp.app_b", &appB),
 					// Create returned only once Zerto reported the VPG protecting.
 					checkSimVpg(w.zerto, "acme-dr", func(v zertosim.VpgInfo) error {
 						if v.Status != "MeetingSLA" || v.ProtectedVApp != appA || !slices.Equal(v.VApps, []string{"app_a"}) ||
@@ -258,20 +65,12 @@ func TestAccDRProtectionGroup_lifecycle(t *testing.T) {
 			{
 				// A second vApp, journal, priority and RPO change in place
 				// through a settings copy.
-				Config: prov + tenant + both.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(drAddr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           prov + tenant + both.hcl(),
+				ConfigPlanChecks: planIsThenEmpty(updates(drAddr)),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(drAddr, "journal_history_hours", "72"),
 					resource.TestCheckResourceAttr(drAddr, "vapp_ids.#", "2"),
-					func(st *terraform.State) error {
-						if id := st.RootModule().Resources[drAddr].Primary.ID; id != firstID {
-							return fmt.Errorf("VPG was replaced: %s -> %s", firstID, id)
-						}
-						return nil
-					},
+					keepsID(drAddr, &firstID),
 					checkSimVpg(w.zerto, "acme-dr", func(v zertosim.VpgInfo) error {
 						if !slices.Equal(v.VApps, []string{"app_a", "app_b"}) || len(v.VMs) != 2 || v.JournalHistoryInHours != 72 ||
 							v.Priority != "High" || v.RpoInSeconds != 600 {
@@ -290,10 +89,8 @@ func TestAccDRProtectionGroup_lifecycle(t *testing.T) {
 						t.Fatal("AddVM")
 					}
 				},
-				Config: prov + tenant + both.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(drAddr, plancheck.ResourceActionNoop)},
-				},
+				Config:           prov + tenant + both.hcl(),
+				ConfigPlanChecks: planIs(leaves(drAddr)),
 				Check: checkSimVpg(w.zerto, "acme-dr", func(v zertosim.VpgInfo) error {
 					if len(v.VMs) != 3 {
 						return fmt.Errorf("the VM added to the protected vApp did not join the VPG: %+v", v)
@@ -308,11 +105,8 @@ func TestAccDRProtectionGroup_lifecycle(t *testing.T) {
 						t.Fatal("AddVM")
 					}
 				},
-				Config: prov + tenant + both.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(drAddr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           prov + tenant + both.hcl(),
+				ConfigPlanChecks: planIsThenEmpty(updates(drAddr)),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(drAddr, "protected_vm_count", "4"),
 					checkSimVpg(w.zerto, "acme-dr", func(v zertosim.VpgInfo) error {
@@ -325,11 +119,8 @@ func TestAccDRProtectionGroup_lifecycle(t *testing.T) {
 			},
 			{
 				// Removing the VPG's own vApp keeps the VPG for the other one.
-				Config: prov + tenant + onlyB.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(drAddr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           prov + tenant + onlyB.hcl(),
+				ConfigPlanChecks: planIsThenEmpty(updates(drAddr)),
 				Check: checkSimVpg(w.zerto, "acme-dr", func(v zertosim.VpgInfo) error {
 					if !slices.Equal(v.VApps, []string{"app_b"}) || v.ProtectedVApp != appB || len(v.VMs) != 2 {
 						return fmt.Errorf("removing app_a: %+v", v)
@@ -337,20 +128,8 @@ func TestAccDRProtectionGroup_lifecycle(t *testing.T) {
 					return nil
 				}),
 			},
-			{
-				ResourceName:            drAddr,
-				ImportState:             true,
-				ImportStateId:           "acme-dr",
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"timeouts"},
-			},
-			{
-				ResourceName:            drAddr,
-				ImportState:             true,
-				ImportStateIdFunc:       func(*terraform.State) (string, error) { return firstID, nil },
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"timeouts"},
-			},
+			importStep(drAddr, "acme-dr", "timeouts"),
+			importStepBy(drAddr, remembered(&firstID), "timeouts"),
 			{
 				ResourceName:  drAddr,
 				ImportState:   true,
@@ -395,15 +174,9 @@ func TestAccDRProtectionGroup_driftWithLegacySession(t *testing.T) {
 			},
 			{
 				// Deleted in the Zerto UI: the plan re-creates it, without error.
-				PreConfig: func() {
-					if !w.zerto.DeleteVpg("globex-dr") {
-						t.Fatal("VPG globex-dr missing before the out-of-band delete")
-					}
-				},
-				Config: prov + tenant + pg.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(drAddr, plancheck.ResourceActionCreate)},
-				},
+				PreConfig:        outOfBand(t, "delete of VPG globex-dr", func() bool { return w.zerto.DeleteVpg("globex-dr") }),
+				Config:           prov + tenant + pg.hcl(),
+				ConfigPlanChecks: planIs(creates(drAddr)),
 				Check: checkSimVpg(w.zerto, "globex-dr", func(v zertosim.VpgInfo) error {
 					if v.Status != "MeetingSLA" || !slices.Equal(v.VApps, []string{"apps"}) {
 						return fmt.Errorf("re-created VPG: %+v", v)
@@ -414,30 +187,21 @@ func TestAccDRProtectionGroup_driftWithLegacySession(t *testing.T) {
 			{
 				// The recovery org VDC is renamed at the recovery site: the
 				// state reports Zerto's name for it, the plan the difference.
-				PreConfig: func() {
+				PreConfig: outOfBand(t, "rename of the recovery VDC", func() bool {
 					vdcID = w.zerto.RecoveryVdcID(zertosim.RecoveryVdc)
-					if !w.zerto.RenameRecoveryVdc(zertosim.RecoveryVdc, "dr-vdc-renamed") {
-						t.Fatal("rename")
-					}
-				},
+					return w.zerto.RenameRecoveryVdc(zertosim.RecoveryVdc, "dr-vdc-renamed")
+				}),
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
 				Check:              resource.TestCheckResourceAttr(drAddr, "recovery_org_vdc", "dr-vdc-renamed"),
 			},
-			{
-				Config: prov + tenant + renamed.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-			},
+			{Config: prov + tenant + renamed.hcl(), ConfigPlanChecks: planIs(noChanges())},
 			{
 				// A service profile deleted in Zerto is reported by its
 				// identifier (neither dropped nor kept by name)...
-				PreConfig: func() {
-					if !w.zerto.RemoveServiceProfile(zertosim.ServiceProfileName) {
-						t.Fatal("remove service profile")
-					}
-				},
+				PreConfig: outOfBand(t, "removal of the service profile", func() bool {
+					return w.zerto.RemoveServiceProfile(zertosim.ServiceProfileName)
+				}),
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
 				Check:              resource.TestMatchResourceAttr(drAddr, "service_profile", regexp.MustCompile(`^[0-9a-f]{32}$`)),
@@ -450,11 +214,7 @@ func TestAccDRProtectionGroup_driftWithLegacySession(t *testing.T) {
 			{
 				// A recovery org VDC Zerto no longer lists: it and its networks
 				// and storage policy are reported by identifier.
-				PreConfig: func() {
-					if !w.zerto.RemoveRecoveryVdc("dr-vdc-renamed") {
-						t.Fatal("remove recovery VDC")
-					}
-				},
+				PreConfig:          outOfBand(t, "removal of the recovery VDC", func() bool { return w.zerto.RemoveRecoveryVdc("dr-vdc-renamed") }),
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
 				Check: resource.ComposeAggregateTestCheckFunc(
@@ -532,10 +292,8 @@ func TestAccDRProtectionGroup_refusedCommitsLeaveNothing(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Unable to update DR protection group "initech-dr".*Insufficient storage`),
 			},
 			{
-				Config: prov + tenant + ok.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           prov + tenant + ok.hcl(),
+				ConfigPlanChecks: planIs(noChanges()),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(drAddr, "recovery_org_vdc", zertosim.RecoveryVdc),
 					checkNoOpenSettings(w.zerto),
@@ -575,10 +333,8 @@ func TestAccDRProtectionGroup_createTimeoutTaintsAndCleansUp(t *testing.T) {
 					}
 					w.zerto.SetInitialSync(200 * time.Millisecond)
 				},
-				Config: prov + tenant + slow.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(drAddr, plancheck.ResourceActionDestroyBeforeCreate)},
-				},
+				Config:           prov + tenant + slow.hcl(),
+				ConfigPlanChecks: planIs(replaces(drAddr)),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr(drAddr, "status", "MeetingSLA"),
 					func(*terraform.State) error {
@@ -600,14 +356,8 @@ func TestAccDRProtectionGroup_createTimeoutThenDestroy(t *testing.T) {
 
 	// The only way the still-initializing VPG can leave Zerto is a destroy
 	// that found its id in state.
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             checkWorldEmpty(w),
-		Steps: []resource.TestStep{{
-			Config:      w.provider(false) + drTenant("hooli", []string{"apps"}) + slow.hcl(),
-			ExpectError: regexp.MustCompile(`(?s)Timed out trying to create DR protection group "hooli-dr"`),
-		}},
-	})
+	testAccRefused(t, checkWorldEmpty(w), w.provider(false)+drTenant("hooli", []string{"apps"})+slow.hcl(),
+		regexp.MustCompile(`(?s)Timed out trying to create DR protection group "hooli-dr"`))
 }
 
 func TestAccDRProtectionGroup_deleteTimeout(t *testing.T) {
@@ -633,11 +383,9 @@ func TestAccDRProtectionGroup_deleteTimeout(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Timed out trying to delete DR protection group "stark-dr".*delete\s+timeout \(1s\)`),
 			},
 			{
-				PreConfig: func() { removeFault() },
-				Config:    prov + tenant + pg.hcl(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				PreConfig:        func() { removeFault() },
+				Config:           prov + tenant + pg.hcl(),
+				ConfigPlanChecks: planIs(noChanges()),
 				Check: checkSimVpg(w.zerto, "stark-dr", func(v zertosim.VpgInfo) error {
 					if v.Status != "MeetingSLA" {
 						return fmt.Errorf("VPG is %s after an unanswered delete", v.Status)
@@ -679,7 +427,7 @@ func TestAccDRProtectionGroup_missingBlocks(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config:      `provider "tenantops" {}` + pg,
+				Config:      providerHCL() + pg,
 				ExpectError: regexp.MustCompile(`no "zerto" block`),
 			},
 			{

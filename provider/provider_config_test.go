@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
 	"github.com/tenantops/tenantops/internal/tlsutil"
 )
 
@@ -31,13 +32,7 @@ func TestAccProviderMissingBlock(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.block, func(t *testing.T) {
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders,
-				Steps: []resource.TestStep{{
-					Config:      `provider "tenantops" {}` + "\n" + c.config,
-					ExpectError: regexp.MustCompile(`no "` + c.block + `"\s+block`),
-				}},
-			})
+			testAccRefused(t, nil, providerHCL()+c.config, regexp.MustCompile(`no "`+c.block+`"\s+block`))
 		})
 	}
 }
@@ -45,11 +40,7 @@ func TestAccProviderMissingBlock(t *testing.T) {
 // Every attribute falls back to TENANTOPS_<BLOCK>_<ATTRIBUTE>; a backend
 // configured only through the environment works.
 func TestAccProviderEnvironmentFallback(t *testing.T) {
-	s := startVCDSim(t)
-	t.Setenv("TENANTOPS_VCD_URL", s.URL)
-	t.Setenv("TENANTOPS_VCD_USER", "admin")
-	t.Setenv("TENANTOPS_VCD_PASSWORD", "admin-password")
-	t.Setenv("TENANTOPS_VCD_CA_PEM", s.CAPEM)
+	setVCDEnvironment(t, startVCDSim(t))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
@@ -61,25 +52,23 @@ func TestAccProviderEnvironmentFallback(t *testing.T) {
 	})
 }
 
-// HCL wins over the environment: a user set in HCL replaces the one from
-// TENANTOPS_VCD_USER, so the login fails for that user.
-func TestAccProviderHCLOverridesEnvironment(t *testing.T) {
-	s := startVCDSim(t)
+// setVCDEnvironment configures the vcd block for s through the environment
+// alone.
+func setVCDEnvironment(t *testing.T, s *simvcd.Server) {
 	t.Setenv("TENANTOPS_VCD_URL", s.URL)
 	t.Setenv("TENANTOPS_VCD_USER", "admin")
 	t.Setenv("TENANTOPS_VCD_PASSWORD", "admin-password")
 	t.Setenv("TENANTOPS_VCD_CA_PEM", s.CAPEM)
+}
+
+// HCL wins over the environment: a user set in HCL replaces the one from
+// TENANTOPS_VCD_USER, so the login fails for that user.
+func TestAccProviderHCLOverridesEnvironment(t *testing.T) {
+	setVCDEnvironment(t, startVCDSim(t))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config: `
-provider "tenantops" {
-  vcd {
-    user = "nobody"
-  }
-}
-data "tenantops_provider_vdc" "p" { name = "pvdc-1" }
-`,
+			Config:      providerHCL(backendHCL("vcd", "", "user", "nobody")) + `data "tenantops_provider_vdc" "p" { name = "pvdc-1" }`,
 			ExpectError: regexp.MustCompile(`login to 127\.0\.0\.1:\d+ failed`),
 		}},
 	})
@@ -93,16 +82,8 @@ func TestAccProviderTLSVerifiedByDefault(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config: `
-provider "tenantops" {
-  vcd {
-    url      = "` + s.URL + `"
-    user     = "admin"
-    password = "admin-password"
-  }
-}
-data "tenantops_provider_vdc" "p" { name = "pvdc-1" }
-`,
+			Config: providerHCL(backendHCL("vcd", "", "url", s.URL, "user", "admin", "password", "admin-password")) +
+				`data "tenantops_provider_vdc" "p" { name = "pvdc-1" }`,
 			ExpectError: regexp.MustCompile(`certificate`),
 		}},
 	})
@@ -115,24 +96,12 @@ func TestAccProviderIncompleteBlock(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{
 			{
-				Config: `
-provider "tenantops" {
-  vcd { user = "admin" }
-}
-data "tenantops_provider_vdc" "p" { name = "pvdc-1" }
-`,
+				Config:      providerHCL(backendHCL("vcd", "", "user", "admin")) + `data "tenantops_provider_vdc" "p" { name = "pvdc-1" }`,
 				ExpectError: regexp.MustCompile(`Missing vcd\.url`),
 			},
 			{
-				Config: `
-provider "tenantops" {
-  zerto {
-    url       = "https://zvm.example.com"
-    auth_mode = "kerberos"
-  }
-}
-data "tenantops_dr_site" "s" { name = "site-recovery" }
-`,
+				Config: providerHCL(backendHCL("zerto", "", "url", "https://zvm.example.com", "auth_mode", "kerberos")) +
+					`data "tenantops_dr_site" "s" { name = "site-recovery" }`,
 				ExpectError: regexp.MustCompile(`Invalid Zerto auth_mode`),
 			},
 		},

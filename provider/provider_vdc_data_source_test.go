@@ -7,28 +7,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/tenantops/tenantops/internal/sim/fault"
 )
 
 func TestAccProviderVDCDataSource(t *testing.T) {
 	t.Parallel()
 	s := startVCDSim(t)
 	const addr = "data.tenantops_provider_vdc.p"
-	withVDC := vcdProvider(s) + testAccTenantHCL + `
-data "tenantops_provider_vdc" "p" {
-  name = "pvdc-1"
-}
-
-resource "tenantops_tenant_vdc" "v" {
-  org              = tenantops_tenant.t.name
-  name             = "vdc-main"
-  provider_vdc     = data.tenantops_provider_vdc.p.name
-  allocation_model = "Flex"
-  network_pool     = data.tenantops_provider_vdc.p.network_pools[0]
-  storage_profiles = [{ name = data.tenantops_provider_vdc.p.storage_profiles[1], default = true }]
-}
-`
+	withVDC := vcdProvider(s) + testAccTenantHCL + placedVDCHCL("v", "vdc-main", 1)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             vcdInventoryIs(s),
@@ -54,10 +39,9 @@ data "tenantops_provider_vdc" "p" {
 			},
 			{
 				PreConfig: func() {
-					s.Faults.Add(fault.Rule{Method: "GET", Path: `^/api/query$`, Kind: fault.Status, Status: 503, Times: 1,
-						ContentType: "application/vnd.vmware.vcloud.error+xml",
-						Body: `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="503" minorErrorCode="SERVICE_UNAVAILABLE" ` +
-							`message="[ 9c1e ] The query service is not available on this cell"/>`})
+					once := vcdFault("GET", `^/api/query$`, 503, "SERVICE_UNAVAILABLE", "[ 9c1e ] The query service is not available on this cell")
+					once.Times = 1
+					s.Faults.Add(once)
 				},
 				Config:      vcdProvider(s) + `data "tenantops_provider_vdc" "p" { name = "pvdc-1" }`,
 				ExpectError: diagRE(`Unable to read provider VDC "pvdc-1"`, "Cloud Director:", "The query service is not available on this cell"),

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -62,93 +61,55 @@ func scimExpectMembers(s *scimsim.Server, groupName string, userNames ...string)
 }
 
 func TestAccSCIMGroup(t *testing.T) {
-	for _, mode := range scimModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			s := startSCIMSim(t, mode.opts)
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders,
-				CheckDestroy:             scimNothingLeft(s),
-				Steps: []resource.TestStep{
-					{
-						Config: testAccSCIMGroupConfig(s, "acme-admins", "a", "b"),
-						ConfigStateChecks: []statecheck.StateCheck{
-							statecheck.ExpectKnownValue("tenantops_scim_group.g", tfjsonpath.New("members"), knownvalue.SetSizeExact(2)),
-						},
-						Check: resource.ComposeTestCheckFunc(
-							scimExpectMembers(s, "acme-admins", "alice@acme.example", "bob@acme.example"),
-							scimCheck(func() error { s.ResetCalls(); return nil }),
-						),
-					},
-					{
-						// Rename and swap a member in place.
-						Config: testAccSCIMGroupConfig(s, "acme-admins-2", "b", "c"),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction("tenantops_scim_group.g", plancheck.ResourceActionUpdate),
-						}},
-						Check: resource.ComposeTestCheckFunc(
-							scimExpectMembers(s, "acme-admins-2", "bob@acme.example", "carol@acme.example"),
-							scimCheck(func() error {
-								if n := s.Calls(mode.method, "Groups"); n != 1 {
-									return fmt.Errorf("%s /Groups calls = %d, want 1", mode.method, n)
-								}
-								if n := s.Calls(mode.other, "Groups"); n != 0 {
-									return fmt.Errorf("%s /Groups calls = %d, want 0", mode.other, n)
-								}
-								return nil
-							}),
-						),
-					},
-					{
-						Config: testAccSCIMGroupConfig(s, "acme-admins-2", "b", "c"),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectEmptyPlan(),
-						}},
-					},
-					{
-						ResourceName:      "tenantops_scim_group.g",
-						ImportState:       true,
-						ImportStateVerify: true,
-					},
-					{
-						ResourceName:      "tenantops_scim_group.g",
-						ImportState:       true,
-						ImportStateId:     "displayName:acme-admins-2",
-						ImportStateVerify: true,
-					},
-					{
-						// A member removed behind Terraform's back is put back.
-						PreConfig: func() {
-							gid, _ := s.GroupID("acme-admins-2")
-							s.ModifyGroup(gid, func(a map[string]any) {
-								ms := a["members"].([]any)
-								a["members"] = ms[:1]
-							})
-						},
-						Config: testAccSCIMGroupConfig(s, "acme-admins-2", "b", "c"),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction("tenantops_scim_group.g", plancheck.ResourceActionUpdate),
-						}},
-						Check: scimExpectMembers(s, "acme-admins-2", "bob@acme.example", "carol@acme.example"),
-					},
-					{
-						// The group deleted behind Terraform's back is re-created.
-						PreConfig: func() {
-							gid, _ := s.GroupID("acme-admins-2")
-							if !s.DeleteGroup(gid) {
-								t.Fatal("group not found for out-of-band delete")
-							}
-						},
-						Config: testAccSCIMGroupConfig(s, "acme-admins-2", "b", "c"),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction("tenantops_scim_group.g", plancheck.ResourceActionCreate),
-						}},
-						Check: scimExpectMembers(s, "acme-admins-2", "bob@acme.example", "carol@acme.example"),
-					},
+	const addr = "tenantops_scim_group.g"
+	testAccEachSCIMMode(t, func(t *testing.T, s *scimsim.Server, mode scimMode) []resource.TestStep {
+		renamed := testAccSCIMGroupConfig(s, "acme-admins-2", "b", "c")
+		bobAndCarol := scimExpectMembers(s, "acme-admins-2", "bob@acme.example", "carol@acme.example")
+		return []resource.TestStep{
+			{
+				Config: testAccSCIMGroupConfig(s, "acme-admins", "a", "b"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("members"), knownvalue.SetSizeExact(2)),
 				},
-			})
-		})
-	}
+				Check: resource.ComposeTestCheckFunc(
+					scimExpectMembers(s, "acme-admins", "alice@acme.example", "bob@acme.example"),
+					simCheck(func() error { s.ResetCalls(); return nil }),
+				),
+			},
+			{
+				// Rename and swap a member in place.
+				Config:           renamed,
+				ConfigPlanChecks: planIs(updates(addr)),
+				Check:            resource.ComposeTestCheckFunc(bobAndCarol, simCheck(func() error { return mode.wroteOnce(s, "Groups") })),
+			},
+			{Config: renamed, ConfigPlanChecks: planIs(noChanges())},
+			importStep(addr, ""),
+			importStep(addr, "displayName:acme-admins-2"),
+			{
+				// A member removed behind Terraform's back is put back.
+				PreConfig: func() {
+					gid, _ := s.GroupID("acme-admins-2")
+					s.ModifyGroup(gid, func(a map[string]any) {
+						ms := a["members"].([]any)
+						a["members"] = ms[:1]
+					})
+				},
+				Config:           renamed,
+				ConfigPlanChecks: planIs(updates(addr)),
+				Check:            bobAndCarol,
+			},
+			{
+				// The group deleted behind Terraform's back is re-created.
+				PreConfig: outOfBand(t, "delete of the group", func() bool {
+					gid, _ := s.GroupID("acme-admins-2")
+					return s.DeleteGroup(gid)
+				}),
+				Config:           renamed,
+				ConfigPlanChecks: planIs(creates(addr)),
+				Check:            bobAndCarol,
+			},
+		}
+	})
 }
 
 func TestAccSCIMGroupBackendFault(t *testing.T) {
@@ -160,8 +121,7 @@ func TestAccSCIMGroupBackendFault(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					s.Faults.Add(scimFault("POST", "/Groups$", 0, 500,
-						`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"group store is read-only"}`))
+					s.Faults.Add(scimFault("POST", "/Groups$", 0, 500, "group store is read-only"))
 				},
 				Config:      testAccSCIMGroupConfig(s, "acme-admins", "a", "b"),
 				ExpectError: regexp.MustCompile(`(?s)Unable to create SCIM group "acme-admins".*HTTP 500 Internal Server Error: group\s+store is read-only`),
@@ -199,100 +159,74 @@ resource "tenantops_scim_group_member" %q {
 }
 
 func TestAccSCIMGroupMember(t *testing.T) {
-	for _, mode := range scimModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			s := startSCIMSim(t, mode.opts)
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders,
-				CheckDestroy:             scimNothingLeft(s),
-				Steps: []resource.TestStep{
-					{
-						Config: testAccSCIMGroupMemberConfig(s, "a", "b"),
-						Check: resource.ComposeTestCheckFunc(
-							scimExpectMembers(s, "acme-ops", "alice@acme.example", "bob@acme.example"),
-							resource.TestCheckResourceAttrPair("tenantops_scim_group_member.a", "group_id", "tenantops_scim_group.ops", "id"),
-						),
-					},
-					{
-						// Someone else adds carol: additive memberships leave her alone.
-						PreConfig: func() {
-							gid, _ := s.GroupID("acme-ops")
-							cid, _ := s.UserID("carol@acme.example")
-							s.ModifyGroup(gid, func(a map[string]any) {
-								a["members"] = append(a["members"].([]any), map[string]any{"value": cid})
-							})
-						},
-						Config: testAccSCIMGroupMemberConfig(s, "a", "b"),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectEmptyPlan(),
-						}},
-					},
-					{
-						// Dropping bob's membership removes only bob.
-						Config: testAccSCIMGroupMemberConfig(s, "a"),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction("tenantops_scim_group_member.b", plancheck.ResourceActionDestroy),
-							plancheck.ExpectResourceAction("tenantops_scim_group.ops", plancheck.ResourceActionNoop),
-						}},
-						Check: scimExpectMembers(s, "acme-ops", "alice@acme.example", "carol@acme.example"),
-					},
-					{
-						ResourceName:      "tenantops_scim_group_member.a",
-						ImportState:       true,
-						ImportStateVerify: true,
-					},
-					{
-						// Membership removed out of band: plan adds it again.
-						PreConfig: func() {
-							gid, _ := s.GroupID("acme-ops")
-							aid, _ := s.UserID("alice@acme.example")
-							s.ModifyGroup(gid, func(a map[string]any) {
-								var keep []any
-								for _, m := range a["members"].([]any) {
-									if m.(map[string]any)["value"] != aid {
-										keep = append(keep, m)
-									}
-								}
-								a["members"] = keep
-							})
-						},
-						Config: testAccSCIMGroupMemberConfig(s, "a"),
-						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-							plancheck.ExpectResourceAction("tenantops_scim_group_member.a", plancheck.ResourceActionCreate),
-						}},
-						Check: scimExpectMembers(s, "acme-ops", "alice@acme.example", "carol@acme.example"),
-					},
+	testAccEachSCIMMode(t, func(t *testing.T, s *scimsim.Server, _ scimMode) []resource.TestStep {
+		aliceAndCarol := scimExpectMembers(s, "acme-ops", "alice@acme.example", "carol@acme.example")
+		return []resource.TestStep{
+			{
+				Config: testAccSCIMGroupMemberConfig(s, "a", "b"),
+				Check: resource.ComposeTestCheckFunc(
+					scimExpectMembers(s, "acme-ops", "alice@acme.example", "bob@acme.example"),
+					resource.TestCheckResourceAttrPair("tenantops_scim_group_member.a", "group_id", "tenantops_scim_group.ops", "id"),
+				),
+			},
+			{
+				// Someone else adds carol: additive memberships leave her alone.
+				PreConfig: func() {
+					gid, _ := s.GroupID("acme-ops")
+					cid, _ := s.UserID("carol@acme.example")
+					s.ModifyGroup(gid, func(a map[string]any) {
+						a["members"] = append(a["members"].([]any), map[string]any{"value": cid})
+					})
 				},
-			})
-		})
-	}
+				Config:           testAccSCIMGroupMemberConfig(s, "a", "b"),
+				ConfigPlanChecks: planIs(noChanges()),
+			},
+			{
+				// Dropping bob's membership removes only bob.
+				Config:           testAccSCIMGroupMemberConfig(s, "a"),
+				ConfigPlanChecks: planIs(destroys("tenantops_scim_group_member.b"), leaves("tenantops_scim_group.ops")),
+				Check:            aliceAndCarol,
+			},
+			importStep("tenantops_scim_group_member.a", ""),
+			{
+				// Membership removed out of band: plan adds it again.
+				PreConfig: func() {
+					gid, _ := s.GroupID("acme-ops")
+					aid, _ := s.UserID("alice@acme.example")
+					s.ModifyGroup(gid, func(a map[string]any) {
+						var keep []any
+						for _, m := range a["members"].([]any) {
+							if m.(map[string]any)["value"] != aid {
+								keep = append(keep, m)
+							}
+						}
+						a["members"] = keep
+					})
+				},
+				Config:           testAccSCIMGroupMemberConfig(s, "a"),
+				ConfigPlanChecks: planIs(creates("tenantops_scim_group_member.a")),
+				Check:            aliceAndCarol,
+			},
+		}
+	})
 }
 
 func TestAccSCIMGroupETagConflict(t *testing.T) {
-	for _, mode := range scimModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			s := startSCIMSim(t, mode.opts)
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders,
-				CheckDestroy:             scimNothingLeft(s),
-				Steps: []resource.TestStep{
-					{Config: testAccSCIMGroupConfig(s, "acme-admins", "a")},
-					{
-						PreConfig: func() {
-							gid, _ := s.GroupID("acme-admins")
-							s.CollideNextWrite(gid)
-						},
-						Config:      testAccSCIMGroupConfig(s, "acme-admins", "a", "b"),
-						ExpectError: regexp.MustCompile(`(?s)Unable to update SCIM group "acme-admins".*HTTP 412 Precondition Failed`),
-					},
-					{
-						Config: testAccSCIMGroupConfig(s, "acme-admins", "a", "b"),
-						Check:  scimExpectMembers(s, "acme-admins", "alice@acme.example", "bob@acme.example"),
-					},
+	testAccEachSCIMMode(t, func(t *testing.T, s *scimsim.Server, _ scimMode) []resource.TestStep {
+		return []resource.TestStep{
+			{Config: testAccSCIMGroupConfig(s, "acme-admins", "a")},
+			{
+				PreConfig: func() {
+					gid, _ := s.GroupID("acme-admins")
+					s.CollideNextWrite(gid)
 				},
-			})
-		})
-	}
+				Config:      testAccSCIMGroupConfig(s, "acme-admins", "a", "b"),
+				ExpectError: regexp.MustCompile(`(?s)Unable to update SCIM group "acme-admins".*HTTP 412 Precondition Failed`),
+			},
+			{
+				Config: testAccSCIMGroupConfig(s, "acme-admins", "a", "b"),
+				Check:  scimExpectMembers(s, "acme-admins", "alice@acme.example", "bob@acme.example"),
+			},
+		}
+	})
 }

@@ -8,21 +8,15 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/tenantops/tenantops/internal/sim/fault"
 	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
 )
 
 func testAccSSOClientConfig(s *kcsim.Server, name string, redirects string, direct bool) string {
-	return kcProvider(s) + fmt.Sprintf(`
-resource "tenantops_sso_realm" "r" {
-  realm = "acme"
-}
-
+	return kcProvider(s) + testAccRealmHCL + fmt.Sprintf(`
 resource "tenantops_sso_client" "portal" {
   realm                        = tenantops_sso_realm.r.realm
   client_id                    = "tenant-portal"
@@ -39,9 +33,11 @@ func TestAccSSOClient_lifecycle(t *testing.T) {
 	s := startKeycloakSim(t)
 	const addr = "tenantops_sso_client.portal"
 	var firstID string
+	updated := testAccSSOClientConfig(s, "Tenant Portal",
+		`"https://portal.acme.example/callback", "https://portal.acme.example/silent"`, true)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{
 				Config: testAccSSOClientConfig(s, "Portal", `"https://portal.acme.example/callback"`, false),
@@ -51,11 +47,11 @@ func TestAccSSOClient_lifecycle(t *testing.T) {
 						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("https://portal.acme.example/callback")})),
 					statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("client_secret")),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 				Check: resource.ComposeTestCheckFunc(
+					captureID(addr, &firstID),
 					func(st *terraform.State) error {
 						rs := st.RootModule().Resources[addr].Primary
-						firstID = rs.ID
 						c := s.Client("acme", "tenant-portal")
 						if c == nil {
 							return errors.New("client not in simulator")
@@ -69,17 +65,15 @@ func TestAccSSOClient_lifecycle(t *testing.T) {
 			},
 			{
 				// A setting made in Keycloak's console survives our update.
-				PreConfig: func() { setSimClientField(t, s, "consentRequired") },
-				Config: testAccSSOClientConfig(s, "Tenant Portal",
-					`"https://portal.acme.example/callback", "https://portal.acme.example/silent"`, true),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				PreConfig: outOfBand(t, "consentRequired on the client", func() bool {
+					return s.PatchClient("acme", "tenant-portal", map[string]any{"consentRequired": true})
+				}),
+				Config:           updated,
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 				Check: resource.ComposeTestCheckFunc(
 					resource.TestCheckResourceAttr(addr, "name", "Tenant Portal"),
 					resource.TestCheckResourceAttr(addr, "redirect_uris.#", "2"),
-					kcCheck(func() error {
+					simCheck(func() error {
 						c := s.Client("acme", "tenant-portal")
 						return errors.Join(
 							kcExpectEq("directAccessGrantsEnabled", c["directAccessGrantsEnabled"], any(true)),
@@ -89,64 +83,28 @@ func TestAccSSOClient_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			{ResourceName: addr, ImportState: true, ImportStateId: "acme/tenant-portal", ImportStateVerify: true},
+			importStep(addr, "acme/tenant-portal"),
 			{
-				PreConfig: func() {
-					if !s.DeleteClient("acme", "tenant-portal") {
-						t.Fatal("client not in simulator")
-					}
-				},
-				Config: testAccSSOClientConfig(s, "Tenant Portal",
-					`"https://portal.acme.example/callback", "https://portal.acme.example/silent"`, true),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
-						plancheck.ExpectResourceAction("tenantops_sso_realm.r", plancheck.ResourceActionNoop),
-					},
-				},
+				PreConfig:        outOfBand(t, "delete of the client", func() bool { return s.DeleteClient("acme", "tenant-portal") }),
+				Config:           updated,
+				ConfigPlanChecks: planIs(creates(addr), leaves("tenantops_sso_realm.r")),
 			},
 			{
 				// The whole realm deleted out of band: both are re-created,
 				// the client's refresh does not fail on the missing realm.
-				PreConfig: func() {
-					if !s.DeleteRealm("acme") {
-						t.Fatal("realm not in simulator")
-					}
-				},
-				Config: testAccSSOClientConfig(s, "Tenant Portal",
-					`"https://portal.acme.example/callback", "https://portal.acme.example/silent"`, true),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
-						plancheck.ExpectResourceAction("tenantops_sso_realm.r", plancheck.ResourceActionCreate),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				PreConfig:        outOfBand(t, "delete of realm acme", func() bool { return s.DeleteRealm("acme") }),
+				Config:           updated,
+				ConfigPlanChecks: planIsThenEmpty(creates(addr), creates("tenantops_sso_realm.r")),
 			},
 		},
 	})
 }
 
-// setSimClientField flips a boolean the resource does not manage, as an
-// operator would in the Keycloak console.
-func setSimClientField(t *testing.T, s *kcsim.Server, field string) {
-	t.Helper()
-	if !s.PatchClient("acme", "tenant-portal", map[string]any{field: true}) {
-		t.Fatal("client not in simulator")
-	}
-}
-
 func TestAccSSOClient_backendFault(t *testing.T) {
 	t.Parallel()
 	s := startKeycloakSim(t)
-	s.Faults.Add(fault.Rule{Method: "POST", Path: `/admin/realms/acme/clients$`, Kind: fault.Status, Status: 400,
-		ContentType: "application/json", Body: `{"errorMessage":"Client id tenant-portal is reserved"}`})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
-		Steps: []resource.TestStep{{
-			Config:      testAccSSOClientConfig(s, "Portal", `"https://portal.acme.example/callback"`, false),
-			ExpectError: regexp.MustCompile(`Unable to create client "tenant-portal" in realm "acme"(.|\n)*Keycloak: 400 Bad(.|\n)*Client id tenant-portal(.|\n)*is reserved`),
-		}},
-	})
+	s.Faults.Add(kcFault("POST", `/admin/realms/acme/clients$`, 400, `{"errorMessage":"Client id tenant-portal is reserved"}`))
+	testAccRefused(t, nothingLeft("Keycloak", s.Inventory),
+		testAccSSOClientConfig(s, "Portal", `"https://portal.acme.example/callback"`, false),
+		regexp.MustCompile(`Unable to create client "tenant-portal" in realm "acme"(.|\n)*Keycloak: 400 Bad(.|\n)*Client id tenant-portal(.|\n)*is reserved`))
 }

@@ -52,7 +52,7 @@ resource "tenantops_sso_client" "c" {
 `
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{Config: config, ResourceName: "tenantops_sso_realm.r", ImportState: true, ImportStateId: "legacy", ImportStatePersist: true},
 			{Config: config, ResourceName: "tenantops_sso_client.c", ImportState: true, ImportStateId: "legacy/portal", ImportStatePersist: true},
@@ -63,17 +63,5 @@ resource "tenantops_sso_client" "c" {
 
 func TestAccSSO_missingKeycloakBlock(t *testing.T) {
 	t.Parallel()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: `
-provider "tenantops" {}
-
-resource "tenantops_sso_realm" "r" {
-  realm = "acme"
-}
-`,
-			ExpectError: regexp.MustCompile(`no "keycloak" block(.|\n)*tenantops_sso_realm`),
-		}},
-	})
+	testAccRefused(t, nil, providerHCL()+testAccRealmHCL, regexp.MustCompile(`no "keycloak" block(.|\n)*tenantops_sso_realm`))
 }

@@ -13,16 +13,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/tenantops/tenantops/internal/sim/fault"
 	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
 )
 
 func testAccSSOLDAPConfig(s *kcsim.Server, cred, editMode string, fullSync int) string {
-	return kcProvider(s) + fmt.Sprintf(`
-resource "tenantops_sso_realm" "r" {
-  realm = "acme"
-}
-
+	return kcProvider(s) + testAccRealmHCL + fmt.Sprintf(`
 resource "tenantops_sso_ldap_federation" "ad" {
   realm            = tenantops_sso_realm.r.realm
   name             = "acme-ad"
@@ -55,9 +50,10 @@ func TestAccSSOLDAPFederation_lifecycle(t *testing.T) {
 	t.Parallel()
 	s := startKeycloakSim(t)
 	const addr = "tenantops_sso_ldap_federation.ad"
+	third := testAccSSOLDAPConfig(s, "third-secret", "WRITABLE", 86400)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{
 				Config: testAccSSOLDAPConfig(s, "first-secret", "READ_ONLY", -1),
@@ -67,8 +63,8 @@ func TestAccSSOLDAPFederation_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("bind_credential"), knownvalue.StringExact("first-secret")),
 					statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("bind_credential")),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: kcCheck(func() error {
+				ConfigPlanChecks: emptyAfterApply(),
+				Check: simCheck(func() error {
 					c := s.Component("acme", "acme-ad")
 					return errors.Join(
 						kcExpectEq("providerType", c["providerType"], any("org.keycloak.storage.UserStorageProvider")),
@@ -84,14 +80,9 @@ func TestAccSSOLDAPFederation_lifecycle(t *testing.T) {
 				// in full; the mask Keycloak answers is never written back.
 				PreConfig: func() { s.PatchComponentConfig("acme", "acme-ad", "cachePolicy", "NO_CACHE") },
 				Config:    testAccSSOLDAPConfig(s, "rotated-secret", "WRITABLE", 86400),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(addr, tfjsonpath.New("bind_credential"), knownvalue.StringExact("rotated-secret")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: kcCheck(func() error {
+				ConfigPlanChecks: planIsThenEmpty(updates(addr),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("bind_credential"), knownvalue.StringExact("rotated-secret"))),
+				Check: simCheck(func() error {
 					return errors.Join(
 						kcExpectEq("bindCredential", ldapConfigValue(s, "bindCredential"), "rotated-secret"),
 						kcExpectEq("editMode", ldapConfigValue(s, "editMode"), "WRITABLE"),
@@ -103,26 +94,17 @@ func TestAccSSOLDAPFederation_lifecycle(t *testing.T) {
 			{
 				// Only the credential changes: still an update, never hidden
 				// behind Keycloak's mask.
-				Config: testAccSSOLDAPConfig(s, "third-secret", "WRITABLE", 86400),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-				},
-				Check: kcCheck(func() error {
+				Config:           third,
+				ConfigPlanChecks: planIs(updates(addr)),
+				Check: simCheck(func() error {
 					return kcExpectEq("bindCredential", ldapConfigValue(s, "bindCredential"), "third-secret")
 				}),
 			},
-			{ResourceName: addr, ImportState: true, ImportStateId: "acme/acme-ad", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"bind_credential"}},
+			importStep(addr, "acme/acme-ad", "bind_credential"),
 			{
-				PreConfig: func() {
-					if !s.DeleteComponent("acme", "acme-ad") {
-						t.Fatal("component not in simulator")
-					}
-				},
-				Config: testAccSSOLDAPConfig(s, "third-secret", "WRITABLE", 86400),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
-				},
+				PreConfig:        outOfBand(t, "delete of the federation", func() bool { return s.DeleteComponent("acme", "acme-ad") }),
+				Config:           third,
+				ConfigPlanChecks: planIs(creates(addr)),
 			},
 		},
 	})
@@ -131,11 +113,10 @@ func TestAccSSOLDAPFederation_lifecycle(t *testing.T) {
 func TestAccSSOLDAPFederation_backendFault(t *testing.T) {
 	t.Parallel()
 	s := startKeycloakSim(t)
-	s.Faults.Add(fault.Rule{Method: "POST", Path: `/admin/realms/acme/components$`, Kind: fault.Status, Status: 503,
-		ContentType: "application/json", Body: `{"error":"unknown_error","error_description":"LDAP store unavailable"}`})
+	s.Faults.Add(kcFault("POST", `/admin/realms/acme/components$`, 503, `{"error":"unknown_error","error_description":"LDAP store unavailable"}`))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{
 				// A clear-text bind is refused before anything is created.

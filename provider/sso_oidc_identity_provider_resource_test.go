@@ -12,16 +12,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/tenantops/tenantops/internal/sim/fault"
 	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
 )
 
 func testAccSSOOIDCConfig(s *kcsim.Server, display, secret string) string {
-	return kcProvider(s) + fmt.Sprintf(`
-resource "tenantops_sso_realm" "r" {
-  realm = "acme"
-}
-
+	return kcProvider(s) + testAccRealmHCL + fmt.Sprintf(`
 resource "tenantops_sso_oidc_identity_provider" "entra" {
   realm             = tenantops_sso_realm.r.realm
   alias             = "acme-entra"
@@ -51,9 +46,10 @@ func TestAccSSOOIDCIdentityProvider_lifecycle(t *testing.T) {
 	t.Parallel()
 	s := startKeycloakSim(t)
 	const addr = "tenantops_sso_oidc_identity_provider.entra"
+	renamed := testAccSSOOIDCConfig(s, "Log in with Acme", "secret-two")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{
 				Config: testAccSSOOIDCConfig(s, "Acme Entra ID", "secret-one"),
@@ -63,8 +59,8 @@ func TestAccSSOOIDCIdentityProvider_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("pkce_method"), knownvalue.StringExact("S256")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("validate_signature"), knownvalue.Bool(true)),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: kcCheck(func() error {
+				ConfigPlanChecks: emptyAfterApply(),
+				Check: simCheck(func() error {
 					return errors.Join(
 						kcExpectEq("clientSecret", idpConfigValue(s, "acme-entra", "clientSecret"), "secret-one"),
 						kcExpectEq("useJwksUrl", idpConfigValue(s, "acme-entra", "useJwksUrl"), "true"),
@@ -77,14 +73,9 @@ func TestAccSSOOIDCIdentityProvider_lifecycle(t *testing.T) {
 				// ever answers "**********", and is written in full.
 				PreConfig: func() { s.PatchIdentityProviderConfig("acme", "acme-entra", "prompt", "login") },
 				Config:    testAccSSOOIDCConfig(s, "Acme Entra ID", "secret-two"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(addr, tfjsonpath.New("client_secret"), knownvalue.StringExact("secret-two")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: kcCheck(func() error {
+				ConfigPlanChecks: planIsThenEmpty(updates(addr),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("client_secret"), knownvalue.StringExact("secret-two"))),
+				Check: simCheck(func() error {
 					return errors.Join(
 						kcExpectEq("clientSecret", idpConfigValue(s, "acme-entra", "clientSecret"), "secret-two"),
 						kcExpectEq("prompt (unmanaged)", idpConfigValue(s, "acme-entra", "prompt"), "login"),
@@ -92,30 +83,22 @@ func TestAccSSOOIDCIdentityProvider_lifecycle(t *testing.T) {
 				}),
 			},
 			{
-				Config: testAccSSOOIDCConfig(s, "Log in with Acme", "secret-two"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: kcCheck(func() error {
+				Config:           renamed,
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
+				Check: simCheck(func() error {
 					return errors.Join(
 						kcExpectEq("displayName", s.IdentityProvider("acme", "acme-entra")["displayName"], any("Log in with Acme")),
 						kcExpectEq("clientSecret kept", idpConfigValue(s, "acme-entra", "clientSecret"), "secret-two"),
 					)
 				}),
 			},
-			{ResourceName: addr, ImportState: true, ImportStateId: "acme/acme-entra", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"client_secret"}},
+			importStep(addr, "acme/acme-entra", "client_secret"),
 			{
-				PreConfig: func() {
-					if !s.DeleteIdentityProvider("acme", "acme-entra") {
-						t.Fatal("identity provider not in simulator")
-					}
-				},
-				Config: testAccSSOOIDCConfig(s, "Log in with Acme", "secret-two"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
-				},
+				PreConfig: outOfBand(t, "delete of the identity provider", func() bool {
+					return s.DeleteIdentityProvider("acme", "acme-entra")
+				}),
+				Config:           renamed,
+				ConfigPlanChecks: planIs(creates(addr)),
 			},
 		},
 	})
@@ -124,14 +107,7 @@ func TestAccSSOOIDCIdentityProvider_lifecycle(t *testing.T) {
 func TestAccSSOOIDCIdentityProvider_backendFault(t *testing.T) {
 	t.Parallel()
 	s := startKeycloakSim(t)
-	s.Faults.Add(fault.Rule{Method: "POST", Path: `/identity-provider/instances$`, Kind: fault.Status, Status: 500,
-		ContentType: "application/json", Body: `{"errorMessage":"Could not create the identity provider."}`})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
-		Steps: []resource.TestStep{{
-			Config:      testAccSSOOIDCConfig(s, "Acme", "secret-one"),
-			ExpectError: regexp.MustCompile(`Unable to create OIDC identity provider "acme-entra" in realm(.|\n)*Could not create(.|\n)*the identity provider`),
-		}},
-	})
+	s.Faults.Add(kcFault("POST", `/identity-provider/instances$`, 500, `{"errorMessage":"Could not create the identity provider."}`))
+	testAccRefused(t, nothingLeft("Keycloak", s.Inventory), testAccSSOOIDCConfig(s, "Acme", "secret-one"),
+		regexp.MustCompile(`Unable to create OIDC identity provider "acme-entra" in realm(.|\n)*Could not create(.|\n)*the identity provider`))
 }

@@ -14,9 +14,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
@@ -30,51 +28,14 @@ import (
 func TestAccSSO_onboarding(t *testing.T) {
 	t.Parallel()
 	k := startKeycloakSim(t)
-	v, err := simvcd.Start(simvcd.Options{User: "vcd-admin", Password: "vcd-password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(v.Close)
+	v := startSim(t, simvcd.Start, simvcd.Options{User: "vcd-admin", Password: "vcd-password"})
 	// Cloud Director reads the realm's discovery document and keys itself,
 	// trusting the identity provider's certificate.
 	if err := v.TrustIdentityProvider(k.CAPEM); err != nil {
 		t.Fatal(err)
 	}
-	config := fmt.Sprintf(`
-provider "tenantops" {
-  vcd {
-    url      = %q
-    user     = "vcd-admin"
-    password = "vcd-password"
-    ca_pem   = <<EOT
-%sEOT
-  }
-  keycloak {
-    url           = %q
-    client_id     = %q
-    client_secret = %q
-    ca_pem        = <<EOT
-%sEOT
-  }
-}
-`, v.URL, v.CAPEM, k.URL, k.ClientID, k.ClientSecret, k.CAPEM) + `
-resource "tenantops_tenant" "t" {
-  name      = "acme"
-  full_name = "Acme Corp"
-}
-
-data "tenantops_provider_vdc" "p" {
-  name = "pvdc-1"
-}
-
-resource "tenantops_tenant_vdc" "main" {
-  org              = tenantops_tenant.t.name
-  name             = "acme-vdc"
-  provider_vdc     = data.tenantops_provider_vdc.p.name
-  allocation_model = "Flex"
-  network_pool     = data.tenantops_provider_vdc.p.network_pools[0]
-  storage_profiles = [{ name = data.tenantops_provider_vdc.p.storage_profiles[0], default = true }]
-}
+	config := providerHCL(backendHCL("vcd", v.CAPEM, "url", v.URL, "user", "vcd-admin", "password", "vcd-password"), kcBlock(k)) +
+		testAccTenantHCL + placedVDCHCL("main", "acme-vdc", 0) + `
 
 resource "tenantops_sso_realm" "tenant" {
   realm = tenantops_tenant.t.name
@@ -97,12 +58,7 @@ resource "tenantops_tenant_sso" "oidc" {
 	issuer := k.URL + "/realms/acme"
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy: resource.ComposeTestCheckFunc(kcNothingLeft(k), func(*terraform.State) error {
-			if inv := v.Inventory(); len(inv) > 0 {
-				return fmt.Errorf("Cloud Director holds %v after destroy", inv)
-			}
-			return nil
-		}),
+		CheckDestroy:             resource.ComposeTestCheckFunc(nothingLeft("Keycloak", k.Inventory), nothingLeft("Cloud Director", v.Inventory)),
 		Steps: []resource.TestStep{{
 			Config: config,
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -118,8 +74,8 @@ resource "tenantops_tenant_sso" "oidc" {
 				statecheck.ExpectKnownValue("tenantops_tenant_sso.oidc", tfjsonpath.New("keys").AtSliceIndex(0).AtMapKey("algorithm"),
 					knownvalue.StringExact("RSA")),
 			},
-			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-			Check: kcCheck(func() error {
+			ConfigPlanChecks: emptyAfterApply(),
+			Check: simCheck(func() error {
 				c := k.Client("acme", "vcd-tenant-portal")
 				if c == nil {
 					return errors.New("portal client missing in Keycloak")

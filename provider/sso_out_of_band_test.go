@@ -54,20 +54,16 @@ resource "tenantops_sso_ldap_federation" "ad" {
 // back bound to tenantops' copy of the browser flow for WebAuthn.
 func TestAccSSO_realmDeletedOutOfBand(t *testing.T) {
 	t.Parallel()
-	s, err := kcsim.Start(kcsim.Options{Record: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := startSim(t, kcsim.Start, kcsim.Options{Record: true})
 	all := []string{"tenantops_sso_realm.r", "tenantops_sso_client.portal", "tenantops_sso_oidc_identity_provider.entra",
 		"tenantops_sso_ldap_federation.ad"}
 	var recreate []plancheck.PlanCheck
 	for _, addr := range all {
-		recreate = append(recreate, plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate))
+		recreate = append(recreate, creates(addr))
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{Config: testAccSSOAllConfig(s)},
 			{
@@ -77,12 +73,9 @@ func TestAccSSO_realmDeletedOutOfBand(t *testing.T) {
 					}
 					s.Recorder.Reset()
 				},
-				Config: testAccSSOAllConfig(s),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             recreate,
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: kcCheck(func() error {
+				Config:           testAccSSOAllConfig(s),
+				ConfigPlanChecks: planIsThenEmpty(recreate...),
+				Check: simCheck(func() error {
 					if err := realmNotFoundAnswers(s.Recorder.Exchanges()); err != nil {
 						return err
 					}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -49,9 +48,11 @@ func TestAccSSORealm_lifecycle(t *testing.T) {
 	t.Parallel()
 	s := startKeycloakSim(t)
 	const addr = "tenantops_sso_realm.r"
+	webauthn := testAccSSORealmConfig(s, "acme", "webauthn", 8)
+	webauthnState := simCheck(mfaState(s, "acme", "REQUIRED", "DISABLED", "REQUIRED", false, true))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{
 				Config: testAccSSORealmConfig(s, "acme", "otp", 6),
@@ -61,10 +62,10 @@ func TestAccSSORealm_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("issuer"), knownvalue.StringExact(s.URL+"/realms/acme")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("otp_algorithm"), knownvalue.StringExact("HmacSHA1")),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 				Check: resource.ComposeTestCheckFunc(
-					kcCheck(mfaState(s, "acme", "REQUIRED", "REQUIRED", "", true, false)),
-					kcCheck(func() error {
+					simCheck(mfaState(s, "acme", "REQUIRED", "REQUIRED", "", true, false)),
+					simCheck(func() error {
 						rep := s.Realm("acme")
 						return errors.Join(
 							kcExpectEq("displayName", rep["displayName"], any("Acme Corp")),
@@ -78,39 +79,27 @@ func TestAccSSORealm_lifecycle(t *testing.T) {
 			},
 			{
 				// mfa = "optional" puts Keycloak's default back.
-				Config: testAccSSORealmConfig(s, "acme", "optional", 8),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           testAccSSORealmConfig(s, "acme", "optional", 8),
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 				Check: resource.ComposeTestCheckFunc(
-					kcCheck(mfaState(s, "acme", "CONDITIONAL", "REQUIRED", "", false, false)),
-					kcCheck(func() error {
+					simCheck(mfaState(s, "acme", "CONDITIONAL", "REQUIRED", "", false, false)),
+					simCheck(func() error {
 						return kcExpectEq("otpPolicyDigits", s.Realm("acme")["otpPolicyDigits"], any(float64(8)))
 					}),
 				),
 			},
 			{
-				Config: testAccSSORealmConfig(s, "acme", "webauthn", 8),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: kcCheck(mfaState(s, "acme", "REQUIRED", "DISABLED", "REQUIRED", false, true)),
+				Config:           webauthn,
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
+				Check:            webauthnState,
 			},
-			{ResourceName: addr, ImportState: true, ImportStateId: "acme", ImportStateVerify: true},
+			importStep(addr, "acme"),
 			{
 				// Deleted out of band: the plan re-creates it, no error.
-				PreConfig: func() {
-					if !s.DeleteRealm("acme") {
-						t.Fatal("realm acme not in simulator")
-					}
-				},
-				Config: testAccSSORealmConfig(s, "acme", "webauthn", 8),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
-				},
-				Check: kcCheck(mfaState(s, "acme", "REQUIRED", "DISABLED", "REQUIRED", false, true)),
+				PreConfig:        outOfBand(t, "delete of realm acme", func() bool { return s.DeleteRealm("acme") }),
+				Config:           webauthn,
+				ConfigPlanChecks: planIs(creates(addr)),
+				Check:            webauthnState,
 			},
 		},
 	})
@@ -120,19 +109,10 @@ func TestAccSSORealm_backendFault(t *testing.T) {
 	t.Parallel()
 	s := startKeycloakSim(t)
 	// The realm is created, then setting its browser flow fails.
-	s.Faults.Add(fault.Rule{Method: "PUT", Path: `/admin/realms/beta/authentication/flows/browser/executions$`,
-		Kind: fault.Status, Status: 500, ContentType: "application/json",
-		Body: `{"errorMessage":"unknown_error: flow store unavailable"}`})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
-		Steps: []resource.TestStep{
-			{
-				Config:      testAccSSORealmConfig(s, "beta", "otp", 6),
-				ExpectError: regexp.MustCompile(`Unable to set MFA "otp" on realm "beta"(.|\n)*flow store unavailable`),
-			},
-		},
-	})
+	s.Faults.Add(kcFault("PUT", `/admin/realms/beta/authentication/flows/browser/executions$`, 500,
+		`{"errorMessage":"unknown_error: flow store unavailable"}`))
+	testAccRefused(t, nothingLeft("Keycloak", s.Inventory), testAccSSORealmConfig(s, "beta", "otp", 6),
+		regexp.MustCompile(`Unable to set MFA "otp" on realm "beta"(.|\n)*flow store unavailable`))
 }
 
 func TestAccSSORealm_transientFaults(t *testing.T) {
@@ -140,20 +120,21 @@ func TestAccSSORealm_transientFaults(t *testing.T) {
 	s := startKeycloakSim(t)
 	// A slow, flaky Keycloak: idempotent calls are retried, so the apply
 	// succeeds and leaves exactly one realm.
-	s.Faults.Add(fault.Rule{Method: "GET", Path: `/admin/realms/gamma$`, Kind: fault.Status, Status: 503, Times: 2,
-		ContentType: "application/json", Body: `{"error":"service unavailable"}`})
+	unavailable := kcFault("GET", `/admin/realms/gamma$`, 503, `{"error":"service unavailable"}`)
+	unavailable.Times = 2
+	s.Faults.Add(unavailable)
 	s.Faults.Add(fault.Rule{Method: "PUT", Path: `/flows/browser/executions$`, Kind: fault.Reset, Times: 1})
 	// The first matching rule wins: latency for everything else.
 	s.Faults.Add(fault.Rule{Path: `/admin/`, Kind: fault.Latency, Delay: 20 * time.Millisecond})
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{{
 			Config:           testAccSSORealmConfig(s, "gamma", "otp", 6),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			ConfigPlanChecks: emptyAfterApply(),
 			Check: resource.ComposeTestCheckFunc(
-				kcCheck(mfaState(s, "gamma", "REQUIRED", "REQUIRED", "", true, false)),
-				kcCheck(func() error { return kcExpectEq("inventory", fmt.Sprint(s.Inventory()), "[realm/gamma]") }),
+				simCheck(mfaState(s, "gamma", "REQUIRED", "REQUIRED", "", true, false)),
+				simCheck(func() error { return kcExpectEq("inventory", fmt.Sprint(s.Inventory()), "[realm/gamma]") }),
 			),
 		}},
 	})

@@ -20,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/tenantops/tenantops/internal/sim/fault"
 	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
 )
 
@@ -56,11 +55,7 @@ func ssoTestMetadata(host, cert string) string {
 }
 
 func testAccSSOSAMLConfig(s *kcsim.Server, metadata, extra string) string {
-	return kcProvider(s) + fmt.Sprintf(`
-resource "tenantops_sso_realm" "r" {
-  realm = "acme"
-}
-
+	return kcProvider(s) + testAccRealmHCL + fmt.Sprintf(`
 resource "tenantops_sso_saml_identity_provider" "adfs" {
   realm        = tenantops_sso_realm.r.realm
   alias        = "acme-adfs"
@@ -78,19 +73,18 @@ func TestAccSSOSAMLIdentityProvider_lifecycle(t *testing.T) {
 	const addr = "tenantops_sso_saml_identity_provider.adfs"
 	cert1, cert2 := ssoTestCert(t), ssoTestCert(t)
 	md1, md2 := ssoTestMetadata("adfs.acme.example", cert1), ssoTestMetadata("sts.acme.example", cert2)
+	// An explicit attribute wins over the metadata.
+	noLogout := testAccSSOSAMLConfig(s, md2, `want_assertions_signed = true
+  single_logout_service_url = ""`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{
 				Config: testAccSSOSAMLConfig(s, md1, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					// Values derived from the metadata are known at plan time.
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectKnownValue(addr, tfjsonpath.New("single_sign_on_service_url"), knownvalue.StringExact("https://adfs.acme.example/adfs/ls/")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				// Values derived from the metadata are known at plan time.
+				ConfigPlanChecks: planIsThenEmpty(
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("single_sign_on_service_url"), knownvalue.StringExact("https://adfs.acme.example/adfs/ls/"))),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("idp_entity_id"), knownvalue.StringExact("http://adfs.acme.example/adfs/services/trust")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("single_logout_service_url"), knownvalue.StringExact("https://adfs.acme.example/adfs/ls/")),
@@ -99,7 +93,7 @@ func TestAccSSOSAMLIdentityProvider_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("post_binding_authn_request"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sp_entity_id"), knownvalue.StringExact(s.URL+"/realms/acme")),
 				},
-				Check: kcCheck(func() error {
+				Check: simCheck(func() error {
 					return errors.Join(
 						kcExpectEq("providerId", s.IdentityProvider("acme", "acme-adfs")["providerId"], any("saml")),
 						kcExpectEq("signingCertificate", idpConfigValue(s, "acme-adfs", "signingCertificate"), cert1),
@@ -110,14 +104,9 @@ func TestAccSSOSAMLIdentityProvider_lifecycle(t *testing.T) {
 			{
 				// The customer rotates its certificate and moves its endpoints.
 				Config: testAccSSOSAMLConfig(s, md2, `want_assertions_signed = true`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(addr, tfjsonpath.New("signing_certificates"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(cert2)})),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: kcCheck(func() error {
+				ConfigPlanChecks: planIsThenEmpty(updates(addr),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("signing_certificates"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(cert2)}))),
+				Check: simCheck(func() error {
 					return errors.Join(
 						kcExpectEq("signingCertificate", idpConfigValue(s, "acme-adfs", "signingCertificate"), cert2),
 						kcExpectEq("idpEntityId", idpConfigValue(s, "acme-adfs", "idpEntityId"), "http://sts.acme.example/adfs/services/trust"),
@@ -126,27 +115,19 @@ func TestAccSSOSAMLIdentityProvider_lifecycle(t *testing.T) {
 				}),
 			},
 			{
-				// An explicit attribute wins over the metadata.
-				Config: testAccSSOSAMLConfig(s, md2, `want_assertions_signed = true
-  single_logout_service_url = ""`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: kcCheck(func() error {
+				Config:           noLogout,
+				ConfigPlanChecks: emptyAfterApply(),
+				Check: simCheck(func() error {
 					return kcExpectEq("singleLogoutServiceUrl", idpConfigValue(s, "acme-adfs", "singleLogoutServiceUrl"), "")
 				}),
 			},
-			{ResourceName: addr, ImportState: true, ImportStateId: "acme/acme-adfs", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"metadata_xml"}},
+			importStep(addr, "acme/acme-adfs", "metadata_xml"),
 			{
-				PreConfig: func() {
-					if !s.DeleteIdentityProvider("acme", "acme-adfs") {
-						t.Fatal("identity provider not in simulator")
-					}
-				},
-				Config: testAccSSOSAMLConfig(s, md2, `want_assertions_signed = true
-  single_logout_service_url = ""`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
-				},
+				PreConfig: outOfBand(t, "delete of the identity provider", func() bool {
+					return s.DeleteIdentityProvider("acme", "acme-adfs")
+				}),
+				Config:           noLogout,
+				ConfigPlanChecks: planIs(creates(addr)),
 			},
 		},
 	})
@@ -158,11 +139,12 @@ func TestAccSSOSAMLIdentityProvider_badMetadataAndFault(t *testing.T) {
 	hostile := `<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="&x;"/>
 `
-	s.Faults.Add(fault.Rule{Method: "POST", Path: `/identity-provider/instances$`, Kind: fault.Status, Status: 502,
-		ContentType: "text/html", Body: `<html>Bad Gateway</html>`})
+	gateway := kcFault("POST", `/identity-provider/instances$`, 502, `<html>Bad Gateway</html>`)
+	gateway.ContentType = "text/html"
+	s.Faults.Add(gateway)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{
 				Config:      testAccSSOSAMLConfig(s, hostile, ""),
@@ -182,11 +164,7 @@ func TestAccSSOSAMLIdentityProvider_explicit(t *testing.T) {
 	const addr = "tenantops_sso_saml_identity_provider.okta"
 	cert := ssoTestCert(t)
 	cfg := func(body string) string {
-		return kcProvider(s) + `
-resource "tenantops_sso_realm" "r" {
-  realm = "acme"
-}
-
+		return kcProvider(s) + testAccRealmHCL + `
 resource "tenantops_sso_saml_identity_provider" "okta" {
   realm = tenantops_sso_realm.r.realm
   alias = "acme-okta"
@@ -196,7 +174,7 @@ resource "tenantops_sso_saml_identity_provider" "okta" {
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		CheckDestroy:             kcNothingLeft(s),
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
 		Steps: []resource.TestStep{
 			{
 				Config:      cfg(`single_sign_on_service_url = "https://acme.okta.example/sso/saml"`),
@@ -211,8 +189,8 @@ resource "tenantops_sso_saml_identity_provider" "okta" {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("validate_signature"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("want_authn_requests_signed"), knownvalue.Bool(false)),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: kcCheck(func() error {
+				ConfigPlanChecks: emptyAfterApply(),
+				Check: simCheck(func() error {
 					return errors.Join(
 						kcExpectEq("idpEntityId", idpConfigValue(s, "acme-okta", "idpEntityId"), "http://www.okta.example/exk1"),
 						kcExpectEq("signingCertificate", idpConfigValue(s, "acme-okta", "signingCertificate"), cert),

@@ -2,54 +2,32 @@ package provider
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
+	"github.com/tenantops/tenantops/internal/sim/fault"
 	kcsim "github.com/tenantops/tenantops/internal/sim/keycloak"
 )
 
 // startKeycloakSim starts a private Keycloak simulator for one test.
 func startKeycloakSim(t *testing.T) *kcsim.Server {
 	t.Helper()
-	s, err := kcsim.Start(kcsim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return startSim(t, kcsim.Start, kcsim.Options{})
 }
 
-// kcProvider is the provider block pointing at the simulator, trusting its
+// kcBlock is the keycloak block pointing at the simulator, trusting its
 // certificate through ca_pem.
-func kcProvider(s *kcsim.Server) string {
-	return fmt.Sprintf(`
-provider "tenantops" {
-  keycloak {
-    url           = %q
-    client_id     = %q
-    client_secret = %q
-    ca_pem        = <<EOT
-%sEOT
-  }
-}
-`, s.URL, s.ClientID, s.ClientSecret, s.CAPEM)
+func kcBlock(s *kcsim.Server) string {
+	return backendHCL("keycloak", s.CAPEM, "url", s.URL, "client_id", s.ClientID, "client_secret", s.ClientSecret)
 }
 
-// kcNothingLeft fails when the simulator still holds any object.
-func kcNothingLeft(s *kcsim.Server) func(*terraform.State) error {
-	return func(*terraform.State) error {
-		if inv := s.Inventory(); len(inv) > 0 {
-			return fmt.Errorf("objects left in Keycloak after destroy: %s", strings.Join(inv, ", "))
-		}
-		return nil
-	}
-}
+// kcProvider is the provider block with only the keycloak block.
+func kcProvider(s *kcsim.Server) string { return providerHCL(kcBlock(s)) }
 
-// kcCheck wraps a simulator assertion as a check function.
-func kcCheck(f func() error) func(*terraform.State) error {
-	return func(*terraform.State) error { return f() }
+// kcFault answers requests matching method and path with status and a
+// JSON body, as Keycloak's admin API does.
+func kcFault(method, path string, status int, body string) fault.Rule {
+	return fault.Rule{Method: method, Path: path, Kind: fault.Status, Status: status,
+		ContentType: "application/json", Body: body}
 }
 
 func kcExpectEq[T comparable](what string, got, want T) error {

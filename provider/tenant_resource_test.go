@@ -3,78 +3,15 @@ package provider
 import (
 	"fmt"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/tenantops/tenantops/internal/sim/fault"
 	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
 )
-
-// startVCDSim starts a Cloud Director simulator for one test.
-func startVCDSim(t *testing.T) *simvcd.Server {
-	t.Helper()
-	s, err := simvcd.Start(simvcd.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-// vcdProvider is the provider block pointing at the simulator, trusting
-// its certificate through ca_pem.
-func vcdProvider(s *simvcd.Server) string {
-	return fmt.Sprintf(`
-provider "tenantops" {
-  vcd {
-    url      = %q
-    user     = "admin"
-    password = "admin-password"
-    ca_pem   = <<EOT
-%sEOT
-  }
-}
-`, s.URL, s.CAPEM)
-}
-
-// vcdInventoryIs checks the simulator holds exactly want (e.g. nothing after
-// destroy: no orphans).
-func vcdInventoryIs(s *simvcd.Server, want ...string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		got := s.Inventory()
-		if strings.Join(got, ",") != strings.Join(want, ",") {
-			return fmt.Errorf("Cloud Director holds %v, want %v", got, want)
-		}
-		return nil
-	}
-}
-
-// diagRE matches a diagnostic containing parts in order, whatever way
-// Terraform wraps the lines.
-func diagRE(parts ...string) *regexp.Regexp {
-	for i, p := range parts {
-		parts[i] = strings.Join(strings.Fields(regexp.QuoteMeta(p)), `\s+`)
-	}
-	return regexp.MustCompile(strings.Join(parts, `[\s\S]*`))
-}
-
-// vcdHolds is for a step's PreConfig: it fails the test unless the
-// simulator holds exactly want (what the previous, failed step left).
-func vcdHolds(t *testing.T, s *simvcd.Server, want ...string) func() {
-	return func() {
-		t.Helper()
-		if err := vcdInventoryIs(s, want...)(nil); err != nil {
-			t.Error(err)
-		}
-	}
-}
 
 func testAccTenantConfig(s *simvcd.Server, name, fullName, desc string, enabled bool, quota int) string {
 	return vcdProvider(s) + fmt.Sprintf(`
@@ -95,6 +32,7 @@ func TestAccTenant_lifecycle(t *testing.T) {
 	s := startVCDSim(t)
 	const addr = "tenantops_tenant.t"
 	var orgID string
+	second := testAccTenantConfig(s, "acme", "Acme Corporation", "second", false, 20)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             vcdInventoryIs(s),
@@ -108,52 +46,34 @@ func TestAccTenant_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("vapp_storage_lease_seconds"), knownvalue.Int64Exact(7200)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("delete_recursive"), knownvalue.Bool(false)),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: resource.ComposeTestCheckFunc(
-					vcdInventoryIs(s, "org/acme"),
-					func(st *terraform.State) error { orgID = st.RootModule().Resources[addr].Primary.ID; return nil },
-				),
+				ConfigPlanChecks: emptyAfterApply(),
+				Check:            resource.ComposeTestCheckFunc(vcdInventoryIs(s, "org/acme"), captureID(addr, &orgID)),
 			},
 			{
 				// In-place update: no replacement, same organization.
-				Config: testAccTenantConfig(s, "acme", "Acme Corporation", "second", false, 20),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           second,
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("full_name"), knownvalue.StringExact("Acme Corporation")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("enabled"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("deployed_vm_quota"), knownvalue.Int64Exact(20)),
 				},
-				Check: func(st *terraform.State) error {
-					if got := st.RootModule().Resources[addr].Primary.ID; got != orgID {
-						return fmt.Errorf("organization was replaced: %s -> %s", orgID, got)
-					}
-					return nil
-				},
+				Check: keepsID(addr, &orgID),
 			},
-			{ResourceName: addr, ImportState: true, ImportStateId: "acme", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"timeouts"}},
-			{ResourceName: addr, ImportState: true, ImportStateIdFunc: func(*terraform.State) (string, error) { return orgID, nil },
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"}},
+			importStep(addr, "acme", "timeouts"),
+			importStepBy(addr, remembered(&orgID), "timeouts"),
 			{
 				// Drift made in Cloud Director is planned back.
-				PreConfig: func() { s.SetOrgDescription("acme", "changed by hand") },
-				Config:    testAccTenantConfig(s, "acme", "Acme Corporation", "second", false, 20),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-				},
+				PreConfig:        func() { s.SetOrgDescription("acme", "changed by hand") },
+				Config:           second,
+				ConfigPlanChecks: planIs(updates(addr)),
 			},
 			{
 				// Deleted out of band: the plan re-creates it, without error.
-				PreConfig: func() { s.DeleteOrg("acme") },
-				Config:    testAccTenantConfig(s, "acme", "Acme Corporation", "second", false, 20),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: vcdInventoryIs(s, "org/acme"),
+				PreConfig:        outOfBand(t, "delete of org acme", func() bool { return s.DeleteOrg("acme") }),
+				Config:           second,
+				ConfigPlanChecks: planIsThenEmpty(creates(addr)),
+				Check:            vcdInventoryIs(s, "org/acme"),
 			},
 		},
 	})
@@ -162,7 +82,6 @@ func TestAccTenant_lifecycle(t *testing.T) {
 func TestAccTenant_backendFailures(t *testing.T) {
 	t.Parallel()
 	s := startVCDSim(t)
-	const addr = "tenantops_tenant.t"
 	var removeFault func()
 	cfg := testAccTenantConfig(s, "flaky", "Flaky Ltd", "", true, 0)
 	resource.Test(t, resource.TestCase{
@@ -172,10 +91,8 @@ func TestAccTenant_backendFailures(t *testing.T) {
 			{
 				// The API refuses the request: Cloud Director's own message.
 				PreConfig: func() {
-					removeFault = s.Faults.Add(fault.Rule{Method: "POST", Path: `^/api/admin/orgs$`, Kind: fault.Status, Status: 500,
-						ContentType: "application/vnd.vmware.vcloud.error+xml",
-						Body: `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="500" minorErrorCode="INTERNAL_SERVER_ERROR" ` +
-							`message="[ 5f1c ] Database connection pool exhausted"/>`})
+					removeFault = s.Faults.Add(vcdFault("POST", `^/api/admin/orgs$`, 500, "INTERNAL_SERVER_ERROR",
+						"[ 5f1c ] Database connection pool exhausted"))
 				},
 				Config:      cfg,
 				ExpectError: diagRE(`Unable to create tenant "flaky"`, "Cloud Director: Database connection pool exhausted"),
@@ -192,13 +109,10 @@ func TestAccTenant_backendFailures(t *testing.T) {
 			},
 			{
 				// The next apply replaces the tainted organization.
-				PreConfig: vcdHolds(t, s, "org/flaky"),
-				Config:    cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: vcdInventoryIs(s, "org/flaky"),
+				PreConfig:        vcdHolds(t, s, "org/flaky"),
+				Config:           cfg,
+				ConfigPlanChecks: planIsThenEmpty(replaces("tenantops_tenant.t")),
+				Check:            vcdInventoryIs(s, "org/flaky"),
 			},
 		},
 	})
@@ -206,56 +120,24 @@ func TestAccTenant_backendFailures(t *testing.T) {
 
 func TestAccTenant_missingBlock(t *testing.T) {
 	t.Parallel()
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: `
-provider "tenantops" {}
-resource "tenantops_tenant" "t" {
-  name      = "acme"
-  full_name = "Acme"
-}
-`,
-			ExpectError: diagRE(`no "vcd" block`),
-		}},
-	})
+	testAccRefused(t, nil, providerHCL()+tenantHCL("acme", "Acme", ""), diagRE(`no "vcd" block`))
 }
 
 func TestAccTenant_apiTokenAndBadCredentials(t *testing.T) {
 	t.Parallel()
-	s, err := simvcd.Start(simvcd.Options{APIToken: "tok-refresh-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	providerWith := func(auth string) string {
-		return fmt.Sprintf(`
-provider "tenantops" {
-  vcd {
-    url    = %q
-    %s
-    ca_pem = <<EOT
-%sEOT
-  }
-}
-`, s.URL, auth, s.CAPEM)
-	}
-	tenant := `
-resource "tenantops_tenant" "t" {
-  name      = "tok"
-  full_name = "Token Tenant"
-}
-`
+	s := startSim(t, simvcd.Start, simvcd.Options{APIToken: "tok-refresh-1"})
+	tenant := tenantHCL("tok", "Token Tenant", "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             vcdInventoryIs(s),
 		Steps: []resource.TestStep{
 			{
-				Config:      providerWith(`user = "admin"`+"\n"+`password = "wrong-password-x9"`) + tenant,
+				Config: providerHCL(backendHCL("vcd", s.CAPEM, "url", s.URL, "user", "admin", "password", "wrong-password-x9")) +
+					tenant,
 				ExpectError: diagRE("Cloud Director login failed", "login to", "Unauthorized"),
 			},
 			{
-				Config: providerWith(`api_token = "tok-refresh-1"`) + tenant,
+				Config: providerHCL(backendHCL("vcd", s.CAPEM, "url", s.URL, "api_token", "tok-refresh-1")) + tenant,
 				Check:  vcdInventoryIs(s, "org/tok"),
 			},
 		},
@@ -277,22 +159,18 @@ func TestAccTenant_forbiddenReadIsAnError(t *testing.T) {
 			{Config: cfg, Check: vcdInventoryIs(s, "org/locked")},
 			{
 				PreConfig: func() {
-					removeFault = s.Faults.Add(fault.Rule{Method: "GET", Path: `^/api/admin/org/[0-9a-f-]+$`, Kind: fault.Status, Status: 403,
-						ContentType: "application/vnd.vmware.vcloud.error+xml",
-						Body: `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="403" minorErrorCode="ACCESS_TO_RESOURCE_IS_FORBIDDEN" ` +
-							`message="[ 0b7e ] Either you need some or all of the following rights [ORG_VIEW] to perform operations [ORG_VIEW] for $OP_ID or the target entity is invalid."/>`})
+					removeFault = s.Faults.Add(vcdFault("GET", `^/api/admin/org/[0-9a-f-]+$`, 403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+						"[ 0b7e ] Either you need some or all of the following rights [ORG_VIEW] to perform operations [ORG_VIEW] for $OP_ID or the target entity is invalid."))
 				},
 				Config:      cfg,
 				ExpectError: diagRE(`Unable to read tenant "locked"`, "Cloud Director:", "following rights [ORG_VIEW]"),
 			},
 			{
 				// Still tracked: once the rights are back, nothing to do.
-				PreConfig: func() { removeFault() },
-				Config:    cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: vcdInventoryIs(s, "org/locked"),
+				PreConfig:        func() { removeFault() },
+				Config:           cfg,
+				ConfigPlanChecks: planIs(noChanges()),
+				Check:            vcdInventoryIs(s, "org/locked"),
 			},
 		},
 	})

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/tenantops/tenantops/internal/sim/fault"
 	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
 )
 
@@ -22,15 +21,26 @@ func testAccSSOConfig(s *simvcd.Server, secret, extra string) string {
 }
 
 func testAccSSOConfigIssuer(s *simvcd.Server, issuer, secret, extra string) string {
-	return vcdProvider(s) + testAccTenantHCL + fmt.Sprintf(`
+	return vcdProvider(s) + testAccTenantHCL + tenantSSOHCL(secret, wellKnown(issuer)+"\n"+extra)
+}
+
+// tenantSSOHCL is tenantops_tenant_sso.s of the acme tenant; settings are
+// spliced into the block.
+func tenantSSOHCL(secret, settings string) string {
+	return fmt.Sprintf(`
 resource "tenantops_tenant_sso" "s" {
-  org                 = tenantops_tenant.t.name
-  client_id           = "vcd-portal"
-  client_secret       = %q
-  well_known_endpoint = "%s/.well-known/openid-configuration"
+  org           = tenantops_tenant.t.name
+  client_id     = "vcd-portal"
+  client_secret = %q
 %s
 }
-`, secret, issuer, extra)
+`, secret, settings)
+}
+
+// wellKnown is the setting that has Cloud Director discover the endpoints
+// of issuer.
+func wellKnown(issuer string) string {
+	return fmt.Sprintf(`  well_known_endpoint = "%s/.well-known/openid-configuration"`, issuer)
 }
 
 // vcdSecretIs checks the client secret Cloud Director stored.
@@ -47,6 +57,7 @@ func TestAccTenantSSO_lifecycle(t *testing.T) {
 	t.Parallel()
 	s := startVCDSim(t)
 	const addr = "tenantops_tenant_sso.s"
+	rotated := testAccSSOConfig(s, "rotated-secret", `  claim_subject = "preferred_username"`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             vcdInventoryIs(s),
@@ -62,35 +73,25 @@ func TestAccTenantSSO_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("keys"), knownvalue.ListSizeExact(1)),
 					statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("client_secret")),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 				Check:            resource.ComposeTestCheckFunc(vcdInventoryIs(s, "oidc/acme", "org/acme"), vcdSecretIs(s, "acme", "first-secret")),
 			},
 			{
 				// A new secret (never readable back) and an explicit claim: in place.
-				Config: testAccSSOConfig(s, "rotated-secret", `  claim_subject = "preferred_username"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           rotated,
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("claim_subject"), knownvalue.StringExact("preferred_username")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("claim_email"), knownvalue.StringExact("email")),
 				},
 				Check: vcdSecretIs(s, "acme", "rotated-secret"),
 			},
-			{ResourceName: addr, ImportState: true, ImportStateId: "acme", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"client_secret", "timeouts"}},
+			importStep(addr, "acme", "client_secret", "timeouts"),
 			{
 				// Another identity provider: what it derives is re-read, what is
 				// set explicitly stays.
-				Config: testAccSSOConfigIssuer(s, "https://sso2.example.com/realms/acme", "rotated-secret", `  claim_subject = "preferred_username"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("issuer")),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           testAccSSOConfigIssuer(s, "https://sso2.example.com/realms/acme", "rotated-secret", `  claim_subject = "preferred_username"`),
+				ConfigPlanChecks: planIsThenEmpty(updates(addr), plancheck.ExpectUnknownValue(addr, tfjsonpath.New("issuer"))),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("issuer"), knownvalue.StringExact("https://sso2.example.com/realms/acme")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("token_endpoint"), knownvalue.StringExact("https://sso2.example.com/realms/acme/protocol/openid-connect/token")),
@@ -98,13 +99,10 @@ func TestAccTenantSSO_lifecycle(t *testing.T) {
 				},
 			},
 			{
-				PreConfig: func() { s.DeleteOIDC("acme") },
-				Config:    testAccSSOConfig(s, "rotated-secret", `  claim_subject = "preferred_username"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: resource.ComposeTestCheckFunc(vcdInventoryIs(s, "oidc/acme", "org/acme"), vcdSecretIs(s, "acme", "rotated-secret")),
+				PreConfig:        outOfBand(t, "delete of the OIDC settings of acme", func() bool { return s.DeleteOIDC("acme") }),
+				Config:           rotated,
+				ConfigPlanChecks: planIsThenEmpty(creates(addr)),
+				Check:            resource.ComposeTestCheckFunc(vcdInventoryIs(s, "oidc/acme", "org/acme"), vcdSecretIs(s, "acme", "rotated-secret")),
 			},
 			{
 				// Removing the resource removes the settings, the tenant stays.
@@ -118,12 +116,7 @@ func TestAccTenantSSO_lifecycle(t *testing.T) {
 func TestAccTenantSSO_explicitAndFailures(t *testing.T) {
 	t.Parallel()
 	s := startVCDSim(t)
-	explicit := vcdProvider(s) + testAccTenantHCL + `
-resource "tenantops_tenant_sso" "s" {
-  org                    = tenantops_tenant.t.name
-  client_id              = "vcd-portal"
-  client_secret          = "s3cret"
-  issuer                 = "https://idp.example.com"
+	explicit := vcdProvider(s) + testAccTenantHCL + tenantSSOHCL("s3cret", `  issuer                 = "https://idp.example.com"
   authorization_endpoint = "https://idp.example.com/authorize"
   token_endpoint         = "https://idp.example.com/token"
   userinfo_endpoint      = "https://idp.example.com/userinfo"
@@ -133,9 +126,7 @@ resource "tenantops_tenant_sso" "s" {
   claim_full_name        = "name"
   claim_first_name       = "given_name"
   claim_last_name        = "family_name"
-  keys = [{ key_id = "k1", algorithm = "RSA", pem = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n" }]
-}
-`
+  keys = [{ key_id = "k1", algorithm = "RSA", pem = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n" }]`)
 	var removeFault func()
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -143,35 +134,20 @@ resource "tenantops_tenant_sso" "s" {
 		Steps: []resource.TestStep{
 			{
 				// Without a well-known endpoint the endpoints are required (plan time).
-				Config: vcdProvider(s) + testAccTenantHCL + `
-resource "tenantops_tenant_sso" "s" {
-  org           = tenantops_tenant.t.name
-  client_id     = "vcd-portal"
-  client_secret = "s3cret"
-}
-`,
+				Config:      vcdProvider(s) + testAccTenantHCL + tenantSSOHCL("s3cret", ""),
 				ExpectError: diagRE("Without well_known_endpoint, authorization_endpoint must be set"),
 			},
 			{
 				PreConfig: func() {
-					removeFault = s.Faults.Add(fault.Rule{Method: "PUT", Path: `/settings/oauth$`, Kind: fault.Status, Status: 400,
-						ContentType: "application/vnd.vmware.vcloud.error+xml",
-						Body: `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="400" minorErrorCode="BAD_REQUEST" ` +
-							`message="[ 77aa ] Client vcd-portal is not registered at the identity provider"/>`})
+					removeFault = s.Faults.Add(vcdFault("PUT", `/settings/oauth$`, 400, "BAD_REQUEST",
+						"[ 77aa ] Client vcd-portal is not registered at the identity provider"))
 				},
 				Config:      explicit,
 				ExpectError: diagRE(`Unable to configure SSO of tenant "acme"`, "Cloud Director:", "Client vcd-portal is not registered at the identity provider"),
 			},
 			{
-				PreConfig: func() { vcdHolds(t, s, "org/acme")(); removeFault() },
-				Config: vcdProvider(s) + testAccTenantHCL + `
-resource "tenantops_tenant_sso" "s" {
-  org                 = tenantops_tenant.t.name
-  client_id           = "vcd-portal"
-  client_secret       = "s3cret"
-  well_known_endpoint = "https://idp.invalid/.well-known/openid-configuration"
-}
-`,
+				PreConfig:   func() { vcdHolds(t, s, "org/acme")(); removeFault() },
+				Config:      vcdProvider(s) + testAccTenantHCL + tenantSSOHCL("s3cret", wellKnown("https://idp.invalid")),
 				ExpectError: diagRE(`Unable to configure SSO of tenant "acme"`, "could not establish a connection to https://idp.invalid"),
 			},
 			{
@@ -179,7 +155,7 @@ resource "tenantops_tenant_sso" "s" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("tenantops_tenant_sso.s", tfjsonpath.New("keys").AtSliceIndex(0).AtMapKey("key_id"), knownvalue.StringExact("k1")),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 				Check:            vcdInventoryIs(s, "oidc/acme", "org/acme"),
 			},
 		},

@@ -8,20 +8,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	simvcd "github.com/tenantops/tenantops/internal/sim/vcd"
 )
-
-const testAccTenantHCL = `
-resource "tenantops_tenant" "t" {
-  name      = "acme"
-  full_name = "Acme Corp"
-}
-`
 
 // testAccVDCConfig is a tenant plus one VDC; profiles and extra are HCL
 // spliced into the VDC block.
@@ -51,6 +42,7 @@ func TestAccTenantVDC_lifecycle(t *testing.T) {
 	// Listed in another order than Cloud Director returns them (gold first):
 	// the state keeps the configured order, so the plan stays empty.
 	twoProfiles := `{ name = "silver", limit_mb = 4096, default = true }, { name = "gold", limit_mb = 20480 }`
+	described := testAccVDCConfig(s, 8000, goldOnly, `  description = "main"`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             vcdInventoryIs(s),
@@ -66,52 +58,33 @@ func TestAccTenantVDC_lifecycle(t *testing.T) {
 							"limit_mb": knownvalue.Int64Exact(10240), "default": knownvalue.Bool(true), "enabled": knownvalue.Bool(true)}),
 					})),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				Check: resource.ComposeTestCheckFunc(
-					vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
-					func(st *terraform.State) error { vdcID = st.RootModule().Resources[addr].Primary.ID; return nil },
-				),
+				ConfigPlanChecks: emptyAfterApply(),
+				Check:            resource.ComposeTestCheckFunc(vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"), captureID(addr, &vdcID)),
 			},
 			{
 				// In place: a bigger CPU limit, a second profile that becomes the default.
-				Config: testAccVDCConfig(s, 8000, twoProfiles, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           testAccVDCConfig(s, 8000, twoProfiles, ""),
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("cpu_limit_mhz"), knownvalue.Int64Exact(8000)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(0).AtMapKey("default"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(1).AtMapKey("limit_mb"), knownvalue.Int64Exact(20480)),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("storage_profiles").AtSliceIndex(1).AtMapKey("default"), knownvalue.Bool(false)),
 				},
-				Check: func(st *terraform.State) error {
-					if got := st.RootModule().Resources[addr].Primary.ID; got != vdcID {
-						return fmt.Errorf("VDC was replaced: %s -> %s", vdcID, got)
-					}
-					return nil
-				},
+				Check: keepsID(addr, &vdcID),
 			},
 			{
 				// Back to one profile: silver is removed, gold is the default again.
-				Config: testAccVDCConfig(s, 8000, goldOnly, `  description = "main"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           described,
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
 			},
-			{ResourceName: addr, ImportState: true, ImportStateId: "acme/vdc-main", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"timeouts"}},
-			{ResourceName: addr, ImportState: true, ImportStateIdFunc: func(*terraform.State) (string, error) { return vdcID, nil },
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"}},
+			importStep(addr, "acme/vdc-main", "timeouts"),
+			importStepBy(addr, remembered(&vdcID), "timeouts"),
 			{
-				PreConfig: func() { s.DeleteVDC("acme", "vdc-main") },
-				Config:    testAccVDCConfig(s, 8000, goldOnly, `  description = "main"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
+				PreConfig:        outOfBand(t, "delete of VDC acme/vdc-main", func() bool { return s.DeleteVDC("acme", "vdc-main") }),
+				Config:           described,
+				ConfigPlanChecks: planIsThenEmpty(creates(addr)),
+				Check:            vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
 			},
 		},
 	})
@@ -134,12 +107,10 @@ func TestAccTenantVDC_failedTask(t *testing.T) {
 			{
 				// The half-created VDC is in state (tainted): the next plan
 				// replaces it, and the final destroy would remove it.
-				PreConfig: vcdHolds(t, s, "org/acme", "vdc/acme/vdc-main"),
-				Config:    testAccVDCConfig(s, 4000, `{ name = "bronze", default = true }`, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_tenant_vdc.v", plancheck.ResourceActionDestroyBeforeCreate)},
-				},
-				ExpectError: diagRE(`storage profile "bronze" is not offered by provider VDC "pvdc-1"`),
+				PreConfig:        vcdHolds(t, s, "org/acme", "vdc/acme/vdc-main"),
+				Config:           testAccVDCConfig(s, 4000, `{ name = "bronze", default = true }`, ""),
+				ConfigPlanChecks: planIs(replaces("tenantops_tenant_vdc.v")),
+				ExpectError:      diagRE(`storage profile "bronze" is not offered by provider VDC "pvdc-1"`),
 			},
 		},
 	})
@@ -165,12 +136,9 @@ func TestAccTenantVDC_slowTaskTimeout(t *testing.T) {
 					vcdHolds(t, s, "org/acme", "vdc/acme/vdc-main")()
 					s.SetTaskDuration(simvcd.OpVDCCreate, 0)
 				},
-				Config: testAccVDCConfig(s, 4000, goldOnly, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("tenantops_tenant_vdc.v", plancheck.ResourceActionDestroyBeforeCreate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
+				Config:           testAccVDCConfig(s, 4000, goldOnly, ""),
+				ConfigPlanChecks: planIsThenEmpty(replaces("tenantops_tenant_vdc.v")),
+				Check:            vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
 			},
 		},
 	})
@@ -207,14 +175,8 @@ resource "tenantops_tenant_vdc" "v" {
 			},
 			{
 				PreConfig: vcdHolds(t, s, "org/acme", "vdc/acme/vdc-main"),
-				Config: vcdProvider(s) + `
-resource "tenantops_tenant" "t" {
-  name             = "acme"
-  full_name        = "Acme Corp"
-  delete_recursive = true
-}
-` + vdc(""),
-				Check: vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
+				Config:    vcdProvider(s) + tenantHCL("acme", "Acme Corp", "  delete_recursive = true\n") + vdc(""),
+				Check:     vcdInventoryIs(s, "org/acme", "vdc/acme/vdc-main"),
 			},
 			{
 				// With delete_recursive the tenant goes and takes the VDC with
@@ -234,14 +196,7 @@ resource "tenantops_tenant" "t" {
 func TestAccTenantVDC_orgDeletedOutOfBand(t *testing.T) {
 	t.Parallel()
 	s := startVCDSim(t)
-	cfg := testAccVDCConfig(s, 4000, goldOnly, "") + fmt.Sprintf(`
-resource "tenantops_tenant_sso" "s" {
-  org                 = tenantops_tenant.t.name
-  client_id           = "vcd-portal"
-  client_secret       = "portal-secret"
-  well_known_endpoint = "%s/.well-known/openid-configuration"
-}
-`, testAccIssuer)
+	cfg := testAccVDCConfig(s, 4000, goldOnly, "") + tenantSSOHCL("portal-secret", wellKnown(testAccIssuer))
 	all := []string{"oidc/acme", "org/acme", "vdc/acme/vdc-main"}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -252,16 +207,10 @@ resource "tenantops_tenant_sso" "s" {
 				Check:  vcdInventoryIs(s, all...),
 			},
 			{
-				PreConfig: func() { s.DeleteOrg("acme") },
+				PreConfig: outOfBand(t, "delete of org acme", func() bool { return s.DeleteOrg("acme") }),
 				Config:    cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction("tenantops_tenant.t", plancheck.ResourceActionCreate),
-						plancheck.ExpectResourceAction("tenantops_tenant_vdc.v", plancheck.ResourceActionCreate),
-						plancheck.ExpectResourceAction("tenantops_tenant_sso.s", plancheck.ResourceActionCreate),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				ConfigPlanChecks: planIsThenEmpty(creates("tenantops_tenant.t"), creates("tenantops_tenant_vdc.v"),
+					creates("tenantops_tenant_sso.s")),
 				Check: vcdInventoryIs(s, all...),
 			},
 		},

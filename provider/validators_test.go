@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -15,6 +16,18 @@ func TestAccValidatorsRefuseAtPlan(t *testing.T) {
 	t.Parallel()
 	kc := startKeycloakSim(t)
 	sc := startSCIMSim(t, scimsim.Options{})
+	federation := func(bindDN, usersDN string) string {
+		return fmt.Sprintf(`
+resource "tenantops_sso_ldap_federation" "f" {
+  realm           = "acme"
+  name            = "ad"
+  connection_url  = "ldaps://dc1.example.com:636"
+  bind_dn         = %q
+  bind_credential = "secret-123"
+  users_dn        = %q
+}
+`, bindDN, usersDN)
+	}
 	for name, c := range map[string]struct{ config, want string }{
 		"scim user e-mail": {scimProvider(sc) + `
 resource "tenantops_scim_user" "u" {
@@ -29,26 +42,8 @@ resource "tenantops_sso_client" "c" {
   redirect_uris = ["https://portal.acme.example/cb", "not a uri"]
 }
 `, `Invalid redirect URI[\s\S]*redirect_uris[\s\S]*"not a uri" is not a URI`},
-		"ldap federation bind DN": {kcProvider(kc) + `
-resource "tenantops_sso_ldap_federation" "f" {
-  realm           = "acme"
-  name            = "ad"
-  connection_url  = "ldaps://dc1.example.com:636"
-  bind_dn         = "not a dn"
-  bind_credential = "secret-123"
-  users_dn        = "OU=Users,DC=example,DC=com"
-}
-`, `Invalid distinguished name[\s\S]*bind_dn[\s\S]*"not a dn" is not a valid DN`},
-		"ldap federation users DN": {kcProvider(kc) + `
-resource "tenantops_sso_ldap_federation" "f" {
-  realm           = "acme"
-  name            = "ad"
-  connection_url  = "ldaps://dc1.example.com:636"
-  bind_dn         = "CN=svc,DC=example,DC=com"
-  bind_credential = "secret-123"
-  users_dn        = "Users"
-}
-`, `Invalid distinguished name[\s\S]*users_dn`},
+		"ldap federation bind DN":  {kcProvider(kc) + federation("not a dn", "OU=Users,DC=example,DC=com"), `Invalid distinguished name[\s\S]*bind_dn[\s\S]*"not a dn" is not a valid DN`},
+		"ldap federation users DN": {kcProvider(kc) + federation("CN=svc,DC=example,DC=com", "Users"), `Invalid distinguished name[\s\S]*users_dn`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{

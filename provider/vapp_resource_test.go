@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -20,16 +19,7 @@ const vappAddr = "tenantops_vapp.w"
 // testAccVAppConfig is an org, a VDC and one vApp named name; extra is HCL
 // spliced into the vApp block.
 func testAccVAppConfig(s *simvcd.Server, name, extra string) string {
-	return vcdProvider(s) + testAccTenantHCL + fmt.Sprintf(`
-resource "tenantops_tenant_vdc" "v" {
-  org              = tenantops_tenant.t.name
-  name             = "vdc-main"
-  provider_vdc     = "pvdc-1"
-  allocation_model = "AllocationVApp"
-  network_pool     = "np-1"
-  storage_profiles = [{ name = "gold", default = true }]
-}
-
+	return vcdProvider(s) + testAccTenantHCL + vdcHCL("vdc-main") + fmt.Sprintf(`
 resource "tenantops_vapp" "w" {
   vdc_id = tenantops_tenant_vdc.v.id
   name   = %q
@@ -47,6 +37,7 @@ func TestAccVApp_lifecycle(t *testing.T) {
 	t.Parallel()
 	s := startVCDSim(t)
 	var id string
+	renamed := testAccVAppConfig(s, "apps", withFirstVM+"\n  description = \"tenant workloads\"")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		CheckDestroy:             vcdInventoryIs(s),
@@ -58,11 +49,11 @@ func TestAccVApp_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(vappAddr, tfjsonpath.New("vm_count"), knownvalue.Int64Exact(1)),
 					statecheck.ExpectKnownValue(vappAddr, tfjsonpath.New("initial_vm").AtMapKey("cpus"), knownvalue.Int64Exact(1)),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: emptyAfterApply(),
 				Check: resource.ComposeTestCheckFunc(
 					vcdInventoryIs(s, "org/acme", "vapp/acme/vdc-main/workloads", "vdc/acme/vdc-main"),
-					func(st *terraform.State) error {
-						id = st.RootModule().Resources[vappAddr].Primary.ID
+					captureID(vappAddr, &id),
+					func(*terraform.State) error {
 						for _, a := range s.VApps() {
 							if a.ID == id && a.Running && len(a.VMs) == 1 && a.VMs[0].Name == "mgmt" {
 								return nil
@@ -74,40 +65,23 @@ func TestAccVApp_lifecycle(t *testing.T) {
 			},
 			{
 				// Rename and describe in place; the initial VM is left alone.
-				Config: testAccVAppConfig(s, "apps", withFirstVM+"\n  description = \"tenant workloads\""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(vappAddr, plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           renamed,
+				ConfigPlanChecks: planIsThenEmpty(updates(vappAddr)),
 				Check: resource.ComposeTestCheckFunc(
 					vcdInventoryIs(s, "org/acme", "vapp/acme/vdc-main/apps", "vdc/acme/vdc-main"),
-					resource.TestCheckResourceAttrWith(vappAddr, "id", func(v string) error {
-						if v != id {
-							return fmt.Errorf("vApp replaced: %s -> %s", id, v)
-						}
-						return nil
-					}),
+					keepsID(vappAddr, &id),
 				),
 			},
-			{ResourceName: vappAddr, ImportState: true, ImportStateId: "acme/vdc-main/apps", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"timeouts", "initial_vm"}},
-			{ResourceName: vappAddr, ImportState: true, ImportStateIdFunc: func(*terraform.State) (string, error) { return id, nil },
-				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts", "initial_vm"}},
+			importStep(vappAddr, "acme/vdc-main/apps", "timeouts", "initial_vm"),
+			importStepBy(vappAddr, remembered(&id), "timeouts", "initial_vm"),
 			{ResourceName: vappAddr, ImportState: true, ImportStateId: "acme/vdc-main",
 				ExpectError: regexp.MustCompile(`Import by .<org>/<vdc>/<vApp>.`)},
 			{
 				// Deleted in the portal: the plan re-creates it.
-				PreConfig: func() {
-					if !s.DeleteVApp(id) {
-						t.Fatal("vApp missing before the out-of-band delete")
-					}
-				},
-				Config: testAccVAppConfig(s, "apps", withFirstVM+"\n  description = \"tenant workloads\""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(vappAddr, plancheck.ResourceActionCreate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: vcdInventoryIs(s, "org/acme", "vapp/acme/vdc-main/apps", "vdc/acme/vdc-main"),
+				PreConfig:        outOfBand(t, "delete of the vApp", func() bool { return s.DeleteVApp(id) }),
+				Config:           renamed,
+				ConfigPlanChecks: planIsThenEmpty(creates(vappAddr)),
+				Check:            vcdInventoryIs(s, "org/acme", "vapp/acme/vdc-main/apps", "vdc/acme/vdc-main"),
 			},
 		},
 	})
@@ -137,12 +111,10 @@ func TestAccVApp_failedTasksLeaveNothing(t *testing.T) {
 				ExpectError: diagRE(`Unable to create vApp "workloads"`, `but not its initial VM "mgmt"`, "no host has room"),
 			},
 			{
-				PreConfig: vcdHolds(t, s, "org/acme", "vapp/acme/vdc-main/workloads", "vdc/acme/vdc-main"),
-				Config:    testAccVAppConfig(s, "workloads", withFirstVM),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(vappAddr, plancheck.ResourceActionDestroyBeforeCreate)},
-				},
-				Check: resource.TestCheckResourceAttr(vappAddr, "vm_count", "1"),
+				PreConfig:        vcdHolds(t, s, "org/acme", "vapp/acme/vdc-main/workloads", "vdc/acme/vdc-main"),
+				Config:           testAccVAppConfig(s, "workloads", withFirstVM),
+				ConfigPlanChecks: planIs(replaces(vappAddr)),
+				Check:            resource.TestCheckResourceAttr(vappAddr, "vm_count", "1"),
 			},
 		},
 	})
