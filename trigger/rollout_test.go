@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tenantops/tenantops/internal/sim/fault"
+	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/trigger/api"
+	"github.com/tenantops/tenantops/trigger/rollout"
+	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
+)
+
+// portalName sets the standard tier's portal client name in the test's own
+// copy of the templates (dir/standard/sso.tf): the template change the
+// rollout tests roll out, an in-place update of one Keycloak client per
+// tenant.
+func portalName(t *testing.T, dir, name string) {
+	t.Helper()
+	p := filepath.Join(dir, "standard", "sso.tf")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte(`name          = "`))
+	if i < 0 {
+		t.Fatal("sso.tf has no portal client name")
+	}
+	j := i + bytes.IndexByte(b[i+len(`name          = "`):], '"') + len(`name          = "`)
+	out := append(append(append([]byte{}, b[:i]...), []byte(`name          = "`+name)...), b[j:]...)
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// portalOf is the name of tenant's portal client in the Keycloak simulator.
+func portalOf(s *triggertest.Sims, tenant string) any {
+	return s.Keycloak.Client(tenant, "tenant-portal")["name"]
+}
+
+// apiCall sends a request with the API token and returns the status and body.
+func apiCall(t *testing.T, base, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testAPIToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// startRollout posts a rollout and returns it (201 expected).
+func startRollout(t *testing.T, base, body string) rollout.View {
+	t.Helper()
+	code, raw := apiCall(t, base, http.MethodPost, "/v1/rollouts", body)
+	var v rollout.View
+	if code != http.StatusCreated || json.Unmarshal(raw, &v) != nil {
+		t.Fatalf("POST /v1/rollouts %s: %d %s", body, code, raw)
+	}
+	return v
+}
+
+// rolloutAction posts pause, resume or abort and returns the status and rollout.
+func rolloutAction(t *testing.T, base string, id int64, action string) (int, store.Rollout) {
+	t.Helper()
+	code, raw := apiCall(t, base, http.MethodPost, fmt.Sprintf("/v1/rollouts/%d/%s", id, action), "")
+	var ro store.Rollout
+	_ = json.Unmarshal(raw, &ro)
+	return code, ro
+}
+
+// waitRollout polls the rollout until done says so.
+func waitRollout(t *testing.T, base string, id int64, timeout time.Duration, what string, done func(rollout.View) bool) rollout.View {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var v rollout.View
+	for time.Now().Before(deadline) {
+		apiGet(t, base, fmt.Sprintf("/v1/rollouts/%d", id), &v)
+		if done(v) {
+			return v
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	t.Fatalf("rollout %d never %s: %+v", id, what, v)
+	return v
+}
+
+// settledIn reports whether the rollout is in state with no run under way.
+func settledIn(state store.RolloutState) func(rollout.View) bool {
+	return func(v rollout.View) bool {
+		if v.State != state {
+			return false
+		}
+		for _, t := range v.Tenants {
+			if t.Status == store.RolloutTenantRunning {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// byTenant indexes a rollout's tenants.
+func byTenant(v rollout.View) map[string]store.RolloutTenant {
+	out := map[string]store.RolloutTenant{}
+	for _, t := range v.Tenants {
+		out[t.Tenant] = t
+	}
+	return out
+}
+
+// onboard onboards the tenants at once and returns their completed runs.
+func onboard(t *testing.T, base string, tenants ...string) map[string]store.Run {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	runs := map[string]store.Run{}
+	for _, tn := range tenants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := postWebhook(t, base, event("evt-"+tn+"-1", "customer.created", tn, nil))
+			mu.Lock()
+			defer mu.Unlock()
+			runs[tn] = store.Run{ID: r.RunID}
+		}()
+	}
+	wg.Wait()
+	for tn, r := range runs {
+		run := waitRun(t, base, r.ID, 3*time.Minute)
+		if run.State != store.StateCompleted {
+			t.Fatalf("onboarding of %s %s: %s", tn, run.State, run.Error)
+		}
+		runs[tn] = run
+	}
+	return runs
+}
+
+// tenantView loads a tenant through the API.
+func tenantView(t *testing.T, base, id string) api.TenantView {
+	t.Helper()
+	var v api.TenantView
+	apiGet(t, base, "/v1/tenants/"+id, &v)
+	return v
+}
+
+// A rollout whose second wave fails past its threshold halts by itself:
+// the canary has the new revision, each failed tenant is compensated to
+// its last good spec and template revision with its objects as before,
+// and the third wave is never touched.
+func TestE2ERolloutHaltsWhenAWaveFailsPastItsThreshold(t *testing.T) {
+	t.Parallel()
+	s := startSims(t)
+	crm := startCRM(t)
+	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
+	cfg.TemplatesDir = t.TempDir()
+	copyTier(t, cfg.TemplatesDir, "standard")
+	tr := startTrigger(t, cfg)
+	tenants := []string{"halt-a", "halt-b", "halt-c", "halt-d", "halt-e"}
+	onboards := onboard(t, tr.url, tenants...)
+	v1 := onboards["halt-a"].TemplateRevision
+	before := s.Inventory()
+
+	portalName(t, cfg.TemplatesDir, "Tenant portal v2")
+	// Keycloak refuses the client update of the second wave's tenants, as
+	// a client policy does: ClientResource.update answers 400 with the
+	// policy's error (keycloak/keycloak services ClientResource.java).
+	s.Keycloak.Faults.Add(fault.Rule{Method: http.MethodPut, Path: `^/admin/realms/halt-[bc]/clients/[^/]+$`, Kind: fault.Status,
+		Status: http.StatusBadRequest, ContentType: "application/json",
+		Body: `{"error":"invalid_client_metadata","error_description":"Client update rejected by the client policy"}`})
+	ro := startRollout(t, tr.url, `{"tier": "standard", "canary": 1, "waves": {"factor": 2}, "failure_threshold": {"count": 1}}`)
+	if ro.State != store.RolloutRunning || ro.Waves != 3 || ro.TemplateRevision == v1 || ro.Template == nil || ro.Template.Tier != "standard" {
+		t.Fatalf("rollout %+v: want RUNNING in 3 waves with a new revision of standard", ro.Rollout)
+	}
+	waves := map[string]int{"halt-a": 0, "halt-b": 1, "halt-c": 1, "halt-d": 2, "halt-e": 2}
+	for _, tn := range ro.Tenants {
+		if waves[tn.Tenant] != tn.Wave {
+			t.Fatalf("tenant %s in wave %d, want %d", tn.Tenant, tn.Wave, waves[tn.Tenant])
+		}
+	}
+
+	v := waitRollout(t, tr.url, ro.ID, 4*time.Minute, "halted with its runs settled", settledIn(store.RolloutHalted))
+	if v.CurrentWave != 1 || !strings.Contains(v.Error, "wave 1: 2 of 2 tenants failed, more than the 1 allowed") || v.FinishedAt == nil {
+		t.Fatalf("halted rollout %+v", v.Rollout)
+	}
+	got := byTenant(v)
+	// The canary has the new revision.
+	canary := got["halt-a"]
+	if canary.Status != store.RolloutTenantCompleted || canary.RunID == nil {
+		t.Fatalf("canary %+v", canary)
+	}
+	if run := waitRun(t, tr.url, *canary.RunID, time.Minute); run.TemplateRevision != ro.TemplateRevision || run.Revision != 1 ||
+		run.Kind != store.KindUpdate || run.RolloutID == nil || *run.RolloutID != ro.ID {
+		t.Fatalf("canary run %+v", run)
+	}
+	if tv := tenantView(t, tr.url, "halt-a"); *tv.LastGoodTemplateRevision != ro.TemplateRevision {
+		t.Fatalf("canary's last good template %s", *tv.LastGoodTemplateRevision)
+	}
+	if name := portalOf(s, "halt-a"); name != "Tenant portal v2" {
+		t.Fatalf("canary's portal client %v", name)
+	}
+	// The second wave failed and was restored: last good spec and
+	// template revision, the client as it was.
+	for _, tn := range []string{"halt-b", "halt-c"} {
+		rt := got[tn]
+		if rt.Status != store.RolloutTenantFailed || rt.RunID == nil {
+			t.Fatalf("%s: %+v, want FAILED with its run", tn, rt)
+		}
+		run := waitRun(t, tr.url, *rt.RunID, time.Minute)
+		if run.State != store.StateRolledBack || !strings.Contains(run.Error, "rejected by the client policy") ||
+			run.CompensationTemplateRevision != v1 || run.CompensationRevision == nil || *run.CompensationRevision != 1 {
+			t.Fatalf("%s: run %s compensated with %s@%v: %s", tn, run.State, run.CompensationTemplateRevision, run.CompensationRevision, run.Error)
+		}
+		tv := tenantView(t, tr.url, tn)
+		if tv.Status != store.TenantActive || *tv.LastGoodRevision != 1 || *tv.LastGoodTemplateRevision != v1 {
+			t.Fatalf("%s after its compensation: %+v", tn, tv.Tenant)
+		}
+		if name := portalOf(s, tn); name != "Tenant portal" {
+			t.Fatalf("%s's portal client %v after the compensation", tn, name)
+		}
+	}
+	// The third wave is untouched: no run, nothing changed.
+	for _, tn := range []string{"halt-d", "halt-e"} {
+		if rt := got[tn]; rt.Status != store.RolloutTenantPending || rt.RunID != nil {
+			t.Fatalf("%s: %+v, want PENDING without a run", tn, rt)
+		}
+		tv := tenantView(t, tr.url, tn)
+		if len(tv.Runs) != 1 || *tv.LastGoodTemplateRevision != v1 {
+			t.Fatalf("%s: %d runs, last good template %s", tn, len(tv.Runs), *tv.LastGoodTemplateRevision)
+		}
+		if name := portalOf(s, tn); name != "Tenant portal" {
+			t.Fatalf("%s's portal client %v", tn, name)
+		}
+	}
+	if after := s.Inventory(); !slices.Equal(after, before) {
+		t.Fatalf("objects changed: %v, were %v", after, before)
+	}
+	// Nothing more happens to a halted rollout, and it cannot be resumed.
+	if code, _ := rolloutAction(t, tr.url, ro.ID, "resume"); code != http.StatusConflict {
+		t.Fatalf("resume of a halted rollout: %d, want 409", code)
+	}
+	time.Sleep(time.Second)
+	if n := count(t, tr, `SELECT count(*) FROM runs WHERE rollout_id = $1`, ro.ID); n != 3 {
+		t.Fatalf("%d runs of the halted rollout, want 3", n)
+	}
+
+	// The command line shows the same.
+	var out bytes.Buffer
+	rolloutOutput = &out
+	defer func() { rolloutOutput = os.Stdout }()
+	err := cmdFleetRollout(context.Background(), []string{"status", fmt.Sprint(ro.ID), "--url", tr.url, "--token", testAPIToken})
+	if err != nil || !strings.Contains(out.String(), "state HALTED") || !strings.Contains(out.String(), "wave 1: 2 of 2 tenants failed") {
+		t.Fatalf("fleet rollout status: %v\n%s", err, out.String())
+	}
+	for _, line := range []string{"0     halt-a  COMPLETED", "1     halt-b  FAILED", "2     halt-e  PENDING"} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("status lacks %q:\n%s", line, out.String())
+		}
+	}
+}
