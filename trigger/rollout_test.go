@@ -274,3 +274,133 @@ func TestE2ERolloutHaltsWhenAWaveFailsPastItsThreshold(t *testing.T) {
 		}
 	}
 }
+
+// runCLI runs `fleet rollout args...` against base and returns what it printed.
+func runCLI(t *testing.T, base string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	rolloutOutput = &out
+	defer func() { rolloutOutput = os.Stdout }()
+	err := cmdFleetRollout(context.Background(), append(args, "--url", base, "--token", testAPIToken))
+	return out.String(), err
+}
+
+// A rollout is paused, resumed and aborted; while it runs, an onboarding
+// renders its revision (not the files on disk, which changed again) and a
+// CRM update renders the tenant's own last good revision, whose new spec
+// the tenant's rollout run then keeps. Bad requests name their field.
+func TestE2ERolloutPauseResumeAbortAndOnboardingsGetItsRevision(t *testing.T) {
+	t.Parallel()
+	s := startSims(t)
+	crm := startCRM(t)
+	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
+	cfg.TemplatesDir = t.TempDir()
+	copyTier(t, cfg.TemplatesDir, "standard")
+	tr := startTrigger(t, cfg)
+	onboards := onboard(t, tr.url, "pace-a", "pace-b", "pace-c", "pace-d")
+	v1 := onboards["pace-a"].TemplateRevision
+
+	for body, fields := range map[string]string{
+		`{"tier": "gold"}`: "tier",
+		`{"tier": "standard", "template_revision": "` + strings.Repeat("0", 64) + `"}`: "template_revision",
+		`{"tier": "standard", "canary": 0, "pause_between_waves": "soon"}`:             "canary,pause_between_waves",
+		`{"tier": "standard", "waves": {"factor": 2, "sizes": [3]}}`:                   "waves",
+	} {
+		code, raw := apiCall(t, tr.url, http.MethodPost, "/v1/rollouts", body)
+		var answer struct {
+			Errors []rollout.FieldError `json:"errors"`
+		}
+		_ = json.Unmarshal(raw, &answer)
+		var got []string
+		for _, e := range answer.Errors {
+			got = append(got, e.Field)
+		}
+		if code != http.StatusBadRequest || strings.Join(got, ",") != fields {
+			t.Errorf("%s: %d %s, want 400 naming %s", body, code, raw, fields)
+		}
+	}
+	if code, _ := apiCall(t, tr.url, http.MethodGet, "/v1/rollouts", ""); code != http.StatusOK {
+		t.Fatalf("GET /v1/rollouts: %d", code)
+	}
+	if code, _ := apiCall(t, tr.url, http.MethodPost, "/v1/rollouts/999/pause", ""); code != http.StatusNotFound {
+		t.Fatalf("pause of no rollout: %d, want 404", code)
+	}
+
+	portalName(t, cfg.TemplatesDir, "Tenant portal v2")
+	out, err := runCLI(t, tr.url, "start", "--tier", "standard", "--sizes", "1", "--pause", "4s", "--json")
+	var ro rollout.View
+	if err != nil || json.Unmarshal([]byte(out), &ro) != nil || ro.Waves != 4 || ro.PauseBetweenWaves != store.Duration(4*time.Second) {
+		t.Fatalf("fleet rollout start: %v\n%s", err, out)
+	}
+	if code, raw := apiCall(t, tr.url, http.MethodPost, "/v1/rollouts", `{"tier": "standard"}`); code != http.StatusConflict {
+		t.Fatalf("a second rollout of the tier: %d %s, want 409", code, raw)
+	}
+	if out, err := runCLI(t, tr.url, "pause", fmt.Sprint(ro.ID)); err != nil || !strings.Contains(out, "is PAUSED") {
+		t.Fatalf("fleet rollout pause: %v %s", err, out)
+	}
+	if _, err := runCLI(t, tr.url, "pause", fmt.Sprint(ro.ID)); err == nil || !strings.Contains(err.Error(), "is PAUSED") {
+		t.Fatalf("pausing a paused rollout: %v, want a 409 naming its state", err)
+	}
+
+	// While it is paused the files on disk change again. An onboarding
+	// renders the rollout's revision; a CRM update of a tenant the
+	// rollout has not reached renders that tenant's own.
+	portalName(t, cfg.TemplatesDir, "Tenant portal v3")
+	e := onboard(t, tr.url, "pace-e")["pace-e"]
+	if e.TemplateRevision != ro.TemplateRevision || portalOf(s, "pace-e") != "Tenant portal v2" {
+		t.Fatalf("onboarding during the rollout rendered %s (portal %v), want the rollout's %s", e.TemplateRevision, portalOf(s, "pace-e"), ro.TemplateRevision)
+	}
+	r := postWebhook(t, tr.url, event("evt-pace-b-2", "customer.updated", "pace-b", func(tn map[string]any) { tn["display_name"] = "Pace B Renamed" }))
+	if run := waitRun(t, tr.url, r.RunID, 2*time.Minute); run.State != store.StateCompleted || run.TemplateRevision != v1 {
+		t.Fatalf("CRM update during the rollout %s with template %s, want its own %s: %s", run.State, run.TemplateRevision, v1, run.Error)
+	}
+	if portalOf(s, "pace-b") != "Tenant portal" {
+		t.Fatalf("a CRM update changed pace-b's portal to %v", portalOf(s, "pace-b"))
+	}
+	v := waitRollout(t, tr.url, ro.ID, time.Minute, "paused", func(v rollout.View) bool { return v.State == store.RolloutPaused })
+	for _, rt := range v.Tenants {
+		if rt.Wave > 0 && rt.RunID != nil {
+			t.Fatalf("a paused rollout started %s's run", rt.Tenant)
+		}
+	}
+
+	if code, res := rolloutAction(t, tr.url, ro.ID, "resume"); code != http.StatusOK || res.State != store.RolloutRunning {
+		t.Fatalf("resume: %d %+v", code, res)
+	}
+	// Abort during the pause after the second wave.
+	waitRollout(t, tr.url, ro.ID, 3*time.Minute, "through its second wave", func(v rollout.View) bool {
+		got := byTenant(v)
+		return got["pace-a"].Status == store.RolloutTenantCompleted && got["pace-b"].Status == store.RolloutTenantCompleted
+	})
+	if code, res := rolloutAction(t, tr.url, ro.ID, "abort"); code != http.StatusOK || res.State != store.RolloutAborted {
+		t.Fatalf("abort: %d %+v", code, res)
+	}
+	time.Sleep(6 * time.Second) // longer than the pause between waves
+	v = waitRollout(t, tr.url, ro.ID, time.Minute, "aborted", settledIn(store.RolloutAborted))
+	got := byTenant(v)
+	for _, tn := range []string{"pace-c", "pace-d"} {
+		if got[tn].Status != store.RolloutTenantPending || got[tn].RunID != nil || portalOf(s, tn) != "Tenant portal" {
+			t.Fatalf("%s after the abort: %+v, portal %v", tn, got[tn], portalOf(s, tn))
+		}
+	}
+	if _, ok := got["pace-e"]; ok {
+		t.Fatal("a tenant onboarded during the rollout is one of its tenants")
+	}
+	b := waitRun(t, tr.url, *got["pace-b"].RunID, time.Minute)
+	if b.Revision != 2 || b.TemplateRevision != ro.TemplateRevision || portalOf(s, "pace-b") != "Tenant portal v2" ||
+		s.Keycloak.Realm("pace-b")["displayName"] != "Pace B Renamed" {
+		t.Fatalf("pace-b's rollout run applied revision %d with %s; portal %v, realm %v: want the CRM update's spec kept",
+			b.Revision, b.TemplateRevision, portalOf(s, "pace-b"), s.Keycloak.Realm("pace-b")["displayName"])
+	}
+	if code, _ := rolloutAction(t, tr.url, ro.ID, "resume"); code != http.StatusConflict {
+		t.Fatalf("resume of an aborted rollout: %d, want 409", code)
+	}
+	// The aborted rollout released nothing: with no other rollout, an
+	// onboarding renders the files on disk again.
+	if f := onboard(t, tr.url, "pace-f")["pace-f"]; portalOf(s, "pace-f") != "Tenant portal v3" {
+		t.Fatalf("onboarding after the abort rendered %s (portal %v), want the files on disk", f.TemplateRevision, portalOf(s, "pace-f"))
+	}
+	if out, err := runCLI(t, tr.url, "list", "--tier", "standard"); err != nil || !strings.Contains(out, "ABORTED") {
+		t.Fatalf("fleet rollout list: %v\n%s", err, out)
+	}
+}
