@@ -12,8 +12,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/testenv"
@@ -403,4 +406,95 @@ func TestE2ERolloutPauseResumeAbortAndOnboardingsGetItsRevision(t *testing.T) {
 	if out, err := runCLI(t, tr.url, "list", "--tier", "standard"); err != nil || !strings.Contains(out, "ABORTED") {
 		t.Fatalf("fleet rollout list: %v\n%s", err, out)
 	}
+}
+
+// The trigger process is killed (SIGKILL) in the middle of a rollout's
+// second wave and started again: the rollout goes on from where it was and
+// completes, every tenant with exactly one run of the rollout and its
+// portal client updated exactly once.
+func TestE2ERolloutKilledMidWaveResumes(t *testing.T) {
+	t.Parallel()
+	s := startSims(t)
+	crm := startCRM(t)
+	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
+	cfg.TemplatesDir = t.TempDir()
+	copyTier(t, cfg.TemplatesDir, "standard")
+	bin := buildTrigger(t)
+	first, url := startServe(t, bin, cfg, "first")
+	tenants := []string{"kill-a", "kill-b", "kill-c", "kill-d"}
+	onboard(t, url, tenants...)
+	if s.Keycloak.Recorder == nil {
+		t.Fatal("the Keycloak simulator records nothing: the test cannot count the client updates")
+	}
+	s.Keycloak.Recorder.Reset()
+
+	portalName(t, cfg.TemplatesDir, "Tenant portal v2")
+	// Slow client updates, so the kill lands while the wave applies.
+	s.Keycloak.Faults.Add(fault.Rule{Method: http.MethodPut, Path: `^/admin/realms/kill-[a-d]/clients/[^/]+$`, Kind: fault.Latency, Delay: 3 * time.Second})
+	ro := startRollout(t, url, `{"tier": "standard", "canary": 1, "waves": {"factor": 3}}`)
+	if ro.Waves != 2 {
+		t.Fatalf("%d waves, want the canary and one of three", ro.Waves)
+	}
+	pool := poolFor(t, cfg.DatabaseURL)
+	deadline := time.Now().Add(3 * time.Minute)
+	for count(t, &trigger{pool: pool}, `SELECT count(*) FROM run_steps s JOIN runs r ON r.id = s.run_id
+		JOIN rollout_tenants rt ON rt.run_id = r.id WHERE r.rollout_id = $1 AND rt.wave = 1
+		AND s.address = 'tenantops_sso_client.portal' AND s.status = 'started'`, ro.ID) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the second wave never reached the client update")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	if got, err := store.GetRollout(context.Background(), pool, ro.ID); err != nil || got.State != store.RolloutRunning || got.CurrentWave != 1 {
+		t.Fatalf("after the kill the rollout is %+v (%v), want RUNNING in wave 1", got, err)
+	}
+
+	second, url2 := startServe(t, bin, cfg, "second")
+	defer func() {
+		_ = second.Process.Signal(syscall.SIGTERM)
+		_ = second.Wait()
+	}()
+	v := waitRollout(t, url2, ro.ID, 4*time.Minute, "completed", settledIn(store.RolloutCompleted))
+	got := byTenant(v)
+	updates := map[string]int{}
+	for _, e := range s.Keycloak.Recorder.Exchanges() {
+		if e.Method == http.MethodPut && strings.Contains(e.Path, "/clients/") && e.Status == http.StatusNoContent &&
+			bytes.Contains(e.ReqBody, []byte("Tenant portal v2")) {
+			updates[strings.Split(e.Path, "/")[3]]++
+		}
+	}
+	for _, tn := range tenants {
+		rt := got[tn]
+		if rt.Status != store.RolloutTenantCompleted {
+			t.Errorf("%s: %+v, want COMPLETED", tn, rt)
+		}
+		if n := count(t, &trigger{pool: pool}, `SELECT count(*) FROM runs WHERE rollout_id = $1 AND tenant = $2`, ro.ID, tn); n != 1 {
+			t.Errorf("%s has %d runs of the rollout, want exactly 1", tn, n)
+		}
+		if tv := tenantView(t, url2, tn); *tv.LastGoodTemplateRevision != ro.TemplateRevision || portalOf(s, tn) != "Tenant portal v2" {
+			t.Errorf("%s: last good template %s, portal %v", tn, *tv.LastGoodTemplateRevision, portalOf(s, tn))
+		}
+		if updates[tn] != 1 {
+			t.Errorf("%s's portal client was updated %d times, want once", tn, updates[tn])
+		}
+	}
+	locks, err := triggertest.AdvisoryLocksAfter(pool, 10*time.Second)
+	if err != nil || locks > 0 {
+		t.Fatalf("%d advisory locks still held (%v)", locks, err)
+	}
+}
+
+// poolFor opens a pool on url for the test.
+func poolFor(t *testing.T, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }
