@@ -318,10 +318,13 @@ func ReleasedTemplate(ctx context.Context, db DB, tier string) (string, error) {
 	return rev, err
 }
 
-// releasedRevisions selects every tier's released template revision (an
-// active rollout's target is its tier's), which pruning keeps.
-const releasedRevisions = `SELECT DISTINCT ON (tier) template_revision FROM rollouts
-	WHERE state IN ('RUNNING', 'PAUSED', 'COMPLETED') ORDER BY tier, id DESC`
+// keptRevisions selects the template revisions pruning keeps for
+// rollouts: every tier's released revision (an active rollout's target is
+// its tier's), and the target of every tier's newest rollout whatever its
+// state, so a halted or aborted rollout can be started again by revision.
+const keptRevisions = `(SELECT DISTINCT ON (tier) template_revision FROM rollouts
+		WHERE state IN ('RUNNING', 'PAUSED', 'COMPLETED') ORDER BY tier, id DESC)
+	UNION ALL (SELECT DISTINCT ON (tier) template_revision FROM rollouts ORDER BY tier, id DESC)`
 
 // RolloutGate is what a rollout's run needs to know before it starts.
 type RolloutGate struct {
