@@ -17,6 +17,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/sim/fault"
 	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
 	"github.com/tenantops/tenantops/trigger/triggertest"
 )
@@ -31,64 +32,10 @@ func TestE2EKilledMidApplyResumes(t *testing.T) {
 	dbURL := testenv.NewDatabase(t)
 	work := t.TempDir()
 	cfg := testConfig(t, dbURL, work, s, crm)
-	bin := filepath.Join(t.TempDir(), "tenantops-trigger")
-	build := exec.Command("go", "build", "-o", bin, "./trigger")
-	build.Dir = testenv.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build trigger: %v\n%s", err, out)
-	}
+	bin := buildTrigger(t)
 	// Creating the admin user takes a while, so the kill lands mid-apply.
 	s.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Latency, Delay: 4 * time.Second, Times: 1})
-
-	start := func(name string) (*exec.Cmd, string) {
-		port := freePort(t)
-		args := []string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--migrate",
-			"--templates", cfg.TemplatesDir, "--work-dir", work, "--provider-mirror", cfg.ProviderMirror,
-			"--terraform-bin", cfg.TerraformBin, "--callback-url", cfg.CallbackURL, "--callback-backoff", "200ms",
-			"--directory=false", "--workers", "2", "--parallelism", "4", "--lock-timeout", "90s",
-			"--retries", "1", "--retry-backoff", "200ms", "--poll-interval", "100ms", "--resume-after", "2s",
-			"--shutdown-timeout", "10s"}
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(),
-			"TENANTOPS_TRIGGER_DATABASE_URL="+dbURL,
-			"TENANTOPS_TRIGGER_API_TOKEN="+testAPIToken,
-			"TENANTOPS_TRIGGER_WEBHOOK_SECRET="+testWebhookSecret,
-			"TENANTOPS_TRIGGER_CALLBACK_SECRET="+testCallbackSecret)
-		for k, v := range cfg.ProviderEnv {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-		logf, err := os.Create(filepath.Join(work, name+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			logf.Close()
-			if t.Failed() || os.Getenv("TENANTOPS_TEST_SHOW_LOGS") != "" {
-				b, _ := os.ReadFile(logf.Name())
-				t.Logf("%s log:\n%s", name, b)
-			}
-		})
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		url := fmt.Sprintf("http://127.0.0.1:%d", port)
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			resp, err := http.Get(url + "/readyz")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s did not become ready", name)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		return cmd, url
-	}
+	start := func(name string) (*exec.Cmd, string) { return startServe(t, bin, cfg, name) }
 
 	first, url := start("first")
 	r := postWebhook(t, url, event("evt-crash-1", "customer.created", "delta", func(tn map[string]any) {
@@ -158,6 +105,74 @@ func TestE2EKilledMidApplyResumes(t *testing.T) {
 	if locks > 0 {
 		t.Fatalf("%d advisory locks still held", locks)
 	}
+}
+
+// buildTrigger builds the tenantops-trigger binary for tests that kill it.
+func buildTrigger(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "tenantops-trigger")
+	build := exec.Command("go", "build", "-o", bin, "./trigger")
+	build.Dir = testenv.RepoRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build trigger: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startServe starts `bin serve` as its own process with cfg's settings
+// (its work directory, database, simulators and CRM), logging to
+// <work>/<name>.log (shown when the test fails), and waits until it is
+// ready. It returns the process and the trigger's URL.
+func startServe(t *testing.T, bin string, cfg server.Config, name string) (*exec.Cmd, string) {
+	t.Helper()
+	work := cfg.WorkDir
+	port := freePort(t)
+	args := []string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--migrate",
+		"--templates", cfg.TemplatesDir, "--work-dir", work, "--provider-mirror", cfg.ProviderMirror,
+		"--terraform-bin", cfg.TerraformBin, "--callback-url", cfg.CallbackURL, "--callback-backoff", "200ms",
+		"--directory=false", "--workers", "2", "--parallelism", "4", "--lock-timeout", "90s",
+		"--retries", "1", "--retry-backoff", "200ms", "--poll-interval", "100ms", "--resume-after", "2s",
+		"--shutdown-timeout", "10s"}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(),
+		"TENANTOPS_TRIGGER_DATABASE_URL="+cfg.DatabaseURL,
+		"TENANTOPS_TRIGGER_API_TOKEN="+testAPIToken,
+		"TENANTOPS_TRIGGER_WEBHOOK_SECRET="+testWebhookSecret,
+		"TENANTOPS_TRIGGER_CALLBACK_SECRET="+testCallbackSecret)
+	for k, v := range cfg.ProviderEnv {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	logf, err := os.Create(filepath.Join(work, name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		logf.Close()
+		if t.Failed() || os.Getenv("TENANTOPS_TEST_SHOW_LOGS") != "" {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("%s log:\n%s", name, b)
+		}
+	})
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not become ready", name)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return cmd, url
 }
 
 func countMatching(list []string, prefix string) int {

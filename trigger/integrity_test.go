@@ -334,14 +334,16 @@ resource "tenantops_scim_user" "auditor" {
 }
 `
 
-// The templates change on disk between two updates and the second fails:
-// the compensation re-applies the last good spec revision with the
-// template revision it was applied with, read back from PostgreSQL, so the
+// The templates change on disk: a CRM update still renders the tenant's
+// last good template revision, so the change reaches the tenant only
+// through a rollout. The rollout's run fails, and its compensation
+// re-applies the last good spec revision (the CRM update's) with the
+// template revision it was applied with, read back from PostgreSQL: the
 // resource the new templates added is destroyed and the one they removed
 // is created again. Runs and the tenant show both revisions; a drift check
-// finds nothing; once the new templates apply cleanly the old revision,
-// which no tenant needs any more, is pruned.
-func TestE2ETemplateChangeThenFailedUpdateRestoresTheOldTemplates(t *testing.T) {
+// finds nothing; once a second rollout of the same revision applies
+// cleanly, the old revision, which no tenant needs any more, is pruned.
+func TestE2ETemplateChangeThenFailedRolloutRestoresTheOldTemplates(t *testing.T) {
 	t.Parallel()
 	s := startSims(t)
 	crm := startCRM(t)
@@ -366,25 +368,36 @@ func TestE2ETemplateChangeThenFailedUpdateRestoresTheOldTemplates(t *testing.T) 
 		t.Fatalf("inventory %v lacks the admins group", s.Inventory())
 	}
 
-	// New templates on disk, and an update whose auditor account fails.
+	// New templates on disk; a CRM update renders the tenant's own.
 	if err := os.WriteFile(filepath.Join(cfg.TemplatesDir, "standard", "users.tf"), []byte(usersV2), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	remove := s.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Status, Status: http.StatusBadRequest,
-		ContentType: "application/scim+json",
-		Body:        `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"user quota exceeded"}`})
 	r2 := postWebhook(t, tr.url, event("evt-nov-2", "customer.updated", "november", func(tn map[string]any) {
 		tn["display_name"] = "November Renamed"
 	}))
-	failed := waitRun(t, tr.url, r2.RunID, 2*time.Minute)
-	remove()
-	if failed.State != store.StateRolledBack || !strings.Contains(failed.Error, "user quota exceeded") {
-		t.Fatalf("update %s (%q), want ROLLED_BACK with the backend's message", failed.State, failed.Error)
+	if up := waitRun(t, tr.url, r2.RunID, 2*time.Minute); up.State != store.StateCompleted || up.TemplateRevision != v1 {
+		t.Fatalf("CRM update %s with template %s, want COMPLETED with the tenant's own %s: %s", up.State, up.TemplateRevision, v1, up.Error)
 	}
-	v2 := failed.TemplateRevision
-	if v2 == "" || v2 == v1 || failed.CompensationTemplateRevision != v1 || failed.CompensationRevision == nil || *failed.CompensationRevision != 1 {
-		t.Fatalf("update ran template %s, compensated with %s at revision %v; want a new revision, then %s at 1",
-			v2, failed.CompensationTemplateRevision, failed.CompensationRevision, v1)
+	if inv := s.Inventory(); !slices.Contains(inv, "scim:group/november-admins") || slices.Contains(inv, "scim:group/november-operators") {
+		t.Fatalf("a CRM update applied the templates on disk: %v", inv)
+	}
+
+	// A rollout of the new templates, whose auditor account fails.
+	remove := s.SCIM.Faults.Add(fault.Rule{Method: http.MethodPost, Path: `/Users$`, Kind: fault.Status, Status: http.StatusBadRequest,
+		ContentType: "application/scim+json",
+		Body:        `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"user quota exceeded"}`})
+	ro := startRollout(t, tr.url, `{"tier": "standard"}`)
+	halted := waitRollout(t, tr.url, ro.ID, 3*time.Minute, "halted", settledIn(store.RolloutHalted))
+	remove()
+	v2 := ro.TemplateRevision
+	failed := waitRun(t, tr.url, *halted.Tenants[0].RunID, time.Minute)
+	if failed.State != store.StateRolledBack || !strings.Contains(failed.Error, "user quota exceeded") {
+		t.Fatalf("rollout run %s (%q), want ROLLED_BACK with the backend's message", failed.State, failed.Error)
+	}
+	if failed.TemplateRevision != v2 || v2 == v1 || failed.Revision != 2 || failed.CompensationTemplateRevision != v1 ||
+		failed.CompensationRevision == nil || *failed.CompensationRevision != 2 {
+		t.Fatalf("rollout run applied %d with %s, compensated with %s at revision %v; want 2 with %s, then %s at 2",
+			failed.Revision, failed.TemplateRevision, failed.CompensationTemplateRevision, failed.CompensationRevision, v2, v1)
 	}
 	step := func(phase, addr, action string) bool {
 		for _, st := range failed.Steps {
@@ -399,7 +412,6 @@ func TestE2ETemplateChangeThenFailedUpdateRestoresTheOldTemplates(t *testing.T) 
 		{"apply", "tenantops_scim_group.admins", "delete"},
 		{"compensate", "tenantops_scim_group.operators", "delete"},
 		{"compensate", "tenantops_scim_group.admins", "create"},
-		{"compensate", "tenantops_sso_realm.this", "update"},
 	} {
 		if !step(want.phase, want.addr, want.action) {
 			t.Errorf("no completed %s of %s in the %s phase: %+v", want.action, want.addr, want.phase, failed.Steps)
@@ -409,12 +421,11 @@ func TestE2ETemplateChangeThenFailedUpdateRestoresTheOldTemplates(t *testing.T) 
 	if !slices.Contains(inv, "scim:group/november-admins") || slices.Contains(inv, "scim:group/november-operators") {
 		t.Fatalf("after the compensation the backends hold %v: want the admins group back and no operators group", inv)
 	}
-	if got := s.Keycloak.Realm("november")["displayName"]; got != "Tenant november" {
+	if got := s.Keycloak.Realm("november")["displayName"]; got != "November Renamed" {
 		t.Fatalf("realm display name %v, want the last good revision's", got)
 	}
 	// The run shows both revisions; the details of the one its
-	// compensation re-applied come from the database (its own, which no
-	// tenant needs once the run is over, may be pruned already).
+	// compensation re-applied come from the database.
 	var rv api.RunView
 	apiGet(t, tr.url, fmt.Sprintf("/v1/runs/%d", failed.ID), &rv)
 	if rv.TemplateRevision != v2 || rv.CompensationTemplate == nil || rv.CompensationTemplate.Revision != v1 ||
@@ -423,9 +434,9 @@ func TestE2ETemplateChangeThenFailedUpdateRestoresTheOldTemplates(t *testing.T) 
 	}
 	var tn api.TenantView
 	apiGet(t, tr.url, "/v1/tenants/november", &tn)
-	if tn.LastGoodRevision == nil || *tn.LastGoodRevision != 1 || tn.LastGoodTemplateRevision == nil || *tn.LastGoodTemplateRevision != v1 ||
+	if tn.LastGoodRevision == nil || *tn.LastGoodRevision != 2 || tn.LastGoodTemplateRevision == nil || *tn.LastGoodTemplateRevision != v1 ||
 		tn.LastGoodTemplate == nil || tn.LastGoodTemplate.Revision != v1 {
-		t.Fatalf("tenant %+v, want last good revision 1 with template %s", tn.Tenant, v1)
+		t.Fatalf("tenant %+v, want last good revision 2 with template %s", tn.Tenant, v1)
 	}
 
 	// A drift check renders the last good template revision, not the
@@ -439,12 +450,14 @@ func TestE2ETemplateChangeThenFailedUpdateRestoresTheOldTemplates(t *testing.T) 
 		t.Fatalf("drift run %s template %s outputs %s: %s", d.State, d.TemplateRevision, d.Outputs, d.Error)
 	}
 
-	// With the backend healthy the new templates apply; the old revision
-	// is no tenant's last good one any more and is pruned.
-	r3 := postWebhook(t, tr.url, event("evt-nov-3", "customer.updated", "november", nil))
-	ok := waitRun(t, tr.url, r3.RunID, 2*time.Minute)
+	// With the backend healthy a rollout of the same revision (kept as
+	// the tier's newest rollout's) applies; the old revision is no
+	// tenant's last good one any more and is pruned.
+	again := startRollout(t, tr.url, `{"tier": "standard", "template_revision": "`+v2+`"}`)
+	done := waitRollout(t, tr.url, again.ID, 3*time.Minute, "completed", settledIn(store.RolloutCompleted))
+	ok := waitRun(t, tr.url, *done.Tenants[0].RunID, time.Minute)
 	if ok.State != store.StateCompleted || ok.TemplateRevision != v2 {
-		t.Fatalf("update with the new templates %s (template %s): %s", ok.State, ok.TemplateRevision, ok.Error)
+		t.Fatalf("rollout of the new templates %s (template %s): %s", ok.State, ok.TemplateRevision, ok.Error)
 	}
 	inv = s.Inventory()
 	if slices.Contains(inv, "scim:group/november-admins") || !slices.Contains(inv, "scim:group/november-operators") ||

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tenantops/tenantops/trigger/metrics"
+	"github.com/tenantops/tenantops/trigger/rollout"
 	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/store"
 )
@@ -36,6 +37,8 @@ type API struct {
 	Log     *slog.Logger
 	// Ready reports whether the service can take work (nil = always).
 	Ready func(context.Context) error
+	// Rollouts starts and steers rollouts (nil: no rollout endpoints).
+	Rollouts *rollout.Service
 }
 
 // Handler returns the routed handler.
@@ -55,6 +58,9 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/runs", a.auth(http.HandlerFunc(a.listRuns)))
 	mux.Handle("GET /v1/runs/{id}", a.auth(http.HandlerFunc(a.getRun)))
 	mux.Handle("POST /v1/runs/{id}/approve", a.auth(http.HandlerFunc(a.approve)))
+	if a.Rollouts != nil {
+		a.rolloutRoutes(mux)
+	}
 	return mux
 }
 

@@ -76,6 +76,11 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 		log.Debug("older run of the tenant still active, snoozing", "older_run", older)
 		return river.JobSnooze(r.Cfg.SnoozeDelay)
 	}
+	if run.RolloutID != nil && run.State == store.StatePending {
+		if done, err := r.rolloutGate(ctx, log, &run); done || err != nil {
+			return err
+		}
+	}
 	if run.Kind == store.KindUpdate && run.State == store.StatePending {
 		if newer, err := store.NewerPendingUpdate(ctx, r.Pool, run); err != nil {
 			return err

@@ -12,16 +12,24 @@ import (
 )
 
 // runTemplate returns the template revision run renders. A run that has
-// none yet (an onboarding or update starting) is pinned to the tier's
-// files as they are on disk now, saved content-addressed and named on the
-// run in one transaction, so a retry, a resumed run or the destroy of a
-// failed onboarding renders the same module whatever happens on disk.
+// none yet (an onboarding or update starting) is pinned to the revision
+// startingTemplate names, or to the tier's files as they are on disk now,
+// saved content-addressed and named on the run in one transaction, so a
+// retry, a resumed run or the destroy of a failed onboarding renders the
+// same module whatever happens on disk.
 func (r *Runner) runTemplate(ctx context.Context, log *slog.Logger, run *store.Run, tier string) (workspace.Template, error) {
-	tpl, err := r.templateFor(ctx, log, run.TemplateRevision, tier)
+	rev := run.TemplateRevision
+	if rev == "" {
+		var err error
+		if rev, err = r.startingTemplate(ctx, *run, tier); err != nil {
+			return workspace.Template{}, err
+		}
+	}
+	tpl, err := r.templateFor(ctx, log, rev, tier)
 	if err != nil {
 		return tpl, err
 	}
-	rev := tpl.Revision()
+	rev = tpl.Revision()
 	if rev == run.TemplateRevision {
 		return tpl, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/rollout"
 	"github.com/tenantops/tenantops/trigger/runner"
 )
 
@@ -18,7 +19,8 @@ import (
 // attempt; a dead one's session, and lock, are gone). The resumed worker
 // continues from the run's persisted state. Callback jobs a dead process
 // left running are handed back too (resumeCallbacks; callbackAttempt is
-// the longest a live callback attempt runs).
+// the longest a live callback attempt runs), and so are rollout steps
+// (rollout.ResumeStale).
 func resumeStale(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt time.Duration, log *slog.Logger) {
 	tick := time.NewTicker(minDur(after/3, 5*time.Second))
 	defer tick.Stop()
@@ -53,6 +55,9 @@ func resumeCallbacks(ctx context.Context, pool *pgxpool.Pool, after, attempt tim
 
 func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt time.Duration, log *slog.Logger) error {
 	if err := resumeCallbacks(ctx, pool, after, callbackAttempt, log); err != nil {
+		return err
+	}
+	if err := rollout.ResumeStale(ctx, pool, after, log); err != nil {
 		return err
 	}
 	rows, err := pool.Query(ctx, `SELECT j.id, r.id, r.tenant FROM river_job j

@@ -23,6 +23,7 @@ import (
 	"github.com/tenantops/tenantops/trigger/callback"
 	"github.com/tenantops/tenantops/trigger/intake"
 	"github.com/tenantops/tenantops/trigger/metrics"
+	"github.com/tenantops/tenantops/trigger/rollout"
 	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/store"
 	"github.com/tenantops/tenantops/trigger/workspace"
@@ -82,10 +83,12 @@ func Run(ctx context.Context, cfg Config) error {
 		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute,
 	}}
 	river.AddWorker(workers, cbWorker)
+	river.AddWorker(workers, &rollout.Worker{Pool: st.Pool, Log: log, Poll: cfg.PollInterval})
 	rc, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
 			"runs":      {MaxWorkers: cfg.Workers},
 			"callbacks": {MaxWorkers: 4},
+			"rollouts":  {MaxWorkers: 2},
 		},
 		Workers:           workers,
 		JobTimeout:        cfg.JobTimeout,
@@ -106,7 +109,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	hook := &intake.Handler{Pool: st.Pool, River: rc, Secrets: secrets, Tolerance: cfg.WebhookTolerance,
 		Tiers: tiers, RequireApproval: cfg.RequireApproval, Log: log}
-	a := &api.API{Pool: st.Pool, River: rc, Token: cfg.APIToken, Metrics: m, Webhook: hook, Log: log}
+	a := &api.API{Pool: st.Pool, River: rc, Token: cfg.APIToken, Metrics: m, Webhook: hook, Log: log,
+		Rollouts: &rollout.Service{Pool: st.Pool, River: rc, TemplatesDir: cfg.TemplatesDir, MirrorDir: cfg.ProviderMirror, Log: log}}
 	ln := cfg.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {

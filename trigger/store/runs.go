@@ -21,20 +21,22 @@ type Run struct {
 	TemplateRevision string `json:"template_revision,omitempty"`
 	// CompensationRevision and CompensationTemplateRevision are what the
 	// compensation of a failed update re-applied.
-	CompensationRevision         *int            `json:"compensation_revision,omitempty"`
-	CompensationTemplateRevision string          `json:"compensation_template_revision,omitempty"`
-	EventID                      string          `json:"event_id,omitempty"`
-	ApprovalRequired             bool            `json:"approval_required"`
-	ApprovedAt                   *time.Time      `json:"approved_at,omitempty"`
-	Outputs                      json.RawMessage `json:"outputs,omitempty"`
-	PlanSummary                  json.RawMessage `json:"plan_summary,omitempty"`
-	Error                        string          `json:"error,omitempty"`
-	Attempts                     int             `json:"attempts"`
-	CreatedAt                    time.Time       `json:"created_at"`
-	StartedAt                    *time.Time      `json:"started_at,omitempty"`
-	UpdatedAt                    time.Time       `json:"updated_at"`
-	FinishedAt                   *time.Time      `json:"finished_at,omitempty"`
-	Steps                        []Step          `json:"steps,omitempty"`
+	CompensationRevision         *int   `json:"compensation_revision,omitempty"`
+	CompensationTemplateRevision string `json:"compensation_template_revision,omitempty"`
+	EventID                      string `json:"event_id,omitempty"`
+	// RolloutID names the rollout whose run this is.
+	RolloutID        *int64          `json:"rollout_id,omitempty"`
+	ApprovalRequired bool            `json:"approval_required"`
+	ApprovedAt       *time.Time      `json:"approved_at,omitempty"`
+	Outputs          json.RawMessage `json:"outputs,omitempty"`
+	PlanSummary      json.RawMessage `json:"plan_summary,omitempty"`
+	Error            string          `json:"error,omitempty"`
+	Attempts         int             `json:"attempts"`
+	CreatedAt        time.Time       `json:"created_at"`
+	StartedAt        *time.Time      `json:"started_at,omitempty"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+	FinishedAt       *time.Time      `json:"finished_at,omitempty"`
+	Steps            []Step          `json:"steps,omitempty"`
 }
 
 // Step is a row of run_steps.
@@ -63,13 +65,13 @@ func CreateRun(ctx context.Context, db DB, tenant, kind string) (int64, error) {
 }
 
 const runCols = `id, tenant, kind, state, revision, coalesce(template_revision, ''), compensation_revision,
-	coalesce(compensation_template_revision, ''), coalesce(event_id, ''), approval_required, approved_at, outputs,
+	coalesce(compensation_template_revision, ''), coalesce(event_id, ''), rollout_id, approval_required, approved_at, outputs,
 	plan_summary, coalesce(error, ''), attempts, created_at, started_at, updated_at, finished_at`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.Tenant, &r.Kind, &r.State, &r.Revision, &r.TemplateRevision, &r.CompensationRevision,
-		&r.CompensationTemplateRevision, &r.EventID, &r.ApprovalRequired, &r.ApprovedAt,
+		&r.CompensationTemplateRevision, &r.EventID, &r.RolloutID, &r.ApprovalRequired, &r.ApprovedAt,
 		&r.Outputs, &r.PlanSummary, &r.Error, &r.Attempts, &r.CreatedAt, &r.StartedAt, &r.UpdatedAt, &r.FinishedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
@@ -229,11 +231,16 @@ func OlderActiveRun(ctx context.Context, db DB, r Run) (int64, error) {
 }
 
 // NewerPendingUpdate returns the newest queued update of the tenant after r
-// (0 if none), so r can be coalesced into it.
+// (0 if none), so r can be coalesced into it. A rollout's run neither
+// replaces a CRM update (it carries no new spec) nor is replaced by one
+// (it carries a new template revision): both apply, in order.
 func NewerPendingUpdate(ctx context.Context, db DB, r Run) (int64, error) {
 	var id int64
+	if r.RolloutID != nil {
+		return 0, nil
+	}
 	err := db.QueryRow(ctx, `SELECT id FROM runs WHERE tenant = $1 AND id > $2 AND kind IN ('update', 'offboard')
-		AND state = 'PENDING' ORDER BY id DESC LIMIT 1`, r.Tenant, r.ID).Scan(&id)
+		AND state = 'PENDING' AND rollout_id IS NULL ORDER BY id DESC LIMIT 1`, r.Tenant, r.ID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}

@@ -132,8 +132,10 @@ func SetCompensation(ctx context.Context, db DB, runID int64, revision int, temp
 // then the files no remaining revision names. A revision is kept while a
 // tenant's last good run applied it, or a run that has not finished
 // renders it or re-applies it in its compensation (a run may resume, wait
-// for an approval or be compensated by destroying what it built). It
-// returns how many revisions and files went.
+// for an approval or be compensated by destroying what it built), or while
+// it is its tier's released revision (onboardings render it) or the
+// target of the tier's newest rollout. It returns how many revisions and
+// files went.
 func PruneTemplates(ctx context.Context, db interface {
 	Begin(context.Context) (pgx.Tx, error)
 }) (revisions, files int64, err error) {
@@ -150,7 +152,8 @@ func PruneTemplates(ctx context.Context, db interface {
 		AND NOT EXISTS (SELECT 1 FROM runs x
 			WHERE (x.template_revision = r.revision OR x.compensation_template_revision = r.revision)
 			AND x.state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED')
-			AND NOT (x.state = 'FAILED' AND x.kind = 'offboard'))`)
+			AND NOT (x.state = 'FAILED' AND x.kind = 'offboard'))
+		AND r.revision NOT IN (`+keptRevisions+`)`)
 	if err != nil {
 		return 0, 0, err
 	}
