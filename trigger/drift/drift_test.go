@@ -64,8 +64,13 @@ func TestSlotsAreStableAndSpread(t *testing.T) {
 	}
 	// A check missed while the trigger was down is due at once.
 	long := now.Add(-3 * interval)
-	if due := NextCheck("acme", interval, &long, now); !due.Before(now) {
-		t.Errorf("overdue check scheduled at %s, after now %s", due, now)
+	due := NextCheck("acme", interval, &long, now)
+	if due.After(now) || !due.After(now.Add(-interval)) {
+		t.Errorf("overdue check scheduled at %s, want its latest slot up to now %s", due, now)
+	}
+	// Still overdue an interval later (that check was skipped): a new slot.
+	if again := NextCheck("acme", interval, &long, now.Add(interval)); again.Sub(due) != interval {
+		t.Errorf("overdue again: slot %s, want one interval after %s", again, due)
 	}
 }
 

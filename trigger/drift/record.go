@@ -72,6 +72,9 @@ func (r *Recorder) Record(ctx context.Context, tx pgx.Tx, client *river.Client[p
 // coming in re-applies the spec anyway; a remediation waiting for its
 // approval is not doubled). It returns the new run's id, 0 when none.
 func (r *Recorder) remediate(ctx context.Context, tx pgx.Tx, client *river.Client[pgx.Tx], run store.Run) (int64, error) {
+	if err := store.LockTenant(ctx, tx, run.Tenant); err != nil {
+		return 0, err
+	}
 	if busy, err := store.UnfinishedRun(ctx, tx, run.Tenant); err != nil || busy != 0 {
 		return 0, err
 	}

@@ -27,13 +27,20 @@ func slotAtOrAfter(tenant string, interval time.Duration, t time.Time) time.Time
 }
 
 // NextCheck is when a tenant is due: its first slot after its last check,
-// or, never checked, its first slot from now. A slot in the past (the
-// trigger was down) is due now.
+// or, never checked, its first slot from now. When that slot has passed
+// (the trigger was down, or the check was skipped for a busy tenant) the
+// tenant is due at once, in its latest slot: a slot is checked once (the
+// check job is unique by tenant and slot), so an overdue tenant gets a
+// new chance in each interval until a check succeeds.
 func NextCheck(tenant string, interval time.Duration, checkedAt *time.Time, now time.Time) time.Time {
 	if checkedAt == nil {
 		return slotAtOrAfter(tenant, interval, now)
 	}
-	return slotAtOrAfter(tenant, interval, checkedAt.Add(time.Nanosecond))
+	next := slotAtOrAfter(tenant, interval, checkedAt.Add(time.Nanosecond))
+	if next.Before(now) {
+		return slotAtOrAfter(tenant, interval, now.Add(-interval+time.Nanosecond))
+	}
+	return next
 }
 
 // sweepEvery is how often the periodic sweep job schedules the checks

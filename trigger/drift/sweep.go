@@ -132,43 +132,47 @@ func (w *CheckWorker) Work(ctx context.Context, job *river.Job[CheckArgs]) error
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	busy, err := store.UnfinishedRun(ctx, w.Pool, tenant)
-	if err != nil {
+	id, busy, err := startCheck(ctx, w.Pool, river.ClientFromContext[pgx.Tx](ctx), tenant)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
 		return err
-	}
-	if busy != 0 {
-		if time.Since(slot) < w.Cfg.Interval/2 {
-			log.Debug("drift check waits: the tenant has a run in progress", "run", busy)
-			return river.JobSnooze(busyRetry(w.Cfg.Interval))
-		}
+	case busy != 0 && time.Since(slot) < w.Cfg.Interval/2:
+		log.Debug("drift check waits: the tenant has a run in progress", "run", busy)
+		return river.JobSnooze(busyRetry(w.Cfg.Interval))
+	case busy != 0:
 		log.Info("drift check skipped: the tenant had a run in progress all along", "run", busy, "slot", slot)
 		w.Metrics.DriftSkipped(t.Tier)
 		return nil
-	}
-	id, err := startCheck(ctx, w.Pool, river.ClientFromContext[pgx.Tx](ctx), tenant)
-	if err != nil {
-		return err
 	}
 	log.Info("drift check started", "run", id, "slot", slot)
 	return nil
 }
 
 // startCheck creates the drift run and its job on the drift queue in one
-// transaction.
-func startCheck(ctx context.Context, pool *pgxpool.Pool, client *river.Client[pgx.Tx], tenant string) (int64, error) {
+// transaction, unless the tenant has an unfinished run (busy names it).
+// The tenant's row is locked first, as the intake locks it to add a run,
+// so two checks (or a check and a webhook) cannot both find it idle.
+func startCheck(ctx context.Context, pool *pgxpool.Pool, client *river.Client[pgx.Tx], tenant string) (id, busy int64, err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
-	id, err := store.CreateRun(ctx, tx, tenant, store.KindDrift)
-	if err != nil {
-		return 0, err
+	if err := store.LockTenant(ctx, tx, tenant); err != nil {
+		return 0, 0, err
+	}
+	if busy, err := store.UnfinishedRun(ctx, tx, tenant); err != nil || busy != 0 {
+		return 0, busy, err
+	}
+	if id, err = store.CreateRun(ctx, tx, tenant, store.KindDrift); err != nil {
+		return 0, 0, err
 	}
 	opts := runner.Args{}.InsertOpts()
 	opts.Queue = Queue
 	if _, err := client.InsertTx(ctx, tx, runner.Args{RunID: id}, &opts); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return id, tx.Commit(ctx)
+	return id, 0, tx.Commit(ctx)
 }

@@ -154,6 +154,17 @@ func SweepTenants(ctx context.Context, db DB) ([]SweepTenant, error) {
 	return out, rows.Err()
 }
 
+// LockTenant locks the tenant's row until tx ends: whoever adds a run of
+// the tenant after looking at its runs takes it first.
+func LockTenant(ctx context.Context, tx pgx.Tx, tenant string) error {
+	var id string
+	err := tx.QueryRow(ctx, `SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, tenant).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
 // UnfinishedRun returns the id of a run of tenant that has not finished
 // (0 when none): the tenant is busy.
 func UnfinishedRun(ctx context.Context, db DB, tenant string) (int64, error) {
