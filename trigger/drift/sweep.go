@@ -68,6 +68,10 @@ type SweepWorker struct {
 
 // Work schedules the checks.
 func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	if w.Cfg.Interval <= 0 {
+		// A sweep queued before the sweep was disabled.
+		return nil
+	}
 	client := river.ClientFromContext[pgx.Tx](ctx)
 	tenants, err := store.SweepTenants(ctx, w.Pool)
 	if err != nil {
