@@ -1,6 +1,6 @@
 // Package api serves the trigger's HTTP API: tenants, runs with their
-// steps, approval of planned runs, drift checks, health, readiness and
-// Prometheus metrics. Everything but /healthz and /readyz needs the bearer
+// steps, approval of planned runs, drift checks and the drift sweep's
+// findings, health, readiness and Prometheus metrics. Everything but /healthz and /readyz needs the bearer
 // token; the webhook endpoint is authenticated by its signature instead.
 package api
 
@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/riverqueue/river"
 
+	"github.com/tenantops/tenantops/trigger/drift"
 	"github.com/tenantops/tenantops/trigger/metrics"
 	"github.com/tenantops/tenantops/trigger/rollout"
 	"github.com/tenantops/tenantops/trigger/runner"
@@ -39,6 +40,8 @@ type API struct {
 	Ready func(context.Context) error
 	// Rollouts starts and steers rollouts (nil: no rollout endpoints).
 	Rollouts *rollout.Service
+	// Drift is the drift sweep's configuration, shown by GET /v1/drift.
+	Drift drift.Config
 }
 
 // Handler returns the routed handler.
@@ -55,6 +58,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /v1/tenants", a.auth(http.HandlerFunc(a.listTenants)))
 	mux.Handle("GET /v1/tenants/{id}", a.auth(http.HandlerFunc(a.getTenant)))
 	mux.Handle("POST /v1/tenants/{id}/drift", a.auth(http.HandlerFunc(a.drift)))
+	mux.Handle("GET /v1/drift", a.auth(http.HandlerFunc(a.driftSummary)))
 	mux.Handle("GET /v1/runs", a.auth(http.HandlerFunc(a.listRuns)))
 	mux.Handle("GET /v1/runs/{id}", a.auth(http.HandlerFunc(a.getRun)))
 	mux.Handle("POST /v1/runs/{id}/approve", a.auth(http.HandlerFunc(a.approve)))
@@ -141,7 +145,9 @@ func (a *API) listTenants(w http.ResponseWriter, r *http.Request) {
 type TenantView struct {
 	store.Tenant
 	LastGoodTemplate *store.TemplateRevision `json:"last_good_template,omitempty"`
-	Runs             []store.Run             `json:"runs"`
+	// Drift is what the tenant's latest drift check found (absent before one).
+	Drift *store.DriftRecord `json:"drift,omitempty"`
+	Runs  []store.Run        `json:"runs"`
 }
 
 func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
@@ -156,6 +162,10 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := TenantView{Tenant: t, Runs: nonNil(runs)}
+	if v.Drift, err = a.driftRecord(r.Context(), t.ID); err != nil {
+		a.fail(w, err)
+		return
+	}
 	if t.LastGoodTemplateRevision != nil {
 		if v.LastGoodTemplate, err = a.template(r.Context(), *t.LastGoodTemplateRevision); err != nil {
 			a.fail(w, err)

@@ -80,9 +80,13 @@ type Worker struct {
 }
 
 // NextRetry doubles the delay per attempt.
-func (w *Worker) NextRetry(job *river.Job[Args]) time.Time {
+func (w *Worker) NextRetry(job *river.Job[Args]) time.Time { return w.RetryAt(job.Attempt) }
+
+// RetryAt is when delivery attempt number attempt is followed by the next:
+// the delay doubles per attempt up to MaxBackoff.
+func (w *Worker) RetryAt(attempt int) time.Time {
 	d := w.Cfg.Backoff
-	for i := 1; i < job.Attempt && d < w.Cfg.MaxBackoff; i++ {
+	for i := 1; i < attempt && d < w.Cfg.MaxBackoff; i++ {
 		d *= 2
 	}
 	if d > w.Cfg.MaxBackoff {
@@ -96,7 +100,14 @@ func (w *Worker) Timeout(*river.Job[Args]) time.Duration { return w.Cfg.Timeout 
 
 // Work posts the payload once.
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	cb, delivered, err := store.GetCallback(ctx, w.Pool, job.Args.CallbackID)
+	return w.Deliver(ctx, job.Attempt, job.Args.CallbackID)
+}
+
+// Deliver posts outbox row id to Cfg.URL, signed with Cfg.Secret, and
+// records the attempt; an error makes River retry. Other outbox channels
+// (drift notifications) deliver through a Worker of their own Config.
+func (w *Worker) Deliver(ctx context.Context, attempt int, id int64) error {
+	cb, delivered, err := store.GetCallback(ctx, w.Pool, id)
 	if err != nil || delivered {
 		return err
 	}
@@ -110,7 +121,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	w.Metrics.Callback(derr == nil)
 	if derr != nil {
-		w.Log.Warn("callback not delivered", "run", cb.RunID, "event", cb.EventID, "attempt", job.Attempt, "error", derr.Error())
+		w.Log.Warn("callback not delivered", "run", cb.RunID, "event", cb.EventID, "attempt", attempt, "error", derr.Error())
 		return derr
 	}
 	w.Log.Info("callback delivered", "run", cb.RunID, "event", cb.EventID)

@@ -1,6 +1,7 @@
 // Package metrics holds the trigger's Prometheus collectors: run outcomes
-// and durations observed by the runner, and gauges read from the database
-// at scrape time (runs by state, queue depth, callback backlog).
+// and durations observed by the runner, drift checks, and gauges read from
+// the database at scrape time (runs by state, queue depth, callback
+// backlog, drifted tenants by tier).
 package metrics
 
 import (
@@ -19,6 +20,7 @@ type Metrics struct {
 	RunsFinished *prometheus.CounterVec
 	RunDuration  *prometheus.HistogramVec
 	Callbacks    *prometheus.CounterVec
+	drift        driftCounters
 }
 
 // New registers the collectors; db feeds the gauges (may be nil).
@@ -36,10 +38,11 @@ func New(db store.DB) *Metrics {
 			Name: "tenantops_trigger_callback_attempts_total", Help: "CRM callback delivery attempts, by result.",
 		}, []string{"result"}),
 	}
-	m.Registry.MustRegister(m.RunsFinished, m.RunDuration, m.Callbacks,
+	m.drift = newDriftCounters()
+	m.Registry.MustRegister(m.RunsFinished, m.RunDuration, m.Callbacks, m.drift.checks, m.drift.failures, m.drift.skipped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
-		m.Registry.MustRegister(&dbCollector{db: db})
+		m.Registry.MustRegister(&dbCollector{db: db}, &driftCollector{db: db})
 	}
 	return m
 }

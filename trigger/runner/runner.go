@@ -80,6 +80,8 @@ type Runner struct {
 	Pool    *pgxpool.Pool
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
+	// Drift, when set, records what drift checks find (the drift sweep).
+	Drift   DriftRecorder
 	execBin string
 	// handles caches Terraform handles by tenant directory.
 	handles sync.Map

@@ -96,7 +96,8 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 	switch {
 	case run.State == store.StateFailed || run.State == store.StateCompensating:
 		return r.compensate(ctx, log, job, run, run.Error)
-	case job.Attempt > 1 && job.Attempt >= job.MaxAttempts && (run.Kind == store.KindOnboard || run.Kind == store.KindUpdate):
+	case job.Attempt > 1 && job.Attempt >= job.MaxAttempts && (run.Kind == store.KindOnboard || run.Kind == store.KindUpdate) &&
+		run.RemediationOf == nil:
 		// Every earlier attempt was interrupted (timeouts, crashes): spend
 		// the last one on the compensation rather than leave the run open.
 		msg := fmt.Sprintf("gave up after %d attempts; last error: %s", job.Attempt-1, run.Error)
@@ -113,7 +114,7 @@ func (r *Runner) work(ctx context.Context, job *river.Job[Args]) error {
 // waits for an approval (which enqueues a new job).
 func settled(run store.Run) bool {
 	return store.Terminal(run.State) || run.State == store.StateAwaitingApproval ||
-		(run.State == store.StateFailed && run.Kind == store.KindOffboard)
+		(run.State == store.StateFailed && store.FailedIsFinal(run))
 }
 
 // forward plans and applies the run's revision with its template revision.
@@ -174,6 +175,10 @@ func (r *Runner) forward(ctx context.Context, log *slog.Logger, job *river.Job[A
 		}
 		return r.finish(ctx, run, store.StateFailed, msg, nil)
 	case store.KindDrift:
+		return r.finish(ctx, run, store.StateFailed, msg, nil)
+	}
+	if run.RemediationOf != nil {
+		// Its compensation would re-apply the revision that just failed.
 		return r.finish(ctx, run, store.StateFailed, msg, nil)
 	}
 	if err := store.SetState(ctx, r.Pool, run.ID, store.StateFailed, msg); err != nil {
@@ -314,8 +319,12 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state store.RunState
 		status = store.TenantActive
 	case state == store.StateCompensationFailed:
 		status = store.TenantCompensationFailed
-	case state == store.StateFailed && run.Kind != store.KindDrift:
+	case state == store.StateFailed && run.Kind != store.KindDrift && run.RemediationOf == nil:
 		status = store.TenantFailed
+	}
+	recorded, err := r.recordDrift(ctx, tx, client, run, state, errText, outputs)
+	if err != nil {
+		return err
 	}
 	if status != "" {
 		if err := store.SetTenantStatus(ctx, tx, run.Tenant, status, good, goodTemplate); err != nil {
@@ -341,6 +350,7 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state store.RunState
 		started = *run.StartedAt
 	}
 	r.Metrics.Finished(run.Kind, string(state), time.Since(started))
+	recorded()
 	r.Log.Info("run finished", "tenant", run.Tenant, "run", run.ID, "state", state)
 	r.pruneTemplates(ctx)
 	return nil

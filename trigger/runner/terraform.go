@@ -86,6 +86,14 @@ func (r *Runner) planApply(ctx context.Context, log *slog.Logger, run store.Run,
 		if run.Kind == store.KindDrift {
 			return map[string]any{"drift": changes, "changes": summary}, nil
 		}
+		if phase == "apply" && run.ApproveDestructive && run.ApprovedAt == nil && summary.Delete+summary.Replace > 0 {
+			// An automatic remediation never destroys or replaces.
+			log.Info("plan destroys or replaces: awaiting approval", "delete", summary.Delete, "replace", summary.Replace)
+			if err := store.SetApprovalRequired(ctx, r.Pool, run.ID); err != nil {
+				return nil, dbErr(err)
+			}
+			run.ApprovalRequired = true
+		}
 		if phase == "apply" && run.ApprovalRequired && run.ApprovedAt == nil {
 			if err := store.SetState(ctx, r.Pool, run.ID, store.StateAwaitingApproval, ""); err != nil {
 				return nil, dbErr(err)

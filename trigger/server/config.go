@@ -9,11 +9,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tenantops/tenantops/trigger/drift"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
@@ -87,6 +89,18 @@ type Config struct {
 	// Started, when set, is called with the bound address once serving.
 	Started func(addr string)
 
+	// Drift sweep (issue 17)
+	// DriftInterval is how often every tenant is checked (0 disables).
+	DriftInterval time.Duration
+	// DriftConcurrency bounds the drift checks running at once on a replica.
+	DriftConcurrency int
+	// DriftNotifyURL receives signed drift notifications (empty: none);
+	// DriftNotifySecret signs them.
+	DriftNotifyURL    string
+	DriftNotifySecret string
+	// DriftRemediate is the mode by tier ("standard=report,premium-dr=apply").
+	DriftRemediate drift.Policy
+
 	// envErrs holds, by flag name, the TENANTOPS_TRIGGER_* values
 	// RegisterFlags could not use; Validate (and EnvError) report those
 	// whose flag was not given on the command line (flags), so a bad value
@@ -115,6 +129,8 @@ func Defaults() Config {
 		PollInterval:     time.Second,
 		ResumeAfter:      30 * time.Second,
 		Detach:           true,
+		DriftInterval:    24 * time.Hour,
+		DriftConcurrency: 2,
 	}
 }
 
@@ -187,6 +203,18 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	dur(&c.PollInterval, "poll-interval", d.PollInterval, "job queue poll interval")
 	dur(&c.ResumeAfter, "resume-after", d.ResumeAfter, "age after which a run left running by a dead process is resumed")
 	boolean(&c.Detach, "detach-terraform", d.Detach, "run terraform in its own session so a crash cannot kill an apply halfway")
+
+	// Drift sweep (issue 17)
+	dur(&c.DriftInterval, "drift-interval", d.DriftInterval, "check every tenant for drift once per interval, spread over it (0 disables)")
+	num(&c.DriftConcurrency, "drift-concurrency", d.DriftConcurrency, "drift checks running at once on this replica")
+	str(&c.DriftNotifyURL, "drift-notify-url", "", "URL receiving signed drift notifications (empty: none are sent)")
+	secret(&c.DriftNotifySecret, "drift-notify-secret", "HMAC secret signing drift notifications (required with --drift-notify-url)")
+	c.DriftRemediate = envValue(c, "drift-remediate", drift.Policy{}, drift.ParsePolicy, "tier=report|apply pairs")
+	fs.Func("drift-remediate", "what the sweep does about a drifted tenant, by tier: tier=report|apply, comma-separated; unnamed tiers report (env "+envName("drift-remediate")+")", func(s string) error {
+		p, err := drift.ParsePolicy(s)
+		c.DriftRemediate = p
+		return err
+	})
 }
 
 func (c *Config) loadPlatform(path string) error {
@@ -283,6 +311,7 @@ func (c *Config) Validate() error {
 	if c.LockTimeout <= 0 || c.ShutdownTimeout <= 0 || c.PollInterval <= 0 || c.ResumeAfter <= 0 || c.RetryBackoff <= 0 || c.CallbackBackoff <= 0 {
 		probs = append(probs, "durations must be positive")
 	}
+	probs = append(probs, c.validateDrift()...)
 	if len(probs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(probs, "; "))
 	}
@@ -361,4 +390,38 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// validateDrift checks the drift sweep's settings: tiers named in
+// drift-remediate must exist, a notification URL needs its secret.
+func (c *Config) validateDrift() []string {
+	var probs []string
+	if c.DriftInterval < 0 {
+		probs = append(probs, "drift-interval must not be negative (0 disables the sweep)")
+	} else if c.DriftInterval > 0 && c.DriftInterval < time.Second {
+		probs = append(probs, "drift-interval must be at least 1s")
+	}
+	if c.DriftConcurrency < 1 {
+		probs = append(probs, "drift-concurrency must be at least 1")
+	}
+	if c.DriftNotifyURL != "" && len(c.DriftNotifySecret) < 16 {
+		probs = append(probs, "drift-notify-secret of at least 16 characters is required with drift-notify-url")
+	}
+	if tiers, err := workspace.Tiers(c.TemplatesDir); err == nil {
+		for _, tier := range sortedKeys(c.DriftRemediate) {
+			if !slices.Contains(tiers, tier) {
+				probs = append(probs, fmt.Sprintf("drift-remediate: no tier %q in %s (tiers: %s)", tier, c.TemplatesDir, strings.Join(tiers, ", ")))
+			}
+		}
+	}
+	return probs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

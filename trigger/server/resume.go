@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/drift"
 	"github.com/tenantops/tenantops/trigger/rollout"
 	"github.com/tenantops/tenantops/trigger/runner"
 )
@@ -18,9 +19,9 @@ import (
 // worker holds the tenant's advisory lock (a worker holds it for the whole
 // attempt; a dead one's session, and lock, are gone). The resumed worker
 // continues from the run's persisted state. Callback jobs a dead process
-// left running are handed back too (resumeCallbacks; callbackAttempt is
-// the longest a live callback attempt runs), and so are rollout steps
-// (rollout.ResumeStale).
+// left running are handed back too (resumeCallbacks, which covers the drift
+// notifications; callbackAttempt is the longest a live attempt runs), and so
+// are rollout steps (rollout.ResumeStale).
 func resumeStale(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt time.Duration, log *slog.Logger) {
 	tick := time.NewTicker(minDur(after/3, 5*time.Second))
 	defer tick.Stop()
@@ -42,8 +43,8 @@ func resumeStale(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt
 // the CRM twice, which the at-least-once contract allows.
 func resumeCallbacks(ctx context.Context, pool *pgxpool.Pool, after, attempt time.Duration, log *slog.Logger) error {
 	tag, err := pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
-		WHERE kind = $1 AND state = 'running' AND attempted_at < now() - make_interval(secs => $2)`,
-		callback.Args{}.Kind(), (attempt + after).Seconds())
+		WHERE kind IN ($1, $2) AND state = 'running' AND attempted_at < now() - make_interval(secs => $3)`,
+		callback.Args{}.Kind(), drift.NotifyArgs{}.Kind(), (attempt + after).Seconds())
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tenantops/tenantops/trigger/api"
 	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/drift"
 	"github.com/tenantops/tenantops/trigger/intake"
 	"github.com/tenantops/tenantops/trigger/metrics"
 	"github.com/tenantops/tenantops/trigger/rollout"
@@ -76,8 +77,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	run.Drift = &drift.Recorder{Cfg: cfg.driftConfig(), Log: log.With("component", "drift"), Metrics: m}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runner.Worker{R: run})
+	addDriftWorkers(workers, st.Pool, cfg, log, m)
 	cbWorker := &callback.Worker{Pool: st.Pool, Log: log, Metrics: m, Cfg: callback.Config{
 		URL: cfg.CallbackURL, Secret: []byte(cfg.CallbackSecret), Timeout: 10 * time.Second,
 		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute,
@@ -89,7 +92,11 @@ func Run(ctx context.Context, cfg Config) error {
 			"runs":      {MaxWorkers: cfg.Workers},
 			"callbacks": {MaxWorkers: 4},
 			"rollouts":  {MaxWorkers: 2},
+			drift.Queue: {MaxWorkers: cfg.DriftConcurrency},
 		},
+		// The drift sweep: River inserts periodic jobs on the elected
+		// leader only, so replicas sweep once between them.
+		PeriodicJobs:      driftPeriodicJobs(cfg),
 		Workers:           workers,
 		JobTimeout:        cfg.JobTimeout,
 		FetchPollInterval: cfg.PollInterval,
@@ -109,7 +116,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	hook := &intake.Handler{Pool: st.Pool, River: rc, Secrets: secrets, Tolerance: cfg.WebhookTolerance,
 		Tiers: tiers, RequireApproval: cfg.RequireApproval, Log: log}
-	a := &api.API{Pool: st.Pool, River: rc, Token: cfg.APIToken, Metrics: m, Webhook: hook, Log: log,
+	a := &api.API{Pool: st.Pool, River: rc, Token: cfg.APIToken, Metrics: m, Webhook: hook, Log: log, Drift: cfg.driftConfig(),
 		Rollouts: &rollout.Service{Pool: st.Pool, River: rc, TemplatesDir: cfg.TemplatesDir, MirrorDir: cfg.ProviderMirror, Log: log}}
 	ln := cfg.Listener
 	if ln == nil {

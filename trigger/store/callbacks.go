@@ -18,15 +18,26 @@ type Callback struct {
 	Attempts int
 }
 
-// EnqueueCallback adds a payload to the outbox and returns its id.
+// Outbox channels: where a row is delivered.
+const (
+	ChannelCRM   = "crm"   // run outcomes, to the CRM
+	ChannelDrift = "drift" // drift notifications, to the drift notification URL
+)
+
+// EnqueueCallback adds a CRM callback to the outbox and returns its id.
 func EnqueueCallback(ctx context.Context, db DB, runID int64, eventID string, payload any) (int64, error) {
+	return EnqueueOutbox(ctx, db, ChannelCRM, runID, eventID, payload)
+}
+
+// EnqueueOutbox adds a payload for channel to the outbox and returns its id.
+func EnqueueOutbox(ctx context.Context, db DB, channel string, runID int64, eventID string, payload any) (int64, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return 0, err
 	}
 	var id int64
-	err = db.QueryRow(ctx, `INSERT INTO callbacks (run_id, event_id, payload) VALUES ($1, $2, $3) RETURNING id`,
-		runID, eventID, b).Scan(&id)
+	err = db.QueryRow(ctx, `INSERT INTO callbacks (channel, run_id, event_id, payload) VALUES ($1, $2, $3, $4) RETURNING id`,
+		channel, runID, eventID, b).Scan(&id)
 	return id, err
 }
 

@@ -31,6 +31,6 @@ func ReadGauges(ctx context.Context, db DB) (Gauges, error) {
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running')`).Scan(&g.QueueDepth); err != nil {
 		return g, err
 	}
-	err = db.QueryRow(ctx, `SELECT count(*) FROM callbacks WHERE delivered_at IS NULL`).Scan(&g.CallbackBacklog)
+	err = db.QueryRow(ctx, `SELECT count(*) FROM callbacks WHERE delivered_at IS NULL AND channel = 'crm'`).Scan(&g.CallbackBacklog)
 	return g, err
 }

@@ -36,7 +36,12 @@ type Run struct {
 	StartedAt        *time.Time      `json:"started_at,omitempty"`
 	UpdatedAt        time.Time       `json:"updated_at"`
 	FinishedAt       *time.Time      `json:"finished_at,omitempty"`
-	Steps            []Step          `json:"steps,omitempty"`
+	// RemediationOf names the drift run whose finding this run undoes (an
+	// update started by the drift sweep); ApproveDestructive stops it for
+	// an approval when its plan destroys or replaces anything.
+	RemediationOf      *int64 `json:"remediation_of,omitempty"`
+	ApproveDestructive bool   `json:"approve_destructive,omitempty"`
+	Steps              []Step `json:"steps,omitempty"`
 }
 
 // Step is a row of run_steps.
@@ -66,13 +71,15 @@ func CreateRun(ctx context.Context, db DB, tenant, kind string) (int64, error) {
 
 const runCols = `id, tenant, kind, state, revision, coalesce(template_revision, ''), compensation_revision,
 	coalesce(compensation_template_revision, ''), coalesce(event_id, ''), rollout_id, approval_required, approved_at, outputs,
-	plan_summary, coalesce(error, ''), attempts, created_at, started_at, updated_at, finished_at`
+	plan_summary, coalesce(error, ''), attempts, created_at, started_at, updated_at, finished_at, remediation_of,
+	approve_destructive`
 
 func scanRun(row pgx.Row) (Run, error) {
 	var r Run
 	err := row.Scan(&r.ID, &r.Tenant, &r.Kind, &r.State, &r.Revision, &r.TemplateRevision, &r.CompensationRevision,
 		&r.CompensationTemplateRevision, &r.EventID, &r.RolloutID, &r.ApprovalRequired, &r.ApprovedAt,
-		&r.Outputs, &r.PlanSummary, &r.Error, &r.Attempts, &r.CreatedAt, &r.StartedAt, &r.UpdatedAt, &r.FinishedAt)
+		&r.Outputs, &r.PlanSummary, &r.Error, &r.Attempts, &r.CreatedAt, &r.StartedAt, &r.UpdatedAt, &r.FinishedAt,
+		&r.RemediationOf, &r.ApproveDestructive)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -129,8 +136,8 @@ func SetState(ctx context.Context, db DB, id int64, state RunState, errText stri
 		error = CASE WHEN $3 <> '' THEN $3 WHEN $2 = 'COMPLETED' THEN NULL ELSE error END,
 		updated_at = now(),
 		started_at = CASE WHEN started_at IS NULL AND $2 <> 'PENDING' THEN now() ELSE started_at END,
-		finished_at = CASE WHEN $2 IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED') OR ($2 = 'FAILED' AND kind = 'offboard')
-			THEN now() ELSE NULL END
+		finished_at = CASE WHEN $2 IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED')
+			OR ($2 = 'FAILED' AND `+failedIsFinal("")+`) THEN now() ELSE NULL END
 		WHERE id = $1`, id, state, errText)
 	return err
 }
@@ -220,9 +227,7 @@ func MarkStepsCompensated(ctx context.Context, db DB, runID int64) error {
 // not finished yet (0 if none): runs of one tenant go in order.
 func OlderActiveRun(ctx context.Context, db DB, r Run) (int64, error) {
 	var id int64
-	err := db.QueryRow(ctx, `SELECT id FROM runs WHERE tenant = $1 AND id < $2
-		AND state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED')
-		AND NOT (state = 'FAILED' AND kind = 'offboard')
+	err := db.QueryRow(ctx, `SELECT id FROM runs WHERE tenant = $1 AND id < $2 AND `+unfinished("")+`
 		ORDER BY id LIMIT 1`, r.Tenant, r.ID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil

@@ -62,3 +62,25 @@ const (
 	StepFailed      StepStatus = "failed"
 	StepCompensated StepStatus = "compensated"
 )
+
+// FailedIsFinal reports whether a FAILED run stays so: an offboarding
+// whose retries are exhausted (it is never compensated), a drift check
+// (it changed nothing) and a drift remediation (its compensation would
+// re-apply the very revision that failed, without the guard against
+// destroying anything).
+func FailedIsFinal(r Run) bool {
+	return r.Kind == KindOffboard || r.Kind == KindDrift || r.RemediationOf != nil
+}
+
+// failedIsFinal is FailedIsFinal in SQL, over the runs columns prefixed
+// by alias ("" or "x.").
+func failedIsFinal(alias string) string {
+	return "(" + alias + "kind IN ('offboard', 'drift') OR " + alias + "remediation_of IS NOT NULL)"
+}
+
+// unfinished is the SQL condition of a run that has not reached its final
+// state, over the runs columns prefixed by alias.
+func unfinished(alias string) string {
+	return alias + "state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED') AND NOT (" +
+		alias + "state = 'FAILED' AND " + failedIsFinal(alias) + ")"
+}
