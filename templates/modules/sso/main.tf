@@ -42,7 +42,7 @@ resource "tenantops_sso_saml_identity_provider" "customer" {
 }
 
 resource "tenantops_tenant_sso" "this" {
-  org                 = tenantops_tenant.this.name
+  org                 = var.org_name
   client_id           = tenantops_sso_client.portal.client_id
   client_secret       = tenantops_sso_client.portal.client_secret
   well_known_endpoint = "${tenantops_sso_realm.this.issuer}/.well-known/openid-configuration"
