@@ -132,7 +132,9 @@ func TestE2EFleetPlanGroupsTwentyTenants(t *testing.T) {
 		t.Fatalf("report: %v\n%s", err, b)
 	}
 
-	idp := func(c fleet.Change) bool { return c.Address == "module.sso.tenantops_sso_oidc_identity_provider.customer[0]" }
+	idp := func(c fleet.Change) bool {
+		return c.Address == "module.sso.tenantops_sso_oidc_identity_provider.customer[0]"
+	}
 	type want struct {
 		tenants []string
 		actions []string // action address, in report order
