@@ -15,8 +15,10 @@ import (
 
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/fleet"
+	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/store"
 	"github.com/tenantops/tenantops/trigger/triggertest"
+	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
 // fleetTenants onboards 12 standard tenants (s01..s12) and 8 premium-dr
@@ -207,4 +209,59 @@ func fleetPlanJSON(t *testing.T, args []string) (fleet.Report, error) {
 	}
 	b, _ := os.ReadFile(out)
 	return rep, json.Unmarshal(b, &rep)
+}
+
+// A tenant onboarded before the tiers became modules (the flat standard
+// tier kept in testdata) holds its objects at root addresses: the current
+// templates' moved blocks carry every one of them to its module address,
+// and the fleet plan shows moves only, never a destroy or a create.
+func TestE2EFleetPlanMovesFlatTenantsIntoModules(t *testing.T) {
+	s := startSims(t)
+	crm := startCRM(t)
+	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
+	cfg.TemplatesDir = filepath.Join(testenv.RepoRoot(), "trigger", "testdata", "flat-templates", "tenants")
+	tr := startTrigger(t, cfg)
+	body := event("evt-flat-1", "customer.created", "flat", func(tn map[string]any) {
+		tn["sso"] = map[string]any{"mfa": "otp", "idp": map[string]any{"type": "oidc", "issuer": "https://idp.flat.example",
+			"authorization_url": "https://idp.flat.example/auth", "token_url": "https://idp.flat.example/token",
+			"client_id": "tenantops", "client_secret": "idp-secret-flat"}}
+		tn["admins"] = append(tn["admins"].([]any), map[string]any{"username": "bob", "email": "bob@flat.example",
+			"given_name": "Bob", "family_name": "Second"})
+	})
+	if r := waitRun(t, tr.url, postWebhook(t, tr.url, body).RunID, 3*time.Minute); r.State != store.StateCompleted {
+		t.Fatalf("onboarding: %s %s", r.State, r.Error)
+	}
+	work := t.TempDir()
+	cli := filepath.Join(work, "terraformrc")
+	if err := workspace.WriteCLIConfig(cli, cfg.ProviderMirror); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := fleet.Plan(context.Background(), tr.pool, fleet.Options{Runner: runner.Config{
+		TerraformBin: cfg.TerraformBin, WorkDir: work, TemplatesDir: filepath.Join(testenv.RepoRoot(), "templates", "tenants"),
+		MirrorDir: cfg.ProviderMirror, CLIConfigFile: cli, DatabaseURL: cfg.DatabaseURL, ProviderEnv: cfg.ProviderEnv,
+		Parallelism: 4, LockTimeout: time.Minute, InterruptGrace: 10 * time.Second,
+	}, Tiers: []string{"standard"}, Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range rep.Groups {
+		for _, c := range g.Changes {
+			got = append(got, c.Action+" "+c.From+" -> "+c.Address)
+		}
+	}
+	want := []string{
+		"move tenantops_scim_group.admins -> module.scim.tenantops_scim_group.admins",
+		"move tenantops_scim_user.admin[*] -> module.scim.tenantops_scim_user.admin[*]",
+		"move tenantops_sso_client.portal -> module.sso.tenantops_sso_client.portal",
+		"move tenantops_sso_oidc_identity_provider.customer[0] -> module.sso.tenantops_sso_oidc_identity_provider.customer[0]",
+		"move tenantops_sso_realm.this -> module.sso.tenantops_sso_realm.this",
+		"move tenantops_tenant.this -> module.cloud.tenantops_tenant.this",
+		"move tenantops_tenant_sso.this -> module.sso.tenantops_tenant_sso.this",
+		"move tenantops_tenant_vdc.main -> module.cloud.tenantops_tenant_vdc.main",
+	}
+	slices.Sort(got)
+	if len(rep.Groups) != 1 || !slices.Equal(rep.Groups[0].Tenants, []string{"flat"}) || !slices.Equal(got, want) || len(rep.Errors) != 0 {
+		t.Fatalf("groups %+v errors %+v\n got %q\nwant %q", rep.Groups, rep.Errors, got, want)
+	}
 }
