@@ -2,7 +2,6 @@ package workspace_test
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/spec"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 	. "github.com/tenantops/tenantops/trigger/workspace"
 )
 
@@ -137,33 +137,9 @@ func TestTierModuleResolution(t *testing.T) {
 	}
 }
 
-// copyTemplates copies templates/tenants and templates/modules into a
-// temporary templates/ and returns its tenants directory.
-func copyTemplates(t *testing.T) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "templates")
-	src := filepath.Dir(templatesDir())
-	for _, sub := range []string{"tenants", "modules"} {
-		err := filepath.WalkDir(filepath.Join(src, sub), func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			if d.IsDir() {
-				return os.MkdirAll(filepath.Join(dst, rel), 0o700)
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dst, rel), b, 0o600)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dst, "tenants")
-}
+// copyTemplates is a copy of templates/ the test may edit; it returns the
+// copy's tenants directory.
+func copyTemplates(t *testing.T) string { return triggertest.CopyTemplates(t) }
 
 func appendTo(t *testing.T, path, text string) {
 	t.Helper()
