@@ -55,11 +55,11 @@ func BenchmarkFleetPlan(b *testing.B) {
 		}
 		// Refresh or not, on the tenants onboarded for real (a clone's
 		// objects are its seed's, which a refresh would read).
-		realPlan, wallNo, err := fleetPlan(ctx, e, tree, parallel, "")
+		realPlan, realNo, err := fleetPlan(ctx, e, tree, parallel, "")
 		if err != nil {
 			b.Fatal(err)
 		}
-		_, wallRefresh, err := fleetPlan(ctx, e, tree, parallel, "", "--refresh")
+		_, realRefresh, err := fleetPlan(ctx, e, tree, parallel, "", "--refresh")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -69,24 +69,36 @@ func BenchmarkFleetPlan(b *testing.B) {
 		}
 		fmt.Fprintf(os.Stderr, "bench: %d tenants (%s) ready in %.0f s\n", n, tiers, time.Since(start).Seconds())
 
-		all, wall, err := fleetPlan(ctx, e, tree, parallel, "")
+		report, all, err := fleetPlan(ctx, e, tree, parallel, "")
 		if err != nil {
 			b.Fatal(err)
 		}
-		if all.Planned() != n || len(all.Errors) != 0 || len(all.Groups) != 1 || len(all.Groups[0].Tenants) != n {
+		if report.Planned() != n || len(report.Errors) != 0 || len(report.Groups) != 1 || len(report.Groups[0].Tenants) != n {
 			b.Fatalf("fleet plan: %d planned, %d errors, %d change sets; want %d tenants in one change set:\n%s",
-				all.Planned(), len(all.Errors), len(all.Groups), n, all.Markdown())
+				report.Planned(), len(report.Errors), len(report.Groups), n, report.Markdown())
 		}
 		if realPlan.Planned() != onboarded || len(realPlan.Errors) != 0 {
 			b.Fatalf("fleet plan of the onboarded tenants: %d planned, %d errors", realPlan.Planned(), len(realPlan.Errors))
 		}
-		fmt.Printf("\nfleet plan (tenantops-trigger fleet plan --parallel %d, %d CPUs)\n", parallel, runtime.NumCPU())
-		fmt.Printf("  %-52s %8.1f s  (target <= 120 s for 200 tenants; %s)\n", fmt.Sprintf("%d tenants (%s), one in-place change each", n, tiers),
-			wall.Seconds(), verdict(wall.Seconds(), 120*float64(n)/200))
-		fmt.Printf("  %-52s %8.3f s\n", "per tenant (wall)", wall.Seconds()/float64(n))
-		fmt.Printf("  %-52s %8.3f s\n", fmt.Sprintf("per tenant, %d onboarded ones, -refresh=false", onboarded), wallNo.Seconds()/float64(onboarded))
-		fmt.Printf("  %-52s %8.3f s\n", fmt.Sprintf("per tenant, %d onboarded ones, --refresh", onboarded), wallRefresh.Seconds()/float64(onboarded))
-		b.ReportMetric(wall.Seconds(), "s/fleet-plan")
+		var load string
+		if raw, err := os.ReadFile("/proc/loadavg"); err == nil {
+			load = strings.Join(strings.Fields(string(raw))[:3], " ")
+		}
+		fmt.Printf("\nfleet plan (tenantops-trigger fleet plan --parallel %d, %d CPUs, load average %s)\n", parallel, runtime.NumCPU(), load)
+		fmt.Printf("  %-56s %8.1f s  (target <= %.0f s; %s)\n", fmt.Sprintf("%d tenants (%s)", n, tiers),
+			all.wall.Seconds(), 120*float64(n)/200, verdict(all.wall.Seconds(), 120*float64(n)/200))
+		fmt.Printf("  %-56s %8.3f s\n", "  per tenant, wall", all.wall.Seconds()/float64(n))
+		fmt.Printf("  %-56s %8.3f s\n", "  per tenant, CPU (fleet plan + Terraform + provider)", all.cpu.Seconds()/float64(n))
+		fmt.Printf("  %-56s %8.1f s\n", fmt.Sprintf("  CPU total / %d CPUs (wall time with the CPUs to itself)", runtime.NumCPU()),
+			all.cpu.Seconds()/float64(runtime.NumCPU()))
+		for _, c := range []struct {
+			name string
+			run  planRun
+		}{{"-refresh=false", realNo}, {"--refresh", realRefresh}} {
+			fmt.Printf("  %-56s %8.3f s wall, %.3f s CPU\n", fmt.Sprintf("per tenant, %d onboarded ones, %s", onboarded, c.name),
+				c.run.wall.Seconds()/float64(onboarded), c.run.cpu.Seconds()/float64(onboarded))
+		}
+		b.ReportMetric(all.wall.Seconds(), "s/fleet-plan")
 	}
 }
 
@@ -205,9 +217,16 @@ func cloneTenant(ctx context.Context, e *Env, seed, id string) error {
 	return tx.Commit(ctx)
 }
 
+// planRun is one fleet plan's cost: wall time, and the CPU time of the
+// command with every Terraform and provider process it waited for.
+type planRun struct {
+	wall time.Duration
+	cpu  time.Duration
+}
+
 // fleetPlan runs the trigger binary's fleet plan as an operator or CI job
-// would and returns its report and wall time.
-func fleetPlan(ctx context.Context, e *Env, tree string, parallel int, tier string, extra ...string) (fleet.Report, time.Duration, error) {
+// would and returns its report and cost.
+func fleetPlan(ctx context.Context, e *Env, tree string, parallel int, tier string, extra ...string) (fleet.Report, planRun, error) {
 	out := filepath.Join(e.Dir, "fleet-report.json")
 	args := []string{"fleet", "plan", "--templates", tree, "--database-url", e.DatabaseURL, "--provider-mirror", e.Mirror,
 		"--terraform-bin", e.TerraformBin, "--platform-vars", e.PlatformFile, "--directory=false",
@@ -218,7 +237,7 @@ func fleetPlan(ctx context.Context, e *Env, tree string, parallel int, tier stri
 	cmd := exec.CommandContext(ctx, e.TriggerBin, append(args, extra...)...)
 	caFile, err := e.WriteCA()
 	if err != nil {
-		return fleet.Report{}, 0, err
+		return fleet.Report{}, planRun{}, err
 	}
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.Dir, "TMPDIR=" + os.TempDir(), "CHECKPOINT_DISABLE=1",
 		"SSL_CERT_DIR=" + filepath.Dir(caFile) + ":/etc/ssl/certs"}
@@ -227,15 +246,15 @@ func fleetPlan(ctx context.Context, e *Env, tree string, parallel int, tier stri
 	}
 	start := time.Now()
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fleet.Report{}, 0, fmt.Errorf("fleet plan: %v\n%s", err, tail(string(b), 2000))
+		return fleet.Report{}, planRun{}, fmt.Errorf("fleet plan: %v\n%s", err, tail(string(b), 2000))
 	}
-	wall := time.Since(start)
+	cost := planRun{wall: time.Since(start), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 	var r fleet.Report
 	b, err := os.ReadFile(out)
 	if err == nil {
 		err = json.Unmarshal(b, &r)
 	}
-	return r, wall, err
+	return r, cost, err
 }
 
 func verdict(v, target float64) string {
