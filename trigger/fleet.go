@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -134,6 +135,12 @@ func cmdFleetPlan(ctx context.Context, args []string) error {
 	if env == nil {
 		env = server.ProviderEnvFromOS()
 	}
+	// One line per tenant on stderr, as serve logs: the CI job's log shows
+	// the progress, the report goes to stdout or --out.
+	log := f.cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
 	rep, err := fleet.Plan(ctx, pool, fleet.Options{
 		Runner: runner.Config{
 			TerraformBin: f.cfg.TerraformBin, WorkDir: work, TemplatesDir: f.cfg.TemplatesDir,
@@ -141,7 +148,7 @@ func cmdFleetPlan(ctx context.Context, args []string) error {
 			ProviderEnv: env, Platform: f.cfg.Platform, DirectoryEnabled: f.cfg.DirectoryEnabled,
 			Parallelism: f.cfg.Parallelism, LockTimeout: f.cfg.LockTimeout, InterruptGrace: 30 * time.Second,
 		},
-		Tiers: f.tierList(), Parallel: f.parallel, Refresh: f.refresh, Log: f.cfg.Logger,
+		Tiers: f.tierList(), Parallel: f.parallel, Refresh: f.refresh, Log: log,
 	})
 	if err != nil {
 		return err
