@@ -51,8 +51,12 @@ func Changes(p *tfjson.Plan) []Change {
 		c.Changed = slices.Clone(c.Changed)
 		byKey[k] = &c
 	}
+	byAddr := map[string]*tfjson.ResourceChange{}
+	for _, rc := range p.ResourceChanges {
+		byAddr[rc.Address] = rc
+	}
 	for _, c := range runner.Summarize(p).Changes {
-		add(Change{Address: c.Address, Action: c.Action, Changed: c.Changed})
+		add(Change{Address: c.Address, Action: c.Action, Changed: knownChanges(c.Changed, byAddr[c.Address])})
 	}
 	for _, rc := range p.ResourceChanges {
 		if rc.Change == nil || rc.Mode == tfjson.DataResourceMode || rc.PreviousAddress == "" || rc.PreviousAddress == rc.Address {
@@ -67,6 +71,23 @@ func Changes(p *tfjson.Plan) []Change {
 		out = append(out, *c)
 	}
 	sortChanges(out)
+	return out
+}
+
+// knownChanges leaves out the attributes whose new value Terraform learns
+// only when applying (an id, a status after a replace): they change because
+// of the others, and naming them would hide the attribute that matters.
+func knownChanges(changed []string, rc *tfjson.ResourceChange) []string {
+	if rc == nil || rc.Change == nil {
+		return changed
+	}
+	unknown, _ := rc.Change.AfterUnknown.(map[string]any)
+	var out []string
+	for _, k := range changed {
+		if u, _ := unknown[k].(bool); !u {
+			out = append(out, k)
+		}
+	}
 	return out
 }
 
