@@ -91,11 +91,11 @@ type Step struct {
 func Chain(tier string) []Step {
 	steps := []Step{
 		// CreateOrg: POST /api/admin/orgs, first task poll, GET admin org.
-		{Resource: "tenantops_tenant.this", Calls: map[string]int{"vcd": 3},
+		{Resource: "module.cloud.tenantops_tenant.this", Calls: map[string]int{"vcd": 3},
 			Wait: func(p Profile) time.Duration { return p.OrgCreateTask }},
 		// CreateOrgVdc: provider VDC, storage profile and network pool
 		// queries, POST vdcsparams, first task poll, GET vdc, GET admin vdc.
-		{Resource: "tenantops_tenant_vdc.main", Calls: map[string]int{"vcd": 7},
+		{Resource: "module.cloud.tenantops_tenant_vdc.main", Calls: map[string]int{"vcd": 7},
 			Wait: func(p Profile) time.Duration { return p.VDCCreateTask }},
 	}
 	if tier == "premium-dr" {
@@ -105,9 +105,9 @@ func Chain(tier string) []Step {
 		// storage policy and unprotected vApp lookups, POST vpgSettings,
 		// PUT settings, commit, first task poll, GET vpg (initial sync).
 		steps = append(steps,
-			Step{Resource: "tenantops_vapp.workloads", Calls: map[string]int{"vcd": 4},
+			Step{Resource: "module.dr.tenantops_vapp.workloads", Calls: map[string]int{"vcd": 4},
 				Wait: func(Profile) time.Duration { return 0 }},
-			Step{Resource: "tenantops_dr_protection_group.this", Calls: map[string]int{"zerto": 9, "vcd": 1},
+			Step{Resource: "module.dr.tenantops_dr_protection_group.this", Calls: map[string]int{"zerto": 9, "vcd": 1},
 				Wait: func(p Profile) time.Duration { return p.ZertoTask + p.ZertoInitialSync }})
 	}
 	return steps

@@ -25,7 +25,7 @@ func TestDemoSmoke(t *testing.T) {
 	for _, want := range []string{
 		"DEMO OK", "2 tenant(s) created, 1 rolled back",
 		"run 3 APPLYING -> FAILED", "FAILED -> COMPENSATING", "COMPENSATING -> ROLLED_BACK",
-		"[rollback]", "tenantops_dr_protection_group.this", "200 duplicate, same run 1",
+		"[rollback]", "module.dr.tenantops_dr_protection_group.this", "200 duplicate, same run 1",
 		"Zerto fails the VPG's commit task", "Insufficient storage in recovery org vDC 'dr-vdc-1'",
 		"disaster recovery: VPG globex-vpg protects vApp globex-workloads (1 VM(s)) into org VDC dr-vdc-1",
 	} {

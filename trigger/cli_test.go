@@ -48,7 +48,7 @@ func TestCLIRenderAndPlanMarkdown(t *testing.T) {
 	if err := cmdRender(context.Background(), append(common, "--out", out)); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"versions.tf", "dr.tf", workspace.TenantVarsFile, ".terraform.lock.hcl"} {
+	for _, f := range []string{"versions.tf", "modules/dr/main.tf", workspace.TenantVarsFile, ".terraform.lock.hcl"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("rendered workspace lacks %s", f)
 		}
@@ -60,9 +60,9 @@ func TestCLIRenderAndPlanMarkdown(t *testing.T) {
 	}
 	for _, want := range []string{"### Terraform plan for tenant `acme` (tier `premium-dr`)",
 		"**0 to destroy, 0 to replace, 0 to update, 10 to create**",
-		"| create | `tenantops_vapp.workloads` |",
-		"| create | `tenantops_dr_protection_group.this` |",
-		"| create | `tenantops_sso_oidc_identity_provider.customer[0]` |"} {
+		"| create | `module.dr.tenantops_vapp.workloads` |",
+		"| create | `module.dr.tenantops_dr_protection_group.this` |",
+		"| create | `module.sso.tenantops_sso_oidc_identity_provider.customer[0]` |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}

@@ -52,7 +52,7 @@ func TestE2EKilledMidApplyResumes(t *testing.T) {
 	for {
 		var n int
 		_ = pool.QueryRow(context.Background(), `SELECT count(*) FROM run_steps WHERE run_id = $1
-			AND address LIKE 'tenantops_scim_user.%' AND status = 'started'`, r.RunID).Scan(&n)
+			AND address LIKE 'module.scim.tenantops_scim_user.%' AND status = 'started'`, r.RunID).Scan(&n)
 		if n > 0 {
 			break
 		}

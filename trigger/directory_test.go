@@ -42,8 +42,8 @@ func TestE2EDirectoryOnboardingAndOffboarding(t *testing.T) {
 	for _, st := range run.Steps {
 		addrs = append(addrs, st.Address)
 	}
-	for _, want := range []string{"tenantops_directory_ou.tenant[0]", "tenantops_directory_group.admins[0]", "tenantops_directory_group.users[0]",
-		"tenantops_sso_ldap_federation.directory[0]"} {
+	for _, want := range []string{"module.directory.tenantops_directory_ou.tenant[0]", "module.directory.tenantops_directory_group.admins[0]", "module.directory.tenantops_directory_group.users[0]",
+		"module.directory.tenantops_sso_ldap_federation.directory[0]"} {
 		if !slices.Contains(addrs, want) {
 			t.Errorf("steps %v lack %s", addrs, want)
 		}

@@ -56,7 +56,7 @@ func TestDriftSweepReportsOutOfBandChange(t *testing.T) {
 	if err := json.Unmarshal(rec.Changes, &sum); err != nil {
 		t.Fatal(err)
 	}
-	want := []runner.Change{{Address: "tenantops_sso_realm.this", Action: "update", Changed: []string{"sso_session_idle_timeout"}}}
+	want := []runner.Change{{Address: "module.sso.tenantops_sso_realm.this", Action: "update", Changed: []string{"sso_session_idle_timeout"}}}
 	if !slices.EqualFunc(sum.Changes, want, changeEqual) || rec.DriftedSince == nil || rec.Tier != "standard" {
 		t.Fatalf("drift record %+v changes %+v, want %+v", rec, sum.Changes, want)
 	}
@@ -141,7 +141,7 @@ func TestDriftSweepRemediatesOutOfBandChange(t *testing.T) {
 		t.Fatalf("remediation run %+v (drift run %d, last good run %+v)", fix, rec.RunID, good)
 	}
 	if !slices.ContainsFunc(fix.Steps, func(st store.Step) bool {
-		return st.Address == "tenantops_sso_realm.this" && st.Action == "update" && st.Status == store.StepCompleted
+		return st.Address == "module.sso.tenantops_sso_realm.this" && st.Action == "update" && st.Status == store.StepCompleted
 	}) {
 		t.Errorf("remediation steps %+v: want the realm updated", fix.Steps)
 	}
@@ -192,7 +192,7 @@ func TestDriftSweepDestructiveRemediationWaitsForApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sum.Replace != 1 || !slices.ContainsFunc(sum.Changes, func(c runner.Change) bool {
-		return c.Address == "tenantops_sso_client.portal" && c.Action == "replace" && slices.Contains(c.Changed, "client_id")
+		return c.Address == "module.sso.tenantops_sso_client.portal" && c.Action == "replace" && slices.Contains(c.Changed, "client_id")
 	}) {
 		t.Fatalf("drift record changes %s: want the portal client replaced", rec.Changes)
 	}

@@ -63,9 +63,10 @@ func TestE2EOnboardingCompletesOnce(t *testing.T) {
 	if run.State != store.StateCompleted {
 		t.Fatalf("run ended %s: %s", run.State, run.Error)
 	}
-	want := []string{"tenantops_scim_group.admins", `tenantops_scim_user.admin["alice"]`,
-		"tenantops_sso_client.portal", "tenantops_sso_oidc_identity_provider.customer[0]", "tenantops_sso_realm.this",
-		"tenantops_tenant.this", "tenantops_tenant_sso.this", "tenantops_tenant_vdc.main"}
+	want := []string{"module.cloud.tenantops_tenant.this", "module.cloud.tenantops_tenant_vdc.main",
+		"module.scim.tenantops_scim_group.admins", `module.scim.tenantops_scim_user.admin["alice"]`,
+		"module.sso.tenantops_sso_client.portal", "module.sso.tenantops_sso_oidc_identity_provider.customer[0]",
+		"module.sso.tenantops_sso_realm.this", "module.sso.tenantops_tenant_sso.this"}
 	var got []string
 	for _, st := range run.Steps {
 		if st.Phase != "apply" || st.Status != "completed" || st.Action != "create" {
@@ -168,7 +169,7 @@ func TestE2EOnboardingFailureRollsBack(t *testing.T) {
 		switch {
 		case st.Phase == "apply" && st.Status == "failed":
 			failed++
-			if st.Address != "tenantops_dr_protection_group.this" {
+			if st.Address != "module.dr.tenantops_dr_protection_group.this" {
 				t.Errorf("failed step %s, want the protection group", st.Address)
 			}
 		case st.Phase == "apply" && st.Status == "compensated":
@@ -286,7 +287,7 @@ func TestE2EUpdateFailureRestoresLastGoodRevision(t *testing.T) {
 	}
 	var realmRestored bool
 	for _, st := range run.Steps {
-		if st.Phase == "compensate" && st.Address == "tenantops_sso_realm.this" && st.Status == "completed" && st.Action == "update" {
+		if st.Phase == "compensate" && st.Address == "module.sso.tenantops_sso_realm.this" && st.Status == "completed" && st.Action == "update" {
 			realmRestored = true
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/api"
 	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 )
 
 // webhookAnswer is the trigger's whole answer to a webhook.
@@ -282,31 +283,11 @@ func TestE2EEventIDReuseWithAnotherBodyIsRefused(t *testing.T) {
 	}
 }
 
-// copyTier copies templates/tenants/<tier> into dir/<tier>.
-func copyTier(t *testing.T, dir, tier string) {
-	t.Helper()
-	src := filepath.Join(testenv.RepoRoot(), "templates", "tenants", tier)
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, tier), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, tier, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// usersV2 replaces the standard tier's users.tf in the test's own copy of
+// usersV2 replaces the scim module's main.tf in the test's own copy of
 // the templates: the admins group is gone, an operators group and an
 // auditor account (created after the group) are new.
+const scimModule = "modules/scim/main.tf"
+
 const usersV2 = `resource "tenantops_scim_user" "admin" {
   for_each = { for a in var.admins : a.username => a }
 
@@ -348,8 +329,7 @@ func TestE2ETemplateChangeThenFailedRolloutRestoresTheOldTemplates(t *testing.T)
 	s := startSims(t)
 	crm := startCRM(t)
 	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
-	cfg.TemplatesDir = t.TempDir()
-	copyTier(t, cfg.TemplatesDir, "standard")
+	cfg.TemplatesDir = triggertest.CopyTemplates(t, "standard")
 	tr := startTrigger(t, cfg)
 
 	r1 := postWebhook(t, tr.url, event("evt-nov-1", "customer.created", "november", nil))
@@ -361,7 +341,7 @@ func TestE2ETemplateChangeThenFailedRolloutRestoresTheOldTemplates(t *testing.T)
 	var ov api.RunView
 	apiGet(t, tr.url, fmt.Sprintf("/v1/runs/%d", onboard.ID), &ov)
 	if ov.Template == nil || ov.Template.Revision != v1 || ov.Template.Tier != "standard" || ov.Template.ProviderVersion == "" ||
-		ov.Template.Files["users.tf"] == "" {
+		ov.Template.Files[scimModule] == "" {
 		t.Fatalf("onboarding's template %+v, want revision %s with its files", ov.Template, v1)
 	}
 	if !slices.Contains(s.Inventory(), "scim:group/november-admins") {
@@ -369,7 +349,7 @@ func TestE2ETemplateChangeThenFailedRolloutRestoresTheOldTemplates(t *testing.T)
 	}
 
 	// New templates on disk; a CRM update renders the tenant's own.
-	if err := os.WriteFile(filepath.Join(cfg.TemplatesDir, "standard", "users.tf"), []byte(usersV2), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cfg.TemplatesDir, "..", filepath.FromSlash(scimModule)), []byte(usersV2), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r2 := postWebhook(t, tr.url, event("evt-nov-2", "customer.updated", "november", func(tn map[string]any) {
@@ -408,10 +388,10 @@ func TestE2ETemplateChangeThenFailedRolloutRestoresTheOldTemplates(t *testing.T)
 		return false
 	}
 	for _, want := range []struct{ phase, addr, action string }{
-		{"apply", "tenantops_scim_group.operators", "create"},
-		{"apply", "tenantops_scim_group.admins", "delete"},
-		{"compensate", "tenantops_scim_group.operators", "delete"},
-		{"compensate", "tenantops_scim_group.admins", "create"},
+		{"apply", "module.scim.tenantops_scim_group.operators", "create"},
+		{"apply", "module.scim.tenantops_scim_group.admins", "delete"},
+		{"compensate", "module.scim.tenantops_scim_group.operators", "delete"},
+		{"compensate", "module.scim.tenantops_scim_group.admins", "create"},
 	} {
 		if !step(want.phase, want.addr, want.action) {
 			t.Errorf("no completed %s of %s in the %s phase: %+v", want.action, want.addr, want.phase, failed.Steps)
@@ -429,7 +409,7 @@ func TestE2ETemplateChangeThenFailedRolloutRestoresTheOldTemplates(t *testing.T)
 	var rv api.RunView
 	apiGet(t, tr.url, fmt.Sprintf("/v1/runs/%d", failed.ID), &rv)
 	if rv.TemplateRevision != v2 || rv.CompensationTemplate == nil || rv.CompensationTemplate.Revision != v1 ||
-		rv.CompensationTemplate.Files["users.tf"] != ov.Template.Files["users.tf"] {
+		rv.CompensationTemplate.Files[scimModule] != ov.Template.Files[scimModule] {
 		t.Fatalf("run view: template %s, compensation template %+v", rv.TemplateRevision, rv.CompensationTemplate)
 	}
 	var tn api.TenantView
@@ -513,7 +493,7 @@ func TestE2EDatabaseFailureRetriesTheRun(t *testing.T) {
 		tn["display_name"] = "Oscar Renamed"
 	}))
 	run := waitRun(t, tr.url, r2.RunID, 2*time.Minute)
-	if run.State != store.StateCompleted || run.Attempts != 2 || !strings.Contains(string(run.PlanSummary), "tenantops_sso_realm.this") {
+	if run.State != store.StateCompleted || run.Attempts != 2 || !strings.Contains(string(run.PlanSummary), "module.sso.tenantops_sso_realm.this") {
 		t.Fatalf("update %s after %d attempts, plan %s, error %q: want COMPLETED on the second attempt with its plan recorded",
 			run.State, run.Attempts, run.PlanSummary, run.Error)
 	}

@@ -5,6 +5,8 @@
 //	tenantops-trigger migrate [flags]   apply the database migrations and exit
 //	tenantops-trigger render  --spec f.json --out dir   write the tenant's Terraform workspace (GitOps)
 //	tenantops-trigger plan    --spec f.json --format markdown|json   summarise the changes a spec makes
+//	tenantops-trigger fleet plan --templates dir [--tier T]   plan a template tree across every tenant, read-only
+//	tenantops-trigger fleet rollout start|list|status|pause|resume|abort   roll a template revision out in waves
 //
 // The loopback sandbox with the simulators (dev, demo, send) is the separate
 // command tenantops-sandbox (cmd/tenantops-sandbox), so this binary links no
@@ -25,6 +27,7 @@ var commands = map[string]cli.Command{
 	"migrate": {Summary: "apply the database migrations and exit", Run: cmdMigrate},
 	"render":  {Summary: "render a tenant workspace from a spec: --spec f.json --out dir", Run: cmdRender},
 	"plan":    {Summary: "plan a spec and print a change summary: --spec f.json --format markdown|json", Run: cmdPlan},
+	"fleet":   {Summary: "operations over every tenant of a tier: fleet plan --templates dir [--tier T]; fleet rollout start --tier T", Run: cmdFleet},
 }
 
 // moved names the sandbox commands this binary used to carry, so that an old

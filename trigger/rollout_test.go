@@ -32,14 +32,14 @@ import (
 // tenant.
 func portalName(t *testing.T, dir, name string) {
 	t.Helper()
-	p := filepath.Join(dir, "standard", "sso.tf")
+	p := filepath.Join(dir, "..", "modules", "sso", "main.tf")
 	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	i := bytes.Index(b, []byte(`name          = "`))
 	if i < 0 {
-		t.Fatal("sso.tf has no portal client name")
+		t.Fatal("the sso module has no portal client name")
 	}
 	j := i + bytes.IndexByte(b[i+len(`name          = "`):], '"') + len(`name          = "`)
 	out := append(append(append([]byte{}, b[:i]...), []byte(`name          = "`+name)...), b[j:]...)
@@ -172,8 +172,7 @@ func TestE2ERolloutHaltsWhenAWaveFailsPastItsThreshold(t *testing.T) {
 	s := startSims(t)
 	crm := startCRM(t)
 	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
-	cfg.TemplatesDir = t.TempDir()
-	copyTier(t, cfg.TemplatesDir, "standard")
+	cfg.TemplatesDir = triggertest.CopyTemplates(t, "standard")
 	tr := startTrigger(t, cfg)
 	tenants := []string{"halt-a", "halt-b", "halt-c", "halt-d", "halt-e"}
 	onboards := onboard(t, tr.url, tenants...)
@@ -297,8 +296,7 @@ func TestE2ERolloutPauseResumeAbortAndOnboardingsGetItsRevision(t *testing.T) {
 	s := startSims(t)
 	crm := startCRM(t)
 	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
-	cfg.TemplatesDir = t.TempDir()
-	copyTier(t, cfg.TemplatesDir, "standard")
+	cfg.TemplatesDir = triggertest.CopyTemplates(t, "standard")
 	tr := startTrigger(t, cfg)
 	onboards := onboard(t, tr.url, "pace-a", "pace-b", "pace-c", "pace-d")
 	v1 := onboards["pace-a"].TemplateRevision
@@ -417,8 +415,7 @@ func TestE2ERolloutKilledMidWaveResumes(t *testing.T) {
 	s := startSims(t)
 	crm := startCRM(t)
 	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
-	cfg.TemplatesDir = t.TempDir()
-	copyTier(t, cfg.TemplatesDir, "standard")
+	cfg.TemplatesDir = triggertest.CopyTemplates(t, "standard")
 	bin := buildTrigger(t)
 	first, url := startServe(t, bin, cfg, "first")
 	tenants := []string{"kill-a", "kill-b", "kill-c", "kill-d"}

@@ -194,6 +194,23 @@ func (r *Runner) handle(dir string) (*tfexec.Terraform, error) {
 // changed (from the init cache when it can) and selects the tenant's
 // Terraform workspace, creating it for a new tenant.
 func (r *Runner) prepare(ctx context.Context, t spec.Tenant, tpl *workspace.Template, kind string) (tfHandles, error) {
+	h, err := r.renderInit(ctx, t, tpl)
+	if err != nil {
+		return tfHandles{}, err
+	}
+	if err := r.selectWorkspace(ctx, h, t.ID, kind); err != nil {
+		return tfHandles{}, err
+	}
+	if err := r.pushErroredState(ctx, h); err != nil {
+		return tfHandles{}, err
+	}
+	return h, nil
+}
+
+// renderInit renders the tenant's workspace under WorkDir/tenants/<id> and
+// initializes it when its module changed (from the init cache when it
+// can). It writes nothing to the backend.
+func (r *Runner) renderInit(ctx context.Context, t spec.Tenant, tpl *workspace.Template) (tfHandles, error) {
 	dir := filepath.Join(r.Cfg.WorkDir, "tenants", t.ID)
 	res, err := workspace.Render(workspace.Options{
 		TemplatesDir: r.Cfg.TemplatesDir, Dir: dir, Tenant: t, Template: tpl, Platform: r.Cfg.Platform,
@@ -217,29 +234,25 @@ func (r *Runner) prepare(ctx context.Context, t spec.Tenant, tpl *workspace.Temp
 		return tfHandles{}, err
 	}
 	h := tfHandles{tf: tf, dir: dir}
-	if workspace.NeedsInit(dir, res) {
-		cache := filepath.Join(r.Cfg.WorkDir, "init-cache")
-		seeded, err := workspace.SeedInit(cache, dir, res.Hash)
-		if err != nil {
-			return tfHandles{}, fmt.Errorf("init cache: %w", err)
-		}
-		if !seeded {
-			if err := h.tf.Init(ctx, tfexec.Upgrade(false), tfexec.Reconfigure(true)); err != nil {
-				return tfHandles{}, r.tfError("init", err, nil)
-			}
-			if err := workspace.MarkInitialized(dir, res.Hash); err != nil {
-				return tfHandles{}, err
-			}
-			if err := workspace.SaveInit(cache, dir, res.Hash); err != nil {
-				r.Log.Warn("init cache", "error", err.Error())
-			}
-		}
+	if !workspace.NeedsInit(dir, res) {
+		return h, nil
 	}
-	if err := r.selectWorkspace(ctx, h, t.ID, kind); err != nil {
+	cache := filepath.Join(r.Cfg.WorkDir, "init-cache")
+	seeded, err := workspace.SeedInit(cache, dir, res.Hash)
+	if err != nil {
+		return tfHandles{}, fmt.Errorf("init cache: %w", err)
+	}
+	if seeded {
+		return h, nil
+	}
+	if err := h.tf.Init(ctx, tfexec.Upgrade(false), tfexec.Reconfigure(true)); err != nil {
+		return tfHandles{}, r.tfError("init", err, nil)
+	}
+	if err := workspace.MarkInitialized(dir, res.Hash); err != nil {
 		return tfHandles{}, err
 	}
-	if err := r.pushErroredState(ctx, h); err != nil {
-		return tfHandles{}, err
+	if err := workspace.SaveInit(cache, dir, res.Hash); err != nil {
+		r.Log.Warn("init cache", "error", err.Error())
 	}
 	return h, nil
 }

@@ -121,3 +121,17 @@ func copyTerraformDir(src, dst string) error {
 		}
 	})
 }
+
+// MarkInitialized records that `terraform init` succeeded for hash.
+func MarkInitialized(dir, hash string) error {
+	return os.WriteFile(filepath.Join(dir, hashFile), []byte(hash+"\n"), 0o600)
+}
+
+// NeedsInit reports whether dir must be (re)initialised for res.
+func NeedsInit(dir string, res Result) bool {
+	if res.PreviousHash == "" || res.PreviousHash != res.Hash {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(dir, ".terraform", "terraform.tfstate"))
+	return err != nil
+}

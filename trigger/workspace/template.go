@@ -4,20 +4,20 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"sort"
 )
 
-// Template is one revision of a tier's root module: the files that make it
-// up (those of the tier it extends merged in, as rendered) and the
-// tenantops provider version it is rendered with. A run records the
+// Template is one revision of a tier's module: the files that make it up,
+// the root module's and those of the local modules it uses, as rendered,
+// and the tenantops provider version it is rendered with. A run records the
 // revision it rendered, and the trigger keeps the files in PostgreSQL, so a
 // compensation renders exactly the module that last worked even after
 // templates/tenants changed on disk.
 type Template struct {
 	Tier            string
 	ProviderVersion string
-	// Files maps a file name (vcd.tf) to its content.
+	// Files maps a file's path in the workspace (main.tf,
+	// modules/cloud/main.tf) to its content.
 	Files map[string][]byte
 }
 
@@ -28,16 +28,11 @@ func LoadTemplate(templatesDir, tier, mirrorDir string) (Template, error) {
 	if !validTierName(tier) {
 		return Template{}, fmt.Errorf("invalid tier %q", tier)
 	}
-	paths, err := tierFiles(templatesDir, tier, 0)
+	files, err := tierFiles(templatesDir, tier)
 	if err != nil {
 		return Template{}, err
 	}
-	t := Template{Tier: tier, Files: make(map[string][]byte, len(paths))}
-	for name, p := range paths {
-		if t.Files[name], err = os.ReadFile(p); err != nil {
-			return Template{}, err
-		}
-	}
+	t := Template{Tier: tier, Files: files}
 	if mirrorDir != "" {
 		if _, t.ProviderVersion, err = ProviderDir(mirrorDir); err != nil {
 			return Template{}, err

@@ -11,9 +11,10 @@ import (
 	. "github.com/tenantops/tenantops/trigger/workspace"
 )
 
-// A template revision is the tier's files (extended tier merged in) and
-// the provider version; its hash changes with any of them, and rendering
-// it writes exactly its files, whatever the templates directory holds now.
+// A template revision is the tier's root files, the files of the modules it
+// uses and the provider version; its hash changes with any of them, and
+// rendering it writes exactly its files, whatever the templates directory
+// holds now.
 func TestTemplateRevisionRendersItsOwnFiles(t *testing.T) {
 	mirror, _ := testenv.ProviderMirror(t)
 	dr, err := LoadTemplate(templatesDir(), "premium-dr", mirror)
@@ -24,8 +25,17 @@ func TestTemplateRevisionRendersItsOwnFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := dr.Files["dr.tf"]; !ok || len(dr.Files) != len(std.Files)+1 || dr.ProviderVersion == "" {
-		t.Fatalf("premium-dr files %v (provider %q): want standard's plus dr.tf", keys(dr.Files), dr.ProviderVersion)
+	for _, m := range []string{"cloud", "sso", "directory", "scim"} {
+		name := "modules/" + m + "/main.tf"
+		if !slices.Equal(dr.Files[name], std.Files[name]) || len(std.Files[name]) == 0 {
+			t.Errorf("both tiers should carry %s", name)
+		}
+	}
+	if _, ok := dr.Files["modules/dr/main.tf"]; !ok || dr.ProviderVersion == "" {
+		t.Fatalf("premium-dr files %v (provider %q): want the dr module", keys(dr.Files), dr.ProviderVersion)
+	}
+	if _, ok := std.Files["modules/dr/main.tf"]; ok {
+		t.Fatal("standard carries the dr module it does not use")
 	}
 	if std.Revision() == dr.Revision() || len(std.Revision()) != 64 {
 		t.Fatalf("revisions %s %s", std.Revision(), dr.Revision())
@@ -35,7 +45,7 @@ func TestTemplateRevisionRendersItsOwnFiles(t *testing.T) {
 		t.Fatal("the same files give another revision")
 	}
 	changed := clone(std)
-	changed.Files["vcd.tf"] = append(changed.Files["vcd.tf"], []byte("\n# changed\n")...)
+	changed.Files["modules/cloud/main.tf"] = append(changed.Files["modules/cloud/main.tf"], []byte("\n# changed\n")...)
 	otherProvider := clone(std)
 	otherProvider.ProviderVersion = "9.9.9"
 	for name, v := range map[string]Template{"a changed file": changed, "another provider version": otherProvider} {
@@ -57,10 +67,13 @@ func TestTemplateRevisionRendersItsOwnFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	mods, _ := filepath.Glob(filepath.Join(dir, "modules", "*", "*.tf"))
 	var names []string
-	for _, p := range got {
-		names = append(names, filepath.Base(p))
+	for _, p := range append(got, mods...) {
+		rel, _ := filepath.Rel(dir, p)
+		names = append(names, filepath.ToSlash(rel))
 	}
+	slices.Sort(names)
 	if !slices.Equal(names, keys(old.Files)) {
 		t.Fatalf("rendered %v, want the revision's files %v", names, keys(old.Files))
 	}
@@ -81,6 +94,8 @@ func TestTemplateRevisionRendersItsOwnFiles(t *testing.T) {
 	}{
 		{"other tier", dr, "of tier \"premium-dr\""},
 		{"path in a file name", Template{Tier: "standard", Files: map[string][]byte{"../escape.tf": []byte("#")}}, "invalid file name"},
+		{"path in a module file name", Template{Tier: "standard", Files: map[string][]byte{"modules/../../escape.tf": []byte("#")}}, "invalid file name"},
+		{"nested module path", Template{Tier: "standard", Files: map[string][]byte{"modules/a/b/c.tf": []byte("#")}}, "invalid file name"},
 		{"missing provider version", otherProvider, "no tenantops provider 9.9.9"},
 	}
 	for _, c := range bad {

@@ -125,12 +125,12 @@ func TestRenderKeepsSpecDataAsData(t *testing.T) {
 	for _, rc := range plan.ResourceChanges {
 		after, _ := rc.Change.After.(map[string]any)
 		switch rc.Address {
-		case "tenantops_sso_realm.this":
+		case "module.sso.tenantops_sso_realm.this":
 			found["display_name"] = after["display_name"]
-		case `tenantops_scim_user.admin["alice"]`:
+		case `module.scim.tenantops_scim_user.admin["alice"]`:
 			found["alice_given"] = after["given_name"]
 			found["alice_family"] = after["family_name"]
-		case `tenantops_scim_user.admin["bob"]`:
+		case `module.scim.tenantops_scim_user.admin["bob"]`:
 			found["bob_given"] = after["given_name"]
 			found["bob_family"] = after["family_name"]
 		}

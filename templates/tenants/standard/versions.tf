@@ -1,7 +1,9 @@
-# Root module of a "standard" tenant. The trigger renders it into one working
-# directory per tenant with tenant.auto.tfvars.json (the CRM spec) and
-# platform.auto.tfvars.json (operator settings); the state lives in
-# PostgreSQL, one Terraform workspace per tenant (PG_CONN_STR).
+# Root module of a "standard" tenant: it composes the building blocks of
+# templates/modules, which the trigger copies into the workspace as
+# modules/<name>. The trigger renders it into one working directory per tenant
+# with tenant.auto.tfvars.json (the CRM spec) and platform.auto.tfvars.json
+# (operator settings); the state lives in PostgreSQL, one Terraform workspace
+# per tenant (PG_CONN_STR).
 terraform {
   required_version = ">= 1.5.0"
 
