@@ -127,7 +127,7 @@ func SetState(ctx context.Context, db DB, id int64, state RunState, errText stri
 		error = CASE WHEN $3 <> '' THEN $3 WHEN $2 = 'COMPLETED' THEN NULL ELSE error END,
 		updated_at = now(),
 		started_at = CASE WHEN started_at IS NULL AND $2 <> 'PENDING' THEN now() ELSE started_at END,
-		finished_at = CASE WHEN $2 IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED') OR ($2 = 'FAILED' AND kind = 'offboard')
+		finished_at = CASE WHEN $2 IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED', 'REJECTED') OR ($2 = 'FAILED' AND kind = 'offboard')
 			THEN now() ELSE NULL END
 		WHERE id = $1`, id, state, errText)
 	return err
@@ -219,7 +219,7 @@ func MarkStepsCompensated(ctx context.Context, db DB, runID int64) error {
 func OlderActiveRun(ctx context.Context, db DB, r Run) (int64, error) {
 	var id int64
 	err := db.QueryRow(ctx, `SELECT id FROM runs WHERE tenant = $1 AND id < $2
-		AND state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED')
+		AND state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED', 'REJECTED')
 		AND NOT (state = 'FAILED' AND kind = 'offboard')
 		ORDER BY id LIMIT 1`, r.Tenant, r.ID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {

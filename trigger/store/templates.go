@@ -149,7 +149,7 @@ func PruneTemplates(ctx context.Context, db interface {
 		WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.last_good_template_revision = r.revision)
 		AND NOT EXISTS (SELECT 1 FROM runs x
 			WHERE (x.template_revision = r.revision OR x.compensation_template_revision = r.revision)
-			AND x.state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED')
+			AND x.state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED', 'REJECTED')
 			AND NOT (x.state = 'FAILED' AND x.kind = 'offboard'))`)
 	if err != nil {
 		return 0, 0, err
