@@ -10,14 +10,14 @@ import (
 
 // tenantRow is a line of the tenants page: the tenant and its newest run.
 type tenantRow struct {
-	ID, Tier      string
-	Status        store.TenantStatus
-	Revision      int
-	UpdatedAt     time.Time
-	LastRunID     *int64
-	LastRunState  *string
-	LastRunKind   *string
-	LastRunAt     *time.Time
+	ID, Tier     string
+	Status       store.TenantStatus
+	Revision     int
+	UpdatedAt    time.Time
+	LastRunID    *int64
+	LastRunState *string
+	LastRunKind  *string
+	LastRunAt    *time.Time
 }
 
 // tenantFilter is the tenants page's query: a search on the id, tier and

@@ -57,7 +57,9 @@ func buildGantt(steps []store.Step, now time.Time) gantt {
 	if span <= 0 {
 		span = time.Millisecond
 	}
-	scale := func(t time.Time) int { return ganttLabelW + int(float64(ganttWidth-ganttLabelW)*float64(t.Sub(start))/float64(span)) }
+	scale := func(t time.Time) int {
+		return ganttLabelW + int(float64(ganttWidth-ganttLabelW)*float64(t.Sub(start))/float64(span))
+	}
 	for i, s := range steps {
 		x := scale(s.StartedAt)
 		w := scale(finish(s, now)) - x
