@@ -30,11 +30,13 @@ type tenantFilter struct {
 // listTenants answers one keyset page (Limit+1 rows tell whether another
 // follows), by id: the primary key index serves every page alike.
 func listTenants(ctx context.Context, db store.DB, f tenantFilter) ([]tenantRow, error) {
+	// The page is cut first, then only its tenants look up their newest run.
 	rows, err := db.Query(ctx, `SELECT t.id, t.tier, t.status, t.current_revision, t.updated_at, r.id, r.state, r.kind, r.created_at
-		FROM tenants t
+		FROM (SELECT * FROM tenants
+			WHERE id > $1 AND ($2 = '' OR strpos(id, lower($2)) > 0) AND ($3 = '' OR tier = $3) AND ($4 = '' OR status = $4)
+			ORDER BY id LIMIT $5) t
 		LEFT JOIN LATERAL (SELECT id, state, kind, created_at FROM runs WHERE tenant = t.id ORDER BY id DESC LIMIT 1) r ON true
-		WHERE t.id > $1 AND ($2 = '' OR strpos(t.id, lower($2)) > 0) AND ($3 = '' OR t.tier = $3) AND ($4 = '' OR t.status = $4)
-		ORDER BY t.id LIMIT $5`, f.After, f.Q, f.Tier, f.Status, f.Limit+1)
+		ORDER BY t.id`, f.After, f.Q, f.Tier, f.Status, f.Limit+1)
 	if err != nil {
 		return nil, err
 	}
