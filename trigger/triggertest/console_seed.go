@@ -8,6 +8,9 @@ import (
 	"github.com/tenantops/tenantops/trigger/store"
 )
 
+// seedStart is when the seeded runs started.
+var seedStart = time.Date(2026, time.January, 15, 9, 0, 0, 0, time.UTC)
+
 // SeedIDPSecret is the customer IdP client secret in the seeded specs:
 // the console must never show it.
 const SeedIDPSecret = "idp-client-secret-4f9a2c"
@@ -27,7 +30,8 @@ const (
 // run id of each named tenant.
 func SeedConsole(ctx context.Context, db store.DB, total int) (map[string]int64, error) {
 	runs := map[string]int64{}
-	t0 := time.Now().Add(-time.Hour).UTC()
+	// A fixed start keeps the console's screenshots the same from run to run.
+	t0 := seedStart
 	add := func(tenant, tier string, status store.TenantStatus, state store.RunState, plan, errText string) (int64, error) {
 		spec := fmt.Sprintf(`{"id": %q, "display_name": "Tenant %s", "tier": %q,
 			"quotas": {"cpu_mhz": 2000, "memory_mb": 4096, "storage_mb": 10240, "vm_quota": 10},
@@ -137,8 +141,8 @@ func seedSteps(ctx context.Context, db store.DB, runID int64, t0 time.Time, stat
 				return err
 			}
 		}
-		_, err := db.Exec(ctx, `INSERT INTO callbacks (run_id, event_id, payload, attempts, delivered_at)
-			VALUES ($1, $2, '{}', 1, now())`, runID, "evt-seed-initech")
+		_, err := db.Exec(ctx, `INSERT INTO callbacks (run_id, event_id, payload, attempts, created_at, delivered_at)
+			VALUES ($1, $2, '{}', 1, $3, $3)`, runID, "evt-seed-initech", t0.Add(13*time.Second))
 		return err
 	}
 	return nil
