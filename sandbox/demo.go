@@ -179,6 +179,9 @@ func RunDemo(ctx context.Context, o DemoOptions) error {
 	}()
 	d.e = e
 	d.printf("", "trigger ready at %s (directory resources %s)", e.TriggerURL, onOff(e.DirectoryEnabled))
+	for _, l := range e.ConsoleLines() {
+		d.printf("", "%s", l)
+	}
 
 	var all []*demoRun
 	for _, wave := range cases {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/sim/keycloak"
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/workspace"
@@ -75,6 +77,9 @@ type Env struct {
 	DirectoryEnabled bool
 	// Templates is the templates directory in use.
 	Templates string
+	// ConsoleURL is the operator console; StaffAccounts sign in to it.
+	ConsoleURL    string
+	StaffAccounts []keycloak.StaffUser
 	// EnvFile is a shell file exporting everything needed to talk to this
 	// environment (provider TENANTOPS_* variables, the trigger's settings
 	// for render/plan, the webhook secret for send).
@@ -179,6 +184,11 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	cfg.Logger = log.With("component", "trigger")
 	ready := make(chan string, 1)
 	cfg.Started = func(addr string) { ready <- addr }
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	e.setUpConsole(&cfg, ln)
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.cancel = cancel
@@ -310,6 +320,9 @@ func (e *Env) PrintBanner(w io.Writer) {
 	} else {
 		p("  Active Directory   off: the tiers' directory resources are left out (directory_enabled = false);")
 		p("                     run as root (Samba AD) or set TENANTOPS_TEST_LDAP_URL to include them")
+	}
+	for _, l := range e.ConsoleLines() {
+		p("  %s", l)
 	}
 	p("  PostgreSQL         %s", e.DatabaseURL)
 	p("  CA bundle          %s   (curl --cacert)", e.CAFile)

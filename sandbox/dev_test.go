@@ -155,11 +155,16 @@ func TestDevOnboardsOneTenant(t *testing.T) {
 	}
 	var banner bytes.Buffer
 	e.PrintBanner(&banner)
-	for _, want := range []string{e.WebhookURL(), e.Secret(), "openssl dgst -sha256 -hmac", "send --url"} {
+	wants := []string{e.WebhookURL(), e.Secret(), "openssl dgst -sha256 -hmac", "send --url", e.ConsoleURL}
+	for _, u := range e.StaffAccounts {
+		wants = append(wants, u.Username+" / "+u.Password)
+	}
+	for _, want := range wants {
 		if !strings.Contains(banner.String(), want) {
 			t.Errorf("banner lacks %q", want)
 		}
 	}
+	consoleSignInStarts(t, e)
 
 	st, err := os.Stat(e.EnvFile)
 	if err != nil || st.Mode().Perm() != 0o600 {

@@ -188,7 +188,7 @@ func apiGet(t *testing.T, base, path string, v any) {
 }
 
 var finalStates = map[store.RunState]bool{store.StateCompleted: true, store.StateRolledBack: true,
-	store.StateCompensationFailed: true, store.StateSuperseded: true}
+	store.StateCompensationFailed: true, store.StateSuperseded: true, store.StateRejected: true}
 
 // waitRun polls the API until the run reaches a final state.
 func waitRun(t *testing.T, base string, id int64, timeout time.Duration) store.Run {

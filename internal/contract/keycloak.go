@@ -67,7 +67,7 @@ func (keycloakChecker) endpoints() []string {
 }
 
 func (keycloakChecker) check(ref string, ex []record.Exchange) Result {
-	r := Result{Against: keycloakSpecFile + "; RFC 6749, RFC 7517, OpenID Connect Discovery 1.0"}
+	r := Result{Against: keycloakSpecFile + "; RFC 6749, RFC 7517, OpenID Connect Core and Discovery 1.0"}
 	spec, err := cachedKeycloakSpec(filepath.Join(ref, keycloakSpecFile))
 	if err != nil {
 		r.NotChecked = err.Error()
@@ -75,6 +75,9 @@ func (keycloakChecker) check(ref string, ex []record.Exchange) Result {
 	}
 	o := newOIDCChecker(ex)
 	for _, e := range ex {
+		if kcAuthCode(o, e, &r) {
+			continue
+		}
 		if o.handles(e) {
 			o.check(e, &r)
 			continue

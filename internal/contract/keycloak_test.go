@@ -300,9 +300,9 @@ func TestKeycloakDiscovery(t *testing.T) {
 
 func TestKeycloakUndescribed(t *testing.T) {
 	r := kcCheck(t,
-		record.Exchange{System: "keycloak", Method: "GET", Path: "/realms/acme/protocol/openid-connect/auth", Status: 200},
+		record.Exchange{System: "keycloak", Method: "GET", Path: "/realms/acme/protocol/openid-connect/userinfo", Status: 200},
 		adminEx("GET", "/admin/realms/acme/no-such-thing", 404, "", `{"error":"HTTP 404 Not Found"}`, jsonHeader()))
-	if r.Checked != 0 || r.Undescribed["GET /realms/{realm}/protocol/openid-connect/auth"] != 1 ||
+	if r.Checked != 0 || r.Undescribed["GET /realms/{realm}/protocol/openid-connect/userinfo"] != 1 ||
 		r.Undescribed["GET /admin/realms/{realm}/no-such-thing"] != 1 {
 		t.Fatalf("checked %d, undescribed %v", r.Checked, r.Undescribed)
 	}

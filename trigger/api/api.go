@@ -65,6 +65,7 @@ func (a *API) Handler() http.Handler {
 	if a.Rollouts != nil {
 		a.rolloutRoutes(mux)
 	}
+	mux.Handle("POST /v1/runs/{id}/reject", a.auth(http.HandlerFunc(a.reject)))
 	return mux
 }
 
@@ -250,14 +251,7 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errBody("run id must be a number"))
 		return
 	}
-	ctx := r.Context()
-	tx, err := a.Pool.Begin(ctx)
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck
-	run, err := store.Approve(ctx, tx, id)
+	run, err := a.Approve(r.Context(), id)
 	if errors.Is(err, store.ErrNotAwaitingApproval) {
 		writeJSON(w, http.StatusConflict, errBody("run is not awaiting approval"))
 		return
@@ -266,16 +260,29 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
+	writeJSON(w, http.StatusAccepted, run)
+}
+
+// Approve records the approval of run id and enqueues its apply in one
+// transaction (the console shares it).
+func (a *API) Approve(ctx context.Context, id int64) (store.Run, error) {
+	tx, err := a.Pool.Begin(ctx)
+	if err != nil {
+		return store.Run{}, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	run, err := store.Approve(ctx, tx, id)
+	if err != nil {
+		return run, err
+	}
 	if _, err := a.River.InsertTx(ctx, tx, runner.Args{RunID: id}, nil); err != nil {
-		a.fail(w, err)
-		return
+		return run, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		a.fail(w, err)
-		return
+		return run, err
 	}
 	a.Log.Info("run approved", "tenant", run.Tenant, "run", run.ID)
-	writeJSON(w, http.StatusAccepted, run)
+	return run, nil
 }
 
 func (a *API) drift(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,6 +108,24 @@ type Config struct {
 	// in the environment fails as the same value in a flag does.
 	envErrs map[string]error
 	flags   *flag.FlagSet
+
+	// Operator console (issue 18)
+	// ConsoleIssuer, when set, serves the console at /ui/ with sign-in at
+	// this OpenID Provider (a Keycloak realm URL); empty: no console.
+	ConsoleIssuer string
+	// ConsoleClientID and ConsoleClientSecret identify the console there.
+	ConsoleClientID     string
+	ConsoleClientSecret string
+	// ConsoleRedirectURL is https://<this service>/ui/callback as
+	// registered at the provider; https makes the cookies Secure.
+	ConsoleRedirectURL string
+	// ConsoleRoleClaim names the ID token claim holding viewer/approver.
+	ConsoleRoleClaim string
+	// ConsoleSessionKey signs session cookies (32+ bytes; replicas share
+	// it); empty: a random key per process.
+	ConsoleSessionKey string
+	// ConsoleHTTPClient reaches the provider (nil: the default client).
+	ConsoleHTTPClient *http.Client
 }
 
 // Defaults returns a Config with every default set.
@@ -215,6 +234,12 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		c.DriftRemediate = p
 		return err
 	})
+	str(&c.ConsoleIssuer, "console-issuer", "", "OpenID Connect issuer of the operator console at /ui/ (empty: no console)")
+	str(&c.ConsoleClientID, "console-client-id", "", "the console's OpenID Connect client id (required with --console-issuer)")
+	secret(&c.ConsoleClientSecret, "console-client-secret", "the console's OpenID Connect client secret")
+	str(&c.ConsoleRedirectURL, "console-redirect-url", "", "https://<trigger>/ui/callback as registered at the issuer (required with --console-issuer)")
+	str(&c.ConsoleRoleClaim, "console-role-claim", "tenantops_roles", "ID token claim listing the operator's console roles (viewer, approver)")
+	secret(&c.ConsoleSessionKey, "console-session-key", "key signing console session cookies, 32+ characters, shared by replicas (empty: random per process)")
 }
 
 func (c *Config) loadPlatform(path string) error {
@@ -312,6 +337,7 @@ func (c *Config) Validate() error {
 		probs = append(probs, "durations must be positive")
 	}
 	probs = append(probs, c.validateDrift()...)
+	probs = append(probs, c.consoleProblems()...)
 	if len(probs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(probs, "; "))
 	}

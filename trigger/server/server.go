@@ -124,7 +124,11 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	handler, err := withConsole(ctx, cfg, a)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 
 	// River cancels running jobs when Start's context ends: shutdown goes
 	// through Stop/StopAndCancel below instead, so the grace period holds.

@@ -116,7 +116,7 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		ev.Tenant, occurred, ev.EventID); err != nil {
 		return res, err
 	}
-	gone := exists && (status == TenantDeleted || status == TenantRolledBack)
+	gone := exists && (status == TenantDeleted || status == TenantRolledBack || status == TenantRejected)
 	switch {
 	case status == TenantDeleted && kind == KindUpdate:
 		return res, ErrNoTenant

@@ -136,7 +136,7 @@ func SetState(ctx context.Context, db DB, id int64, state RunState, errText stri
 		error = CASE WHEN $3 <> '' THEN $3 WHEN $2 = 'COMPLETED' THEN NULL ELSE error END,
 		updated_at = now(),
 		started_at = CASE WHEN started_at IS NULL AND $2 <> 'PENDING' THEN now() ELSE started_at END,
-		finished_at = CASE WHEN $2 IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED')
+		finished_at = CASE WHEN $2 IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED', 'REJECTED')
 			OR ($2 = 'FAILED' AND `+failedIsFinal("")+`) THEN now() ELSE NULL END
 		WHERE id = $1`, id, state, errText)
 	return err

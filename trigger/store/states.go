@@ -18,18 +18,21 @@ const (
 	// StateSuperseded ends a queued update that a newer revision of the same
 	// tenant replaced before it started (updates coalesce).
 	StateSuperseded RunState = "SUPERSEDED"
+	// StateRejected ends a run whose plan an operator refused: nothing
+	// was applied.
+	StateRejected RunState = "REJECTED"
 )
 
 // AllStates lists every run state, for metrics.
 var AllStates = []RunState{StatePending, StatePlanning, StateAwaitingApproval, StateApplying, StateCompleted,
-	StateFailed, StateCompensating, StateRolledBack, StateCompensationFailed, StateSuperseded}
+	StateFailed, StateCompensating, StateRolledBack, StateCompensationFailed, StateSuperseded, StateRejected}
 
 // Terminal reports whether a run in state s will not change any more.
 // FAILED is terminal only for offboarding runs whose retries are exhausted;
 // the runner decides that, so it is not listed here.
 func Terminal(s RunState) bool {
 	switch s {
-	case StateCompleted, StateRolledBack, StateCompensationFailed, StateSuperseded:
+	case StateCompleted, StateRolledBack, StateCompensationFailed, StateSuperseded, StateRejected:
 		return true
 	}
 	return false
@@ -49,6 +52,9 @@ const (
 	TenantRolledBack         TenantStatus = "ROLLED_BACK"
 	TenantCompensationFailed TenantStatus = "COMPENSATION_FAILED"
 	TenantDeleted            TenantStatus = "DELETED"
+	// TenantRejected is a tenant whose onboarding plan was rejected:
+	// nothing of it was built.
+	TenantRejected TenantStatus = "REJECTED"
 )
 
 // StepStatus is where one resource step of a run stands (run_steps.status,
@@ -81,6 +87,6 @@ func failedIsFinal(alias string) string {
 // unfinished is the SQL condition of a run that has not reached its final
 // state, over the runs columns prefixed by alias.
 func unfinished(alias string) string {
-	return alias + "state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED') AND NOT (" +
+	return alias + "state NOT IN ('COMPLETED', 'ROLLED_BACK', 'COMPENSATION_FAILED', 'SUPERSEDED', 'REJECTED') AND NOT (" +
 		alias + "state = 'FAILED' AND " + failedIsFinal(alias) + ")"
 }

@@ -36,7 +36,7 @@ func TestStepStatusesMatchTheSchema(t *testing.T) {
 
 func TestTerminal(t *testing.T) {
 	for _, s := range AllStates {
-		want := s == StateCompleted || s == StateRolledBack || s == StateCompensationFailed || s == StateSuperseded
+		want := s == StateCompleted || s == StateRolledBack || s == StateCompensationFailed || s == StateSuperseded || s == StateRejected
 		if got := Terminal(s); got != want {
 			t.Errorf("Terminal(%s) = %v, want %v", s, got, want)
 		}

@@ -11,6 +11,9 @@ import (
 func (s *Server) route(w http.ResponseWriter, req *http.Request) {
 	// URL.Path is already decoded: "Browser - Conditional OTP" arrives whole.
 	seg := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	if s.staffRoute(w, req, seg) {
+		return
+	}
 	switch {
 	case len(seg) == 5 && seg[0] == "realms" && seg[2] == "protocol" && seg[3] == "openid-connect" && seg[4] == "token":
 		s.token(w, req, seg[1])

@@ -123,6 +123,9 @@ func (s *Server) token(w http.ResponseWriter, req *http.Request, realmName strin
 			return
 		}
 		sess = session{clientID: clientID, sub: s.adminUserID, username: s.opts.AdminUser, id: newID()}
+	case "authorization_code":
+		s.codeGrant(w, req, r, realmName, clientID, secret)
+		return
 	case "refresh_token":
 		var ok bool
 		if sess, ok = s.refreshSession(r, req.PostFormValue("refresh_token"), clientID); !ok {
