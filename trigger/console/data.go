@@ -177,11 +177,3 @@ func runsInState(ctx context.Context, db store.DB, state store.RunState, limit i
 	}
 	return out, nil
 }
-
-// tableExists reports whether a table another part of the trigger adds
-// (rollouts, drift sweeps) is in this database yet.
-func tableExists(ctx context.Context, db store.DB, name string) (bool, error) {
-	var ok bool
-	err := db.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&ok)
-	return ok, err
-}
