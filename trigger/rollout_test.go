@@ -436,7 +436,7 @@ func TestE2ERolloutKilledMidWaveResumes(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Minute)
 	for count(t, &trigger{pool: pool}, `SELECT count(*) FROM run_steps s JOIN runs r ON r.id = s.run_id
 		JOIN rollout_tenants rt ON rt.run_id = r.id WHERE r.rollout_id = $1 AND rt.wave = 1
-		AND s.address = 'tenantops_sso_client.portal' AND s.status = 'started'`, ro.ID) == 0 {
+		AND s.address = 'module.sso.tenantops_sso_client.portal' AND s.status = 'started'`, ro.ID) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the second wave never reached the client update")
 		}
