@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -26,24 +27,11 @@ type backend[T any] struct {
 }
 
 var (
-	vcdBackend = backend[*vcd.Client]{"Cloud Director", "vcd", (*ProviderData).vcdClient, vcdErr}
-
-	keycloakBackend = backend[*keycloak.Client]{"Keycloak", "keycloak",
-		func(d *ProviderData, _ context.Context, r string) (*keycloak.Client, error) {
-			return d.keycloakClient(r)
-		}, kcErr}
-
-	scimBackend = backend[*scim.Client]{"SCIM", "scim",
-		func(d *ProviderData, _ context.Context, r string) (*scim.Client, error) { return d.scimClient(r) }, scimErr}
-
-	directoryBackend = backend[*directory.Client]{"Active Directory", "directory",
-		func(d *ProviderData, _ context.Context, r string) (*directory.Client, error) {
-			return d.directoryClient(r)
-		}, dirErr}
-
-	zertoBackend = backend[*zerto.Client]{"Zerto", "zerto",
-		func(d *ProviderData, _ context.Context, r string) (*zerto.Client, error) { return d.zertoClient(r) },
-		func(err error) string { return "Zerto: " + err.Error() }}
+	vcdBackend       = backend[*vcd.Client]{"Cloud Director", "vcd", (*ProviderData).vcdClient, vcdErr}
+	keycloakBackend  = backend[*keycloak.Client]{"Keycloak", "keycloak", (*ProviderData).keycloakClient, kcErr}
+	scimBackend      = backend[*scim.Client]{"SCIM", "scim", (*ProviderData).scimClient, scimErr}
+	directoryBackend = backend[*directory.Client]{"Active Directory", "directory", (*ProviderData).directoryClient, dirErr}
+	zertoBackend     = backend[*zerto.Client]{"Zerto", "zerto", (*ProviderData).zertoClient, zertoErr}
 )
 
 // identityTimeout is the default bound of one operation on Keycloak, SCIM or
@@ -147,8 +135,8 @@ func httpStatus(err error) int {
 // error is the one mapping of a backend failure to a diagnostic: summary
 // names the operation and object ("Unable to create realm \"acme\""), the
 // detail carries the backend's own message and what the kind of failure
-// asks of the reader. A failed login is the summary, with the operation it
-// stopped in the detail.
+// asks of the reader, then any hint the error carries (withHint). A failed
+// login is the summary, with the operation it stopped in the detail.
 func (b backend[T]) error(summary string, err error) diag.Diagnostic {
 	detail := b.detail(err)
 	switch classify(err) {
@@ -165,7 +153,65 @@ func (b backend[T]) error(summary string, err error) diag.Diagnostic {
 		detail += ". The operation did not finish within the configured timeout; raise it in the resource's " +
 			"timeouts block if " + b.system + " is slow."
 	}
+	var a *annotated
+	if errors.As(err, &a) && a.hint != "" {
+		detail = strings.TrimSuffix(detail, ".") + ". " + a.hint
+	}
 	return diag.NewErrorDiagnostic(summary, detail)
+}
+
+// annotated is a backend error with what a resource adds to it: the
+// summary to report it under, when the operation's would misname the step
+// that failed ("Unable to set members of group ..." in a Create), and a
+// hint for the reader, which backend.error puts after the backend's own
+// message.
+type annotated struct {
+	err           error
+	summary, hint string
+}
+
+func (a *annotated) Error() string { return a.err.Error() }
+func (a *annotated) Unwrap() error { return a.err }
+
+// annotate returns err annotated, merging with an annotation it has.
+func annotate(err error, set func(*annotated)) error {
+	a := &annotated{err: err}
+	if prior, ok := err.(*annotated); ok {
+		copied := *prior
+		a = &copied
+	}
+	set(a)
+	return a
+}
+
+// failed reports err under summary.
+func failed(summary string, err error) error {
+	return annotate(err, func(a *annotated) { a.summary = summary })
+}
+
+// withHint adds hint to the detail of err's diagnostic.
+func withHint(err error, hint string) error {
+	return annotate(err, func(a *annotated) { a.hint = hint })
+}
+
+// summaryOf is the summary err is to be reported under: its own when it
+// carries one (failed), else def.
+func summaryOf(err error, def string) string {
+	var a *annotated
+	if errors.As(err, &a) && a.summary != "" {
+		return a.summary
+	}
+	return def
+}
+
+// errGone is what a resource's read returns when its object no longer
+// exists in a way the backend has no not-found error for (a membership
+// ended).
+var errGone = errors.New("the object no longer exists")
+
+// gone reports whether err says the object does not exist (any more).
+func gone(err error) bool {
+	return errors.Is(err, errGone) || (err != nil && classify(err) == errNotFound)
 }
 
 // clientDiag turns the error of a backend's client accessor into a

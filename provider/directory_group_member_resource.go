@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -20,21 +19,25 @@ import (
 var _ resource.ResourceWithImportState = &DirectoryGroupMemberResource{}
 
 // NewDirectoryGroupMemberResource is the tenantops_directory_group_member constructor.
-func NewDirectoryGroupMemberResource() resource.Resource { return &DirectoryGroupMemberResource{} }
+func NewDirectoryGroupMemberResource() resource.Resource {
+	return &DirectoryGroupMemberResource{newResource(directoryBackend, "directory_group_member", identityTimeout, membershipOps)}
+}
 
 // DirectoryGroupMemberResource manages one membership, leaving every other
 // member of the group alone.
-type DirectoryGroupMemberResource struct{ data *ProviderData }
-
-type directoryGroupMemberModel struct {
-	ID       types.String   `tfsdk:"id"`
-	GroupDN  types.String   `tfsdk:"group_dn"`
-	MemberDN types.String   `tfsdk:"member_dn"`
-	Timeouts timeouts.Value `tfsdk:"timeouts"`
+type DirectoryGroupMemberResource struct {
+	resourceBase[*directory.Client]
 }
 
-func (r *DirectoryGroupMemberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_directory_group_member"
+type directoryGroupMemberModel struct {
+	ID       types.String `tfsdk:"id"`
+	GroupDN  types.String `tfsdk:"group_dn"`
+	MemberDN types.String `tfsdk:"member_dn"`
+	timeoutsModel
+}
+
+func (m *directoryGroupMemberModel) label() string {
+	return fmt.Sprintf("membership of %q in group %q", m.MemberDN.ValueString(), m.GroupDN.ValueString())
 }
 
 func (r *DirectoryGroupMemberResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -45,75 +48,57 @@ func (r *DirectoryGroupMemberResource) Schema(ctx context.Context, _ resource.Sc
 		},
 		"Replaced when the DN names another entry (not when it is only spelt differently).",
 		"Replaced when the DN names another entry (not when it is only spelt differently).")
+	dnKey := func(desc string) schema.StringAttribute {
+		a := requiredString(desc, dnStringValidators...)
+		a.PlanModifiers = []planmodifier.String{replaceIfOtherEntry}
+		return a
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One member of an Active Directory group, added without touching the group's other " +
 			"members: for groups whose membership is managed elsewhere (leave `members` out of the " +
 			"`tenantops_directory_group`). Import with `<group>|<member>`, each a DN, sAMAccountName or objectGUID.",
 		Attributes: map[string]schema.Attribute{
 			// required
-			"group_dn": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "DN of the group.",
-				Validators:          dnStringValidators,
-				PlanModifiers:       []planmodifier.String{replaceIfOtherEntry},
-			},
-			"member_dn": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "DN of the member (user, group or computer).",
-				Validators:          dnStringValidators,
-				PlanModifiers:       []planmodifier.String{replaceIfOtherEntry},
-			},
+			"group_dn":  dnKey("DN of the group."),
+			"member_dn": dnKey("DN of the member (user, group or computer)."),
 			// computed
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "`<group objectGUID>/<member objectGUID>`.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": stableString("`<group objectGUID>/<member objectGUID>`."),
 		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
-		},
+		Blocks: r.timeoutsBlock(ctx),
 	}
-}
-
-func (r *DirectoryGroupMemberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureResource(req, resp)
 }
 
 func (r *DirectoryGroupMemberResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan directoryGroupMemberModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group_member", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	group, member := plan.GroupDN.ValueString(), plan.MemberDN.ValueString()
-	summary := fmt.Sprintf("Unable to add %q to group %q", member, group)
+	createResource(ctx, &r.resourceBase, req, resp, func(ctx context.Context, c *directory.Client, m *directoryGroupMemberModel, _ *resource.CreateResponse) error {
+		group, member := m.GroupDN.ValueString(), m.MemberDN.ValueString()
+		id, err := resolveMembership(ctx, c, group, member)
+		if err == nil {
+			err = c.AddMember(ctx, group, member)
+		}
+		if errors.Is(err, directory.ErrAlreadyExists) {
+			err = withHint(err, "It is already a member. To manage that membership, import it: terraform import "+
+				"<address> '"+group+"|"+member+"'")
+		}
+		if err != nil {
+			return failed(fmt.Sprintf("Unable to add %q to group %q", member, group), err)
+		}
+		m.ID = types.StringValue(id)
+		return nil
+	})
+}
+
+// resolveMembership returns the id of the membership of the entry member
+// names (a DN, sAMAccountName or GUID) in the group group names.
+func resolveMembership(ctx context.Context, c *directory.Client, group, member string) (string, error) {
 	gGUID, err := c.Resolve(ctx, directory.KindGroup, group)
 	if err != nil {
-		resp.Diagnostics.Append(directoryBackend.error(summary, err))
-		return
+		return "", err
 	}
 	mGUID, err := c.Resolve(ctx, directory.KindAny, member)
 	if err != nil {
-		resp.Diagnostics.Append(directoryBackend.error(summary, err))
-		return
+		return "", err
 	}
-	if err := c.AddMember(ctx, group, member); err != nil {
-		detail := dirErr(err)
-		if errors.Is(err, directory.ErrAlreadyExists) {
-			detail = "It is already a member. To manage that membership, import it: terraform import " +
-				"<address> '" + group + "|" + member + "'. " + detail
-		}
-		resp.Diagnostics.AddError(summary, detail)
-		return
-	}
-	plan.ID = types.StringValue(gGUID + "/" + mGUID)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	return gGUID + "/" + mGUID, nil
 }
 
 // current returns the group's and member's DNs now, and whether the
@@ -146,32 +131,22 @@ func (r *DirectoryGroupMemberResource) current(ctx context.Context, c *directory
 }
 
 func (r *DirectoryGroupMemberResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state directoryGroupMemberModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group_member", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	groupDN, memberDN, ok, err := r.current(ctx, c, state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to read membership %q", state.ID.ValueString()), err))
-		return
-	}
-	if !ok {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if !directory.EqualDN(state.GroupDN.ValueString(), groupDN) {
-		state.GroupDN = types.StringValue(groupDN)
-	}
-	if !directory.EqualDN(state.MemberDN.ValueString(), memberDN) {
-		state.MemberDN = types.StringValue(memberDN)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	readResource(ctx, &r.resourceBase, req, resp, func(ctx context.Context, c *directory.Client, m *directoryGroupMemberModel, _ *diag.Diagnostics) error {
+		groupDN, memberDN, isMember, err := r.current(ctx, c, m.ID.ValueString())
+		if err != nil {
+			return err
+		}
+		if !isMember {
+			return errGone
+		}
+		if !directory.EqualDN(m.GroupDN.ValueString(), groupDN) {
+			m.GroupDN = types.StringValue(groupDN)
+		}
+		if !directory.EqualDN(m.MemberDN.ValueString(), memberDN) {
+			m.MemberDN = types.StringValue(memberDN)
+		}
+		return nil
+	})
 }
 
 // Update only records a new spelling of the same DNs (anything else replaces).
@@ -187,60 +162,38 @@ func (r *DirectoryGroupMemberResource) Update(ctx context.Context, req resource.
 }
 
 func (r *DirectoryGroupMemberResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state directoryGroupMemberModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group_member", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	groupDN, memberDN, ok, err := r.current(ctx, c, state.ID.ValueString())
-	if err == nil && ok {
-		err = c.RemoveMember(ctx, groupDN, memberDN)
-	}
-	if err != nil {
-		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to remove %q from group %q", state.MemberDN.ValueString(),
-			state.GroupDN.ValueString()), err))
-	}
+	deleteResource(ctx, &r.resourceBase, req, resp, func(ctx context.Context, c *directory.Client, m *directoryGroupMemberModel) error {
+		groupDN, memberDN, isMember, err := r.current(ctx, c, m.ID.ValueString())
+		if err == nil && isMember {
+			err = c.RemoveMember(ctx, groupDN, memberDN)
+		}
+		if err != nil {
+			return failed(fmt.Sprintf("Unable to remove %q from group %q", m.MemberDN.ValueString(), m.GroupDN.ValueString()), err)
+		}
+		return nil
+	})
 }
 
 func (r *DirectoryGroupMemberResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := open(ctx, r.data, directoryBackend, "tenantops_directory_group_member", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
 	groupKey, memberKey, ok := strings.Cut(req.ID, "|")
 	if !ok {
 		resp.Diagnostics.AddError("Invalid import ID",
 			fmt.Sprintf("%q: expected <group>|<member>, each a DN, sAMAccountName or objectGUID", req.ID))
 		return
 	}
-	gGUID, err := c.Resolve(ctx, directory.KindGroup, groupKey)
-	if err != nil {
-		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to import membership %q", req.ID), err))
-		return
-	}
-	mGUID, err := c.Resolve(ctx, directory.KindAny, memberKey)
-	if err != nil {
-		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to import membership %q", req.ID), err))
-		return
-	}
-	id := gGUID + "/" + mGUID
-	groupDN, memberDN, isMember, err := r.current(ctx, c, id)
-	if err != nil {
-		resp.Diagnostics.Append(directoryBackend.error(fmt.Sprintf("Unable to import membership %q", req.ID), err))
-		return
-	}
-	if !isMember {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import membership %q", req.ID),
-			fmt.Sprintf("%s is not a member of %s.", memberDN, groupDN))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("group_dn"), groupDN)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("member_dn"), memberDN)...)
+	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import membership %q", req.ID), "",
+		func(ctx context.Context, c *directory.Client, _ string) (stateAttrs, error) {
+			id, err := resolveMembership(ctx, c, groupKey, memberKey)
+			if err != nil {
+				return nil, err
+			}
+			groupDN, memberDN, isMember, err := r.current(ctx, c, id)
+			if err == nil && !isMember {
+				err = fmt.Errorf("%s is not a member of %s", memberDN, groupDN)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return stateAttrs{"id": id, "group_dn": groupDN, "member_dn": memberDN}, nil
+		})
 }

@@ -6,17 +6,21 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/tenantops/tenantops/internal/zerto"
 )
 
 var _ datasource.DataSourceWithConfigure = &DRSiteDataSource{}
 
 // NewDRSiteDataSource is the constructor registered with the provider.
-func NewDRSiteDataSource() datasource.DataSource { return &DRSiteDataSource{} }
+func NewDRSiteDataSource() datasource.DataSource {
+	return &DRSiteDataSource{dataSourceBase[*zerto.Client]{name: "dr_site", backend: zertoBackend}}
+}
 
 // DRSiteDataSource looks up a Zerto site (the local one or a paired
 // recovery site) by name.
-type DRSiteDataSource struct{ data *ProviderData }
+type DRSiteDataSource struct{ dataSourceBase[*zerto.Client] }
 
 type drSiteModel struct {
 	ID                  types.String `tfsdk:"id"`
@@ -26,9 +30,7 @@ type drSiteModel struct {
 	RecoveryOrgVdcNames types.List   `tfsdk:"recovery_org_vdc_names"`
 }
 
-func (d *DRSiteDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_dr_site"
-}
+func (m *drSiteModel) label() string { return fmt.Sprintf("DR site %q", m.Name.ValueString()) }
 
 func (d *DRSiteDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -52,62 +54,43 @@ func (d *DRSiteDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 	}
 }
 
-func (d *DRSiteDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureDataSource(req, resp)
-}
-
 func (d *DRSiteDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m drSiteModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := m.Name.ValueString()
-	fail := func(err error) {
-		resp.Diagnostics.Append(zertoBackend.error(fmt.Sprintf("Unable to read DR site %q", name), err))
-	}
-	ctx, cancel, c, ok := open(ctx, d.data, zertoBackend, "tenantops_dr_site", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	site, err := c.SiteByName(ctx, name)
-	if err != nil {
-		fail(err)
-		return
-	}
-	local, err := c.LocalSite(ctx)
-	if err != nil {
-		fail(err)
-		return
-	}
-	m.ID = types.StringValue(site.SiteIdentifier)
-	m.IsLocal = types.BoolValue(local.ID() == site.SiteIdentifier)
-	m.SiteType = types.StringValue(local.SiteType)
-	if !m.IsLocal.ValueBool() {
-		peers, err := c.PeerSites(ctx)
+	readDataSource(ctx, &d.dataSourceBase, req, resp, func(ctx context.Context, c *zerto.Client, m *drSiteModel, diags *diag.Diagnostics) error {
+		name := m.Name.ValueString()
+		site, err := c.SiteByName(ctx, name)
 		if err != nil {
-			fail(err)
-			return
+			return err
 		}
-		m.SiteType = types.StringNull()
-		for _, p := range peers {
-			if p.ID() == site.SiteIdentifier || p.PeerSiteName == name {
-				m.SiteType = types.StringValue(p.SiteType)
+		local, err := c.LocalSite(ctx)
+		if err != nil {
+			return err
+		}
+		m.ID = types.StringValue(site.SiteIdentifier)
+		m.IsLocal = types.BoolValue(local.ID() == site.SiteIdentifier)
+		m.SiteType = types.StringValue(local.SiteType)
+		if !m.IsLocal.ValueBool() {
+			peers, err := c.PeerSites(ctx)
+			if err != nil {
+				return err
+			}
+			m.SiteType = types.StringNull()
+			for _, p := range peers {
+				if p.ID() == site.SiteIdentifier || p.PeerSiteName == name {
+					m.SiteType = types.StringValue(p.SiteType)
+				}
 			}
 		}
-	}
-	vdcs, err := c.OrgVdcs(ctx, site.SiteIdentifier)
-	if err != nil {
-		fail(err)
-		return
-	}
-	names := make([]string, 0, len(vdcs))
-	for _, v := range vdcs {
-		names = append(names, v.OrgVdcName)
-	}
-	list, diags := types.ListValueFrom(ctx, types.StringType, names)
-	resp.Diagnostics.Append(diags...)
-	m.RecoveryOrgVdcNames = list
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+		vdcs, err := c.OrgVdcs(ctx, site.SiteIdentifier)
+		if err != nil {
+			return err
+		}
+		names := make([]string, 0, len(vdcs))
+		for _, v := range vdcs {
+			names = append(names, v.OrgVdcName)
+		}
+		list, d := types.ListValueFrom(ctx, types.StringType, names)
+		diags.Append(d...)
+		m.RecoveryOrgVdcNames = list
+		return nil
+	})
 }

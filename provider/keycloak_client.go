@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -9,7 +10,7 @@ import (
 
 // keycloakClient returns the provider's shared Keycloak client, or an error
 // naming the missing keycloak block.
-func (d *ProviderData) keycloakClient(resource string) (*keycloak.Client, error) {
+func (d *ProviderData) keycloakClient(_ context.Context, resource string) (*keycloak.Client, error) {
 	if d == nil || d.Keycloak == nil {
 		return nil, missingBlockError{block: "keycloak", resource: resource}
 	}

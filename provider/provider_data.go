@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/tenantops/tenantops/internal/tlsutil"
 )
@@ -84,16 +82,6 @@ func client[T any](d *ProviderData, key string, mk func() (T, error)) (T, error)
 	}
 	d.clients[key] = c
 	return c, nil
-}
-
-// configureResource does the checked type assertion every resource needs.
-func configureResource(req resource.ConfigureRequest, resp *resource.ConfigureResponse) *ProviderData {
-	return providerDataOf(req.ProviderData, &resp.Diagnostics)
-}
-
-// configureDataSource is configureResource for data sources.
-func configureDataSource(req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) *ProviderData {
-	return providerDataOf(req.ProviderData, &resp.Diagnostics)
 }
 
 // providerDataOf is the checked type assertion of what the provider's

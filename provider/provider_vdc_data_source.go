@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -17,10 +18,12 @@ import (
 var _ datasource.DataSourceWithConfigure = &ProviderVDCDataSource{}
 
 // NewProviderVDCDataSource is the constructor the provider registers.
-func NewProviderVDCDataSource() datasource.DataSource { return &ProviderVDCDataSource{} }
+func NewProviderVDCDataSource() datasource.DataSource {
+	return &ProviderVDCDataSource{dataSourceBase[*vcd.Client]{name: "provider_vdc", backend: vcdBackend}}
+}
 
 // ProviderVDCDataSource looks up a Cloud Director provider VDC by name.
-type ProviderVDCDataSource struct{ data *ProviderData }
+type ProviderVDCDataSource struct{ dataSourceBase[*vcd.Client] }
 
 type providerVDCModel struct {
 	ID              types.String `tfsdk:"id"`
@@ -29,8 +32,8 @@ type providerVDCModel struct {
 	NetworkPools    types.List   `tfsdk:"network_pools"`
 }
 
-func (d *ProviderVDCDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_provider_vdc"
+func (m *providerVDCModel) label() string {
+	return fmt.Sprintf("provider VDC %q", m.Name.ValueString())
 }
 
 func (d *ProviderVDCDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -51,39 +54,26 @@ func (d *ProviderVDCDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 	}
 }
 
-func (d *ProviderVDCDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = configureDataSource(req, resp)
-}
-
 func (d *ProviderVDCDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m providerVDCModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, d.data, vcdBackend, "tenantops_provider_vdc", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	name := m.Name.ValueString()
-	p, err := c.GetProviderVDC(ctx, name)
-	if errors.Is(err, vcd.ErrNotFound) {
-		resp.Diagnostics.AddError(fmt.Sprintf("Provider VDC %q not found", name),
-			"Cloud Director has no provider VDC with this name (names are case sensitive).")
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read provider VDC %q", name), err))
-		return
-	}
-	m.ID = types.StringValue(p.ID)
-	sps, diags := types.ListValueFrom(ctx, types.StringType, vcdNames(p.StorageProfiles))
-	resp.Diagnostics.Append(diags...)
-	pools, diags := types.ListValueFrom(ctx, types.StringType, vcdNames(p.NetworkPools))
-	resp.Diagnostics.Append(diags...)
-	m.StorageProfiles, m.NetworkPools = sps, pools
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	readDataSource(ctx, &d.dataSourceBase, req, resp, func(ctx context.Context, c *vcd.Client, m *providerVDCModel, diags *diag.Diagnostics) error {
+		name := m.Name.ValueString()
+		p, err := c.GetProviderVDC(ctx, name)
+		if errors.Is(err, vcd.ErrNotFound) {
+			diags.AddError(fmt.Sprintf("Provider VDC %q not found", name),
+				"Cloud Director has no provider VDC with this name (names are case sensitive).")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		m.ID = types.StringValue(p.ID)
+		sps, d := types.ListValueFrom(ctx, types.StringType, vcdNames(p.StorageProfiles))
+		diags.Append(d...)
+		pools, d := types.ListValueFrom(ctx, types.StringType, vcdNames(p.NetworkPools))
+		diags.Append(d...)
+		m.StorageProfiles, m.NetworkPools = sps, pools
+		return nil
+	})
 }
 
 // vcdNames turns a nil list into an empty one, so the attribute is known.

@@ -15,7 +15,7 @@ import (
 
 // scimClient returns the provider's shared SCIM client, or an error naming
 // the missing scim block.
-func (d *ProviderData) scimClient(resource string) (*scim.Client, error) {
+func (d *ProviderData) scimClient(_ context.Context, resource string) (*scim.Client, error) {
 	if d == nil || d.SCIM == nil {
 		return nil, missingBlockError{block: "scim", resource: resource}
 	}
@@ -64,3 +64,6 @@ func scimIDSet(ids []string) types.Set {
 	}
 	return types.SetValueMust(types.StringType, vals)
 }
+
+// scimVersionAttribute is the version a SCIM resource was last seen at.
+var scimVersionAttribute = computedString("Resource version (`meta.version` / ETag) last seen; sent as `If-Match` on changes.")

@@ -2,19 +2,12 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/scim"
@@ -23,28 +16,29 @@ import (
 var _ resource.ResourceWithImportState = &SCIMGroupResource{}
 
 // NewSCIMGroupResource is the constructor the provider registers.
-func NewSCIMGroupResource() resource.Resource { return &SCIMGroupResource{} }
+func NewSCIMGroupResource() resource.Resource {
+	return &SCIMGroupResource{newCRUD[scimGroupModel](scimBackend, "scim_group", identityTimeout, allOps)}
+}
 
 // SCIMGroupResource manages a group on a SCIM 2.0 service provider.
 type SCIMGroupResource struct {
-	data *ProviderData
+	crudResource[scimGroupModel, *scimGroupModel, *scim.Client]
 }
 
 type scimGroupModel struct {
-	ID          types.String   `tfsdk:"id"`
-	DisplayName types.String   `tfsdk:"display_name"`
-	ExternalID  types.String   `tfsdk:"external_id"`
-	Members     types.Set      `tfsdk:"members"`
-	Version     types.String   `tfsdk:"version"`
-	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	ID          types.String `tfsdk:"id"`
+	DisplayName types.String `tfsdk:"display_name"`
+	ExternalID  types.String `tfsdk:"external_id"`
+	Members     types.Set    `tfsdk:"members"`
+	Version     types.String `tfsdk:"version"`
+	timeoutsModel
 }
 
-func (r *SCIMGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_scim_group"
+func (m *scimGroupModel) label() string {
+	return fmt.Sprintf("SCIM group %q", m.DisplayName.ValueString())
 }
 
 func (r *SCIMGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A group on a SCIM 2.0 service provider. When `members` is set, this resource owns the " +
 			"complete member list; leave `members` unset to manage memberships one by one with " +
@@ -56,154 +50,81 @@ func (r *SCIMGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"an import by name fails when several groups share it.",
 		Attributes: map[string]schema.Attribute{
 			// required
-			"display_name": schema.StringAttribute{Required: true, Validators: nonEmpty,
-				MarkdownDescription: "Name of the group (`displayName`)."},
+			"display_name": requiredString("Name of the group (`displayName`).", nonEmpty),
 			// optional
-			"external_id": schema.StringAttribute{Optional: true, Validators: nonEmpty,
-				MarkdownDescription: "Identifier of the group in the provisioning system (`externalId`)."},
+			"external_id": optionalString("Identifier of the group in the provisioning system (`externalId`).", nonEmpty),
 			"members": schema.SetAttribute{Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "SCIM ids of the member users (e.g. `[tenantops_scim_user.alice.id]`). Unset: memberships " +
 					"are not managed by this resource. An empty set removes every member."},
 			// computed
-			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "SCIM id assigned by the service provider.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
-			"version": schema.StringAttribute{Computed: true,
-				MarkdownDescription: "Resource version (`meta.version` / ETag) last seen; sent as `If-Match` on changes."},
+			"id":      stableString("SCIM id assigned by the service provider."),
+			"version": scimVersionAttribute,
 		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
-		},
+		Blocks: r.timeoutsBlock(ctx),
 	}
 }
 
-func (r *SCIMGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureResource(req, resp)
-}
-
-func (r *SCIMGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan scimGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (m *scimGroupModel) create(ctx context.Context, c *scim.Client, resp *resource.CreateResponse) error {
+	members, d := scimSetIDs(ctx, m.Members)
+	if resp.Diagnostics.Append(d...); resp.Diagnostics.HasError() {
+		return nil
 	}
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	g := &scim.Group{DisplayName: plan.DisplayName.ValueString(), ExternalID: plan.ExternalID.ValueString()}
-	members, d := scimSetIDs(ctx, plan.Members)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	g.Members = scimMembers(members)
-	created, err := c.CreateGroup(ctx, g)
+	created, err := c.CreateGroup(ctx, &scim.Group{DisplayName: m.DisplayName.ValueString(),
+		ExternalID: m.ExternalID.ValueString(), Members: scimMembers(members)})
 	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to create SCIM group %q", g.DisplayName), err))
-		return
+		return err
 	}
-	plan.ID = types.StringValue(created.ID)
-	plan.Version = types.StringValue(created.Version())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	m.ID, m.Version = types.StringValue(created.ID), types.StringValue(created.Version())
+	return nil
 }
 
-func (r *SCIMGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state scimGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (m *scimGroupModel) read(ctx context.Context, c *scim.Client, _ *diag.Diagnostics) error {
+	g, err := c.GetGroup(ctx, m.ID.ValueString())
+	if err == nil {
+		m.from(g, !m.Members.IsNull())
 	}
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	g, err := c.GetGroup(ctx, state.ID.ValueString())
-	if errors.Is(err, scim.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to read SCIM group %q", state.DisplayName.ValueString()), err))
-		return
-	}
-	state.from(g, !state.Members.IsNull())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	return err
 }
 
-func (r *SCIMGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state scimGroupModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.State.Raw = req.State.Raw
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	summary := fmt.Sprintf("Unable to update SCIM group %q", state.DisplayName.ValueString())
-	cur, err := c.GetGroup(ctx, state.ID.ValueString())
+func (m *scimGroupModel) update(ctx context.Context, c *scim.Client, prior *scimGroupModel, diags *diag.Diagnostics) error {
+	cur, err := c.GetGroup(ctx, prior.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(summary, err))
-		return
+		return err
 	}
-	manage := !plan.Members.IsNull()
-	next := &scim.Group{ID: cur.ID, DisplayName: plan.DisplayName.ValueString(), ExternalID: plan.ExternalID.ValueString()}
+	manage := !m.Members.IsNull()
+	next := &scim.Group{ID: cur.ID, DisplayName: m.DisplayName.ValueString(), ExternalID: m.ExternalID.ValueString()}
 	if manage {
-		ids, d := scimSetIDs(ctx, plan.Members)
-		resp.Diagnostics.Append(d...)
-		if resp.Diagnostics.HasError() {
-			return
+		ids, d := scimSetIDs(ctx, m.Members)
+		if diags.Append(d...); diags.HasError() {
+			return nil
 		}
 		next.Members = scimMembers(ids)
 	}
-	updated, _, err := c.UpdateGroup(ctx, cur, next, state.Version.ValueString(), manage)
+	updated, _, err := c.UpdateGroup(ctx, cur, next, prior.Version.ValueString(), manage)
 	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(summary, err))
-		return
+		return err
 	}
-	plan.ID = state.ID
-	plan.Version = types.StringValue(updated.Version())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	m.ID, m.Version = prior.ID, types.StringValue(updated.Version())
+	return nil
 }
 
-func (r *SCIMGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state scimGroupModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	if err := c.DeleteGroup(ctx, state.ID.ValueString()); err != nil {
-		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to delete SCIM group %q", state.DisplayName.ValueString()), err))
-	}
+func (m *scimGroupModel) delete(ctx context.Context, c *scim.Client) error {
+	return c.DeleteGroup(ctx, m.ID.ValueString())
 }
 
+// ImportState takes ownership of the member list of a group that has
+// members, and leaves that of an empty group unmanaged.
 func (r *SCIMGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_group", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	g, err := scimImport(ctx, req.ID, "displayName", c.FindGroupByName, c.GetGroup)
-	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to import SCIM group %q", req.ID), err))
-		return
-	}
-	var m scimGroupModel
-	// An imported group with members takes ownership of its member list.
-	m.from(g, len(g.Members) > 0)
-	// A fresh model: the timeouts block is not configured yet (null).
-	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &m.Timeouts)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import SCIM group %q", req.ID), "",
+		func(ctx context.Context, c *scim.Client, key string) (stateAttrs, error) {
+			g, err := scimImport(ctx, key, "displayName", c.FindGroupByName, c.GetGroup)
+			if err != nil {
+				return nil, err
+			}
+			var m scimGroupModel
+			m.from(g, len(g.Members) > 0)
+			return stateAttrs{"id": m.ID, "members": m.Members}, nil
+		})
 }
 
 // from sets the model from the provider's representation; members only

@@ -5,17 +5,12 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -26,29 +21,33 @@ import (
 var _ resource.ResourceWithImportState = &SCIMUserResource{}
 
 // NewSCIMUserResource is the constructor the provider registers.
-func NewSCIMUserResource() resource.Resource { return &SCIMUserResource{} }
+func NewSCIMUserResource() resource.Resource {
+	return &SCIMUserResource{newCRUD[scimUserModel](scimBackend, "scim_user", identityTimeout, allOps)}
+}
 
 // SCIMUserResource manages a user on a SCIM 2.0 service provider.
 type SCIMUserResource struct {
-	data *ProviderData
+	crudResource[scimUserModel, *scimUserModel, *scim.Client]
 }
 
 type scimUserModel struct {
-	ID             types.String   `tfsdk:"id"`
-	UserName       types.String   `tfsdk:"user_name"`
-	GivenName      types.String   `tfsdk:"given_name"`
-	FamilyName     types.String   `tfsdk:"family_name"`
-	DisplayName    types.String   `tfsdk:"display_name"`
-	Emails         types.List     `tfsdk:"emails"`
-	Active         types.Bool     `tfsdk:"active"`
-	ExternalID     types.String   `tfsdk:"external_id"`
-	EmployeeNumber types.String   `tfsdk:"employee_number"`
-	Department     types.String   `tfsdk:"department"`
-	Organization   types.String   `tfsdk:"organization"`
-	ManagerID      types.String   `tfsdk:"manager_id"`
-	Version        types.String   `tfsdk:"version"`
-	Timeouts       timeouts.Value `tfsdk:"timeouts"`
+	ID             types.String `tfsdk:"id"`
+	UserName       types.String `tfsdk:"user_name"`
+	GivenName      types.String `tfsdk:"given_name"`
+	FamilyName     types.String `tfsdk:"family_name"`
+	DisplayName    types.String `tfsdk:"display_name"`
+	Emails         types.List   `tfsdk:"emails"`
+	Active         types.Bool   `tfsdk:"active"`
+	ExternalID     types.String `tfsdk:"external_id"`
+	EmployeeNumber types.String `tfsdk:"employee_number"`
+	Department     types.String `tfsdk:"department"`
+	Organization   types.String `tfsdk:"organization"`
+	ManagerID      types.String `tfsdk:"manager_id"`
+	Version        types.String `tfsdk:"version"`
+	timeoutsModel
 }
+
+func (m *scimUserModel) label() string { return fmt.Sprintf("SCIM user %q", m.UserName.ValueString()) }
 
 type scimEmailModel struct {
 	Value   types.String `tfsdk:"value"`
@@ -60,12 +59,7 @@ var scimEmailAttrTypes = map[string]attr.Type{
 	"value": types.StringType, "type": types.StringType, "primary": types.BoolType,
 }
 
-func (r *SCIMUserResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_scim_user"
-}
-
 func (r *SCIMUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A user on a SCIM 2.0 service provider (RFC 7643 `User` with the enterprise extension). " +
 			"Updates use PATCH when the service provider advertises it and a PUT of the current resource otherwise; " +
@@ -77,178 +71,93 @@ func (r *SCIMUserResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"the name may contain any character, including quotes and backslashes.",
 		Attributes: map[string]schema.Attribute{
 			// required
-			"user_name": schema.StringAttribute{Required: true, Validators: nonEmpty,
-				MarkdownDescription: "Unique login name (`userName`). Compared case-insensitively by the service provider."},
+			"user_name": requiredString("Unique login name (`userName`). Compared case-insensitively by the service provider.", nonEmpty),
 			// optional
-			"given_name":   schema.StringAttribute{Optional: true, Validators: nonEmpty, MarkdownDescription: "Given (first) name (`name.givenName`)."},
-			"family_name":  schema.StringAttribute{Optional: true, Validators: nonEmpty, MarkdownDescription: "Family (last) name (`name.familyName`)."},
-			"display_name": schema.StringAttribute{Optional: true, Validators: nonEmpty, MarkdownDescription: "Name shown to end users (`displayName`)."},
+			"given_name":   optionalString("Given (first) name (`name.givenName`).", nonEmpty),
+			"family_name":  optionalString("Family (last) name (`name.familyName`).", nonEmpty),
+			"display_name": optionalString("Name shown to end users (`displayName`).", nonEmpty),
 			"emails": schema.ListNestedAttribute{Optional: true,
 				MarkdownDescription: "E-mail addresses, in order. At most one should be `primary`.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"value": schema.StringAttribute{Required: true, Validators: []validator.String{validators.Email()},
-						MarkdownDescription: "The address, plain (`alice@acme.example`, no display name)."},
-					"type": schema.StringAttribute{Optional: true, MarkdownDescription: "Label: `work`, `home` or `other`.",
-						Validators: []validator.String{stringvalidator.OneOf("work", "home", "other")}},
-					"primary": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-						MarkdownDescription: "Whether this is the preferred address. Defaults to `false`."},
+					"value":   requiredString("The address, plain (`alice@acme.example`, no display name).", validators.Email()),
+					"type":    optionalString("Label: `work`, `home` or `other`.", stringvalidator.OneOf("work", "home", "other")),
+					"primary": defaultBool("Whether this is the preferred address. Defaults to `false`.", false),
 				}},
 			},
-			"active": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Whether the user may log in. Defaults to `true`."},
-			"external_id": schema.StringAttribute{Optional: true, Validators: nonEmpty,
-				MarkdownDescription: "Identifier of the user in the provisioning system (`externalId`), e.g. the CRM contact id."},
-			"employee_number": schema.StringAttribute{Optional: true, Validators: nonEmpty, MarkdownDescription: "Enterprise extension `employeeNumber`."},
-			"department":      schema.StringAttribute{Optional: true, Validators: nonEmpty, MarkdownDescription: "Enterprise extension `department`."},
-			"organization":    schema.StringAttribute{Optional: true, Validators: nonEmpty, MarkdownDescription: "Enterprise extension `organization`."},
-			"manager_id": schema.StringAttribute{Optional: true, Validators: nonEmpty,
-				MarkdownDescription: "SCIM id of the user's manager (enterprise extension `manager.value`), e.g. `tenantops_scim_user.boss.id`."},
+			"active":          defaultBool("Whether the user may log in. Defaults to `true`.", true),
+			"external_id":     optionalString("Identifier of the user in the provisioning system (`externalId`), e.g. the CRM contact id.", nonEmpty),
+			"employee_number": optionalString("Enterprise extension `employeeNumber`.", nonEmpty),
+			"department":      optionalString("Enterprise extension `department`.", nonEmpty),
+			"organization":    optionalString("Enterprise extension `organization`.", nonEmpty),
+			"manager_id":      optionalString("SCIM id of the user's manager (enterprise extension `manager.value`), e.g. `tenantops_scim_user.boss.id`.", nonEmpty),
 			// computed
-			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "SCIM id assigned by the service provider.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
-			"version": schema.StringAttribute{Computed: true,
-				MarkdownDescription: "Resource version (`meta.version` / ETag) last seen; sent as `If-Match` on changes."},
+			"id":      stableString("SCIM id assigned by the service provider."),
+			"version": scimVersionAttribute,
 		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
-		},
+		Blocks: r.timeoutsBlock(ctx),
 	}
 }
 
-func (r *SCIMUserResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureResource(req, resp)
-}
-
-func (r *SCIMUserResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan scimUserModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	name := plan.UserName.ValueString()
+func (m *scimUserModel) create(ctx context.Context, c *scim.Client, resp *resource.CreateResponse) error {
 	u := &scim.User{}
-	resp.Diagnostics.Append(plan.apply(ctx, u)...)
-	if resp.Diagnostics.HasError() {
-		return
+	if resp.Diagnostics.Append(m.apply(ctx, u)...); resp.Diagnostics.HasError() {
+		return nil
 	}
 	if err := scimCheckEnterprise(ctx, c, u); err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to create SCIM user %q", name), err.Error())
-		return
+		return err
 	}
 	created, err := c.CreateUser(ctx, u)
 	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to create SCIM user %q", name), err))
-		return
+		return err
 	}
-	plan.ID = types.StringValue(created.ID)
-	plan.Version = types.StringValue(created.Version())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	m.ID, m.Version = types.StringValue(created.ID), types.StringValue(created.Version())
+	return nil
 }
 
-func (r *SCIMUserResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state scimUserModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (m *scimUserModel) read(ctx context.Context, c *scim.Client, diags *diag.Diagnostics) error {
+	u, err := c.GetUser(ctx, m.ID.ValueString())
+	if err == nil {
+		diags.Append(m.from(u)...)
 	}
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	u, err := c.GetUser(ctx, state.ID.ValueString())
-	if errors.Is(err, scim.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to read SCIM user %q", state.UserName.ValueString()), err))
-		return
-	}
-	resp.Diagnostics.Append(state.from(u)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	return err
 }
 
-func (r *SCIMUserResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state scimUserModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// A failed update leaves the prior state, not the plan.
-	resp.State.Raw = req.State.Raw
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	summary := fmt.Sprintf("Unable to update SCIM user %q", state.UserName.ValueString())
-	cur, err := c.GetUser(ctx, state.ID.ValueString())
+func (m *scimUserModel) update(ctx context.Context, c *scim.Client, prior *scimUserModel, diags *diag.Diagnostics) error {
+	cur, err := c.GetUser(ctx, prior.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(summary, err))
-		return
+		return err
 	}
 	next := *cur
-	resp.Diagnostics.Append(plan.apply(ctx, &next)...)
-	if resp.Diagnostics.HasError() {
-		return
+	if diags.Append(m.apply(ctx, &next)...); diags.HasError() {
+		return nil
 	}
 	if err := scimCheckEnterprise(ctx, c, &next); err != nil {
-		resp.Diagnostics.AddError(summary, err.Error())
-		return
+		return err
 	}
 	// If-Match carries the version this plan was made against, so a change
 	// made by someone else since the refresh is not silently overwritten.
-	updated, _, err := c.UpdateUser(ctx, cur, &next, state.Version.ValueString())
+	updated, _, err := c.UpdateUser(ctx, cur, &next, prior.Version.ValueString())
 	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(summary, err))
-		return
+		return err
 	}
-	plan.ID = state.ID
-	plan.Version = types.StringValue(updated.Version())
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	m.ID, m.Version = prior.ID, types.StringValue(updated.Version())
+	return nil
 }
 
-func (r *SCIMUserResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state scimUserModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	if err := c.DeleteUser(ctx, state.ID.ValueString()); err != nil {
-		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to delete SCIM user %q", state.UserName.ValueString()), err))
-	}
+func (m *scimUserModel) delete(ctx context.Context, c *scim.Client) error {
+	return c.DeleteUser(ctx, m.ID.ValueString())
 }
 
 func (r *SCIMUserResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := open(ctx, r.data, scimBackend, "tenantops_scim_user", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	u, err := scimImport(ctx, req.ID, "userName", c.FindUserByName, c.GetUser)
-	if err != nil {
-		resp.Diagnostics.Append(scimBackend.error(fmt.Sprintf("Unable to import SCIM user %q", req.ID), err))
-		return
-	}
-	var m scimUserModel
-	m.Emails = types.ListNull(types.ObjectType{AttrTypes: scimEmailAttrTypes})
-	resp.Diagnostics.Append(m.from(u)...)
-	// A fresh model: the timeouts block is not configured yet (null).
-	resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("timeouts"), &m.Timeouts)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import SCIM user %q", req.ID), "",
+		func(ctx context.Context, c *scim.Client, key string) (stateAttrs, error) {
+			u, err := scimImport(ctx, key, "userName", c.FindUserByName, c.GetUser)
+			if err != nil {
+				return nil, err
+			}
+			return stateAttrs{"id": u.ID}, nil
+		})
 }
 
 // apply writes the planned attributes onto u, keeping what the resource does
@@ -342,10 +251,10 @@ func scimCheckEnterprise(ctx context.Context, c *scim.Client, u *scim.User) erro
 	}
 	caps, err := c.Capabilities(ctx)
 	if err != nil {
-		return errors.New(scimErr(err))
+		return err
 	}
 	if !caps.SupportsEnterprise() {
-		return errors.New("SCIM: the service provider's User resource type does not include the enterprise extension " +
+		return errors.New("the service provider's User resource type does not include the enterprise extension " +
 			scim.EnterpriseSchema + "; remove employee_number, department, organization and manager_id")
 	}
 	return nil

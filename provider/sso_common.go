@@ -24,8 +24,6 @@ func ssoSplitImportID(id, what string, resp *resource.ImportStateResponse) (stri
 	return realm, rest, true
 }
 
-type ssoDiags = diag.Diagnostics
-
 // ssoSetStrings returns a set's strings (none for a null or unknown set),
 // adding to diags when the set does not hold strings.
 func ssoSetStrings(ctx context.Context, s types.Set, diags *diag.Diagnostics) []string {

@@ -6,18 +6,12 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/keycloak"
@@ -29,46 +23,48 @@ var (
 )
 
 // NewSSOLDAPFederationResource is the constructor the provider registers.
-func NewSSOLDAPFederationResource() resource.Resource { return &SSOLDAPFederationResource{} }
+func NewSSOLDAPFederationResource() resource.Resource {
+	return &SSOLDAPFederationResource{newCRUD[ssoLDAPModel](keycloakBackend, "sso_ldap_federation", identityTimeout, allOps)}
+}
 
 // SSOLDAPFederationResource manages LDAP/AD user federation of a realm.
-type SSOLDAPFederationResource struct{ data *ProviderData }
+type SSOLDAPFederationResource struct {
+	crudResource[ssoLDAPModel, *ssoLDAPModel, *keycloak.Client]
+}
 
 type ssoLDAPModel struct {
-	ID                types.String   `tfsdk:"id"`
-	Realm             types.String   `tfsdk:"realm"`
-	Name              types.String   `tfsdk:"name"`
-	Enabled           types.Bool     `tfsdk:"enabled"`
-	Vendor            types.String   `tfsdk:"vendor"`
-	ConnectionURL     types.String   `tfsdk:"connection_url"`
-	StartTLS          types.Bool     `tfsdk:"start_tls"`
-	BindDN            types.String   `tfsdk:"bind_dn"`
-	BindCredential    types.String   `tfsdk:"bind_credential"`
-	UsersDN           types.String   `tfsdk:"users_dn"`
-	EditMode          types.String   `tfsdk:"edit_mode"`
-	UsernameAttribute types.String   `tfsdk:"username_ldap_attribute"`
-	RDNAttribute      types.String   `tfsdk:"rdn_ldap_attribute"`
-	UUIDAttribute     types.String   `tfsdk:"uuid_ldap_attribute"`
-	UserObjectClasses types.String   `tfsdk:"user_object_classes"`
-	SearchScope       types.String   `tfsdk:"search_scope"`
-	Pagination        types.Bool     `tfsdk:"pagination"`
-	FullSyncPeriod    types.Int64    `tfsdk:"full_sync_period"`
-	ChangedSyncPeriod types.Int64    `tfsdk:"changed_sync_period"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	ID                types.String `tfsdk:"id"`
+	Realm             types.String `tfsdk:"realm"`
+	Name              types.String `tfsdk:"name"`
+	Enabled           types.Bool   `tfsdk:"enabled"`
+	Vendor            types.String `tfsdk:"vendor"`
+	ConnectionURL     types.String `tfsdk:"connection_url"`
+	StartTLS          types.Bool   `tfsdk:"start_tls"`
+	BindDN            types.String `tfsdk:"bind_dn"`
+	BindCredential    types.String `tfsdk:"bind_credential"`
+	UsersDN           types.String `tfsdk:"users_dn"`
+	EditMode          types.String `tfsdk:"edit_mode"`
+	UsernameAttribute types.String `tfsdk:"username_ldap_attribute"`
+	RDNAttribute      types.String `tfsdk:"rdn_ldap_attribute"`
+	UUIDAttribute     types.String `tfsdk:"uuid_ldap_attribute"`
+	UserObjectClasses types.String `tfsdk:"user_object_classes"`
+	SearchScope       types.String `tfsdk:"search_scope"`
+	Pagination        types.Bool   `tfsdk:"pagination"`
+	FullSyncPeriod    types.Int64  `tfsdk:"full_sync_period"`
+	ChangedSyncPeriod types.Int64  `tfsdk:"changed_sync_period"`
+	timeoutsModel
+}
+
+func (m *ssoLDAPModel) label() string {
+	return fmt.Sprintf("LDAP federation %q in realm %q", m.Name.ValueString(), m.Realm.ValueString())
 }
 
 var ldapURLRE = regexp.MustCompile(`^ldaps?://[^\s/]+(/)?(\s+ldaps?://[^\s/]+(/)?)*$`)
 
-func (r *SSOLDAPFederationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sso_ldap_federation"
-}
+// syncPeriod accepts -1 (no periodic sync) or at least a minute.
+var syncPeriod = int64validator.Any(int64validator.OneOf(-1), int64validator.AtLeast(60))
 
 func (r *SSOLDAPFederationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
-	str := func(desc, def string, v ...validator.String) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(def),
-			MarkdownDescription: desc, Validators: v}
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "LDAP / Active Directory user federation of a realm (a Keycloak `ldap` user storage " +
 			"component), typically pointing at the tenant's OU. Keycloak never returns the bind credential (it " +
@@ -77,53 +73,33 @@ func (r *SSOLDAPFederationResource) Schema(ctx context.Context, _ resource.Schem
 			"kept on update. Import with `<realm>/<name>`.",
 		Attributes: map[string]schema.Attribute{
 			// required
-			"realm": schema.StringAttribute{Required: true, PlanModifiers: replace, MarkdownDescription: "Realm to federate."},
-			"name": schema.StringAttribute{Required: true, PlanModifiers: replace,
-				MarkdownDescription: "Display name of the provider, unique in the realm (the import key).",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
-			"connection_url": schema.StringAttribute{Required: true,
-				MarkdownDescription: "`ldaps://dc1.example.com:636` (space-separated list for failover).",
-				Validators:          []validator.String{stringvalidator.RegexMatches(ldapURLRE, "must be one or more ldap:// or ldaps:// URLs")}},
-			"bind_dn": schema.StringAttribute{Required: true, Validators: dnStringValidators,
-				MarkdownDescription: "DN Keycloak binds as, e.g. `CN=svc-keycloak,OU=Service,DC=example,DC=com`."},
-			"start_tls": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Upgrade an `ldap://` connection with StartTLS. An `ldap://` URL without it is refused: the bind credential would cross the network in clear text."},
-			"bind_credential": schema.StringAttribute{Required: true, Sensitive: true,
-				MarkdownDescription: "Password of `bind_dn`. Written to Keycloak, never read back."},
-			"users_dn": schema.StringAttribute{Required: true, Validators: dnStringValidators,
-				MarkdownDescription: "Base DN of the users, e.g. `OU=Users,OU=acme,DC=example,DC=com`."},
+			"realm": replacingString("Realm to federate."),
+			"name":  replacingString("Display name of the provider, unique in the realm (the import key).", nonEmpty),
+			"connection_url": requiredString("`ldaps://dc1.example.com:636` (space-separated list for failover).",
+				stringvalidator.RegexMatches(ldapURLRE, "must be one or more ldap:// or ldaps:// URLs")),
+			"bind_dn":         requiredString("DN Keycloak binds as, e.g. `CN=svc-keycloak,OU=Service,DC=example,DC=com`.", dnStringValidators...),
+			"start_tls":       defaultBool("Upgrade an `ldap://` connection with StartTLS. An `ldap://` URL without it is refused: the bind credential would cross the network in clear text.", false),
+			"bind_credential": secretString("Password of `bind_dn`. Written to Keycloak, never read back."),
+			"users_dn":        requiredString("Base DN of the users, e.g. `OU=Users,OU=acme,DC=example,DC=com`.", dnStringValidators...),
 			// optional
-			"enabled": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Whether the provider is used. Default `true`."},
-			"vendor": str("Directory vendor: `ad` (default), `other`, `rhds`, `tivoli`, `edirectory`.", "ad",
+			"enabled": defaultBool("Whether the provider is used. Default `true`.", true),
+			"vendor": defaultString("Directory vendor: `ad` (default), `other`, `rhds`, `tivoli`, `edirectory`.", "ad",
 				stringvalidator.OneOf("ad", "other", "rhds", "tivoli", "edirectory")),
-			"edit_mode": str("`READ_ONLY` (default), `WRITABLE` or `UNSYNCED`.", "READ_ONLY",
+			"edit_mode": defaultString("`READ_ONLY` (default), `WRITABLE` or `UNSYNCED`.", "READ_ONLY",
 				stringvalidator.OneOf("READ_ONLY", "WRITABLE", "UNSYNCED")),
-			"username_ldap_attribute": str("LDAP attribute mapped to the username (default `sAMAccountName`).", "sAMAccountName"),
-			"rdn_ldap_attribute":      str("RDN attribute of user entries (default `cn`).", "cn"),
-			"uuid_ldap_attribute":     str("Immutable unique id attribute (default `objectGUID`, right for AD).", "objectGUID"),
-			"user_object_classes":     str("Object classes of users (default `person, organizationalPerson, user`).", "person, organizationalPerson, user"),
-			"search_scope":            str("`subtree` (default) or `one_level`.", "subtree", stringvalidator.OneOf("subtree", "one_level")),
-			"pagination": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Use LDAP paged results. Default `true`."},
-			"full_sync_period": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(-1),
-				MarkdownDescription: "Seconds between periodic full syncs; `-1` (default) disables them.",
-				Validators:          []validator.Int64{int64validator.Any(int64validator.OneOf(-1), int64validator.AtLeast(60))}},
-			"changed_sync_period": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(-1),
-				MarkdownDescription: "Seconds between periodic syncs of changed users; `-1` (default) disables them.",
-				Validators:          []validator.Int64{int64validator.Any(int64validator.OneOf(-1), int64validator.AtLeast(60))}},
+			"username_ldap_attribute": defaultString("LDAP attribute mapped to the username (default `sAMAccountName`).", "sAMAccountName"),
+			"rdn_ldap_attribute":      defaultString("RDN attribute of user entries (default `cn`).", "cn"),
+			"uuid_ldap_attribute":     defaultString("Immutable unique id attribute (default `objectGUID`, right for AD).", "objectGUID"),
+			"user_object_classes":     defaultString("Object classes of users (default `person, organizationalPerson, user`).", "person, organizationalPerson, user"),
+			"search_scope":            defaultString("`subtree` (default) or `one_level`.", "subtree", stringvalidator.OneOf("subtree", "one_level")),
+			"pagination":              defaultBool("Use LDAP paged results. Default `true`.", true),
+			"full_sync_period":        defaultInt("Seconds between periodic full syncs; `-1` (default) disables them.", -1, syncPeriod),
+			"changed_sync_period":     defaultInt("Seconds between periodic syncs of changed users; `-1` (default) disables them.", -1, syncPeriod),
 			// computed
-			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "Component id of the provider.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"id": stableString("Component id of the provider."),
 		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
-		},
+		Blocks: r.timeoutsBlock(ctx),
 	}
-}
-
-func (r *SSOLDAPFederationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureResource(req, resp)
 }
 
 // ValidateConfig refuses a clear-text bind: ldap:// needs start_tls.
@@ -139,76 +115,29 @@ func (r *SSOLDAPFederationResource) ValidateConfig(ctx context.Context, req reso
 	}
 }
 
-func (r *SSOLDAPFederationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan ssoLDAPModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", plan.Timeouts.Create, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	realm, name := plan.Realm.ValueString(), plan.Name.ValueString()
-	id, err := kc.CreateLDAPFederation(ctx, realm, plan.toLDAP())
+func (m *ssoLDAPModel) create(ctx context.Context, kc *keycloak.Client, resp *resource.CreateResponse) error {
+	id, err := kc.CreateLDAPFederation(ctx, m.Realm.ValueString(), m.toLDAP())
 	if err != nil {
-		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to create LDAP federation %q in realm %q", name, realm), err))
-		return
+		return err
 	}
-	plan.ID = types.StringValue(id)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), plan.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("realm"), plan.Realm)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), plan.Name)...)
-	r.readInto(ctx, kc, &plan, &resp.Diagnostics, &resp.State, false)
+	m.ID = types.StringValue(id)
+	setAttrs(ctx, &resp.State, &resp.Diagnostics, stateAttrs{"id": m.ID, "realm": m.Realm, "name": m.Name})
+	return m.refresh(ctx, kc)
 }
 
-func (r *SSOLDAPFederationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state ssoLDAPModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", state.Timeouts.Read, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	r.readInto(ctx, kc, &state, &resp.Diagnostics, &resp.State, true)
+func (m *ssoLDAPModel) read(ctx context.Context, kc *keycloak.Client, _ *diag.Diagnostics) error {
+	return m.refresh(ctx, kc)
 }
 
-func (r *SSOLDAPFederationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan ssoLDAPModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (m *ssoLDAPModel) update(ctx context.Context, kc *keycloak.Client, _ *ssoLDAPModel, _ *diag.Diagnostics) error {
+	if err := kc.UpdateLDAPFederation(ctx, m.Realm.ValueString(), m.toLDAP()); err != nil {
+		return err
 	}
-	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", plan.Timeouts.Update, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	if err := kc.UpdateLDAPFederation(ctx, plan.Realm.ValueString(), plan.toLDAP()); err != nil {
-		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to update LDAP federation %q in realm %q", plan.Name.ValueString(), plan.Realm.ValueString()), err))
-		return
-	}
-	r.readInto(ctx, kc, &plan, &resp.Diagnostics, &resp.State, false)
+	return m.refresh(ctx, kc)
 }
 
-func (r *SSOLDAPFederationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state ssoLDAPModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", state.Timeouts.Delete, identityTimeout, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	if err := kc.DeleteLDAPFederation(ctx, state.Realm.ValueString(), state.ID.ValueString()); err != nil {
-		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to delete LDAP federation %q in realm %q", state.Name.ValueString(), state.Realm.ValueString()), err))
-	}
+func (m *ssoLDAPModel) delete(ctx context.Context, kc *keycloak.Client) error {
+	return kc.DeleteLDAPFederation(ctx, m.Realm.ValueString(), m.ID.ValueString())
 }
 
 func (r *SSOLDAPFederationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -216,39 +145,22 @@ func (r *SSOLDAPFederationResource) ImportState(ctx context.Context, req resourc
 	if !ok {
 		return
 	}
-	ctx, cancel, kc, ok := open(ctx, r.data, keycloakBackend, "tenantops_sso_ldap_federation", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	got, err := kc.FindLDAPFederation(ctx, realm, name)
-	if err != nil {
-		resp.Diagnostics.Append(keycloakBackend.error(fmt.Sprintf("Unable to import LDAP federation %q in realm %q", name, realm), err))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), got.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("realm"), realm)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import LDAP federation %q in realm %q", name, realm), "",
+		func(ctx context.Context, kc *keycloak.Client, _ string) (stateAttrs, error) {
+			got, err := kc.FindLDAPFederation(ctx, realm, name)
+			if err != nil {
+				return nil, err
+			}
+			return stateAttrs{"id": got.ID, "realm": realm, "name": name}, nil
+		})
 }
 
-// stateSetter is the part of tfsdk.State that readInto needs.
-type stateSetter interface {
-	Set(context.Context, any) ssoDiags
-	RemoveResource(context.Context)
-}
-
-// readInto refreshes m from Keycloak and stores it. The bind credential is
+// refresh reads the federation m names into m. The bind credential is
 // never read back: m keeps the configured (or previously stored) value.
-func (r *SSOLDAPFederationResource) readInto(ctx context.Context, kc *keycloak.Client, m *ssoLDAPModel, diags *ssoDiags, st stateSetter, removeMissing bool) {
-	realm := m.Realm.ValueString()
-	got, err := kc.GetLDAPFederation(ctx, realm, m.ID.ValueString())
-	if removeMissing && keycloak.IsNotFound(err) {
-		st.RemoveResource(ctx)
-		return
-	}
+func (m *ssoLDAPModel) refresh(ctx context.Context, kc *keycloak.Client) error {
+	got, err := kc.GetLDAPFederation(ctx, m.Realm.ValueString(), m.ID.ValueString())
 	if err != nil {
-		diags.Append(keycloakBackend.error(fmt.Sprintf("Unable to read LDAP federation %q in realm %q", m.Name.ValueString(), realm), err))
-		return
+		return failed("Unable to read "+m.label(), err)
 	}
 	m.Name = types.StringValue(got.Name)
 	m.Enabled = types.BoolValue(got.Enabled)
@@ -269,7 +181,7 @@ func (r *SSOLDAPFederationResource) readInto(ctx context.Context, kc *keycloak.C
 	m.Pagination = types.BoolValue(got.Pagination)
 	m.FullSyncPeriod = types.Int64Value(int64(got.FullSyncPeriod))
 	m.ChangedSyncPeriod = types.Int64Value(int64(got.ChangedSyncPeriod))
-	diags.Append(st.Set(ctx, m)...)
+	return nil
 }
 
 func (m ssoLDAPModel) toLDAP() keycloak.LDAPFederation {

@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -15,12 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
@@ -34,35 +29,43 @@ var (
 )
 
 // NewTenantSSOResource is the constructor the provider registers.
-func NewTenantSSOResource() resource.Resource { return &TenantSSOResource{} }
+func NewTenantSSOResource() resource.Resource {
+	return &TenantSSOResource{newCRUD[tenantSSOModel](vcdBackend, "tenant_sso", 5*time.Minute, writeOps)}
+}
 
 // TenantSSOResource manages an organization's OpenID Connect settings, so
 // the tenant portal logs in through the tenant's SSO realm.
-type TenantSSOResource struct{ data *ProviderData }
+type TenantSSOResource struct {
+	crudResource[tenantSSOModel, *tenantSSOModel, *vcd.Client]
+}
 
 type tenantSSOModel struct {
-	ID                    types.String   `tfsdk:"id"`
-	Org                   types.String   `tfsdk:"org"`
-	Enabled               types.Bool     `tfsdk:"enabled"`
-	ClientID              types.String   `tfsdk:"client_id"`
-	ClientSecret          types.String   `tfsdk:"client_secret"`
-	WellKnownEndpoint     types.String   `tfsdk:"well_known_endpoint"`
-	Issuer                types.String   `tfsdk:"issuer"`
-	AuthorizationEndpoint types.String   `tfsdk:"authorization_endpoint"`
-	TokenEndpoint         types.String   `tfsdk:"token_endpoint"`
-	UserInfoEndpoint      types.String   `tfsdk:"userinfo_endpoint"`
-	JWKSURI               types.String   `tfsdk:"jwks_uri"`
-	Scopes                types.List     `tfsdk:"scopes"`
-	ClaimSubject          types.String   `tfsdk:"claim_subject"`
-	ClaimEmail            types.String   `tfsdk:"claim_email"`
-	ClaimFullName         types.String   `tfsdk:"claim_full_name"`
-	ClaimFirstName        types.String   `tfsdk:"claim_first_name"`
-	ClaimLastName         types.String   `tfsdk:"claim_last_name"`
-	ClaimGroups           types.String   `tfsdk:"claim_groups"`
-	ClaimRoles            types.String   `tfsdk:"claim_roles"`
-	MaxClockSkewSeconds   types.Int64    `tfsdk:"max_clock_skew_seconds"`
-	Keys                  types.List     `tfsdk:"keys"`
-	Timeouts              timeouts.Value `tfsdk:"timeouts"`
+	ID                    types.String `tfsdk:"id"`
+	Org                   types.String `tfsdk:"org"`
+	Enabled               types.Bool   `tfsdk:"enabled"`
+	ClientID              types.String `tfsdk:"client_id"`
+	ClientSecret          types.String `tfsdk:"client_secret"`
+	WellKnownEndpoint     types.String `tfsdk:"well_known_endpoint"`
+	Issuer                types.String `tfsdk:"issuer"`
+	AuthorizationEndpoint types.String `tfsdk:"authorization_endpoint"`
+	TokenEndpoint         types.String `tfsdk:"token_endpoint"`
+	UserInfoEndpoint      types.String `tfsdk:"userinfo_endpoint"`
+	JWKSURI               types.String `tfsdk:"jwks_uri"`
+	Scopes                types.List   `tfsdk:"scopes"`
+	ClaimSubject          types.String `tfsdk:"claim_subject"`
+	ClaimEmail            types.String `tfsdk:"claim_email"`
+	ClaimFullName         types.String `tfsdk:"claim_full_name"`
+	ClaimFirstName        types.String `tfsdk:"claim_first_name"`
+	ClaimLastName         types.String `tfsdk:"claim_last_name"`
+	ClaimGroups           types.String `tfsdk:"claim_groups"`
+	ClaimRoles            types.String `tfsdk:"claim_roles"`
+	MaxClockSkewSeconds   types.Int64  `tfsdk:"max_clock_skew_seconds"`
+	Keys                  types.List   `tfsdk:"keys"`
+	timeoutsModel
+}
+
+func (m *tenantSSOModel) label() string {
+	return fmt.Sprintf("SSO settings of tenant %q", m.Org.ValueString())
 }
 
 var ssoKeyType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -82,14 +85,13 @@ var ssoURLRE = regexp.MustCompile(`^https?://[^\s/]+`)
 var ssoDerived = []string{"issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "scopes",
 	"claim_subject", "claim_email", "claim_full_name", "claim_first_name", "claim_last_name", "claim_groups", "claim_roles", "keys"}
 
-func (r *TenantSSOResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_tenant_sso"
-}
-
 func (r *TenantSSOResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	// derivedStr keeps what Cloud Director derived until ModifyPlan says
+	// it will derive it anew.
 	derivedStr := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: desc,
-			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+		a := derivedString(desc)
+		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+		return a
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The OpenID Connect settings of a tenant's Cloud Director organization, pointing the tenant " +
@@ -99,20 +101,14 @@ func (r *TenantSSOResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"`client_secret` cannot be read back and must be set in the configuration.",
 		Attributes: map[string]schema.Attribute{
 			// required
-			"org": schema.StringAttribute{Required: true,
-				MarkdownDescription: "Name of the tenant's organization. Changing it moves the settings (replace).",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
-			"client_id": schema.StringAttribute{Required: true, MarkdownDescription: "OIDC client ID Cloud Director uses at the identity provider.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
-			"client_secret": schema.StringAttribute{Required: true, Sensitive: true,
-				MarkdownDescription: "OIDC client secret. Cloud Director never returns it, so the configured value is what tenantops keeps.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"org":       replacingString("Name of the tenant's organization. Changing it moves the settings (replace)."),
+			"client_id": requiredString("OIDC client ID Cloud Director uses at the identity provider.", nonEmpty),
+			"client_secret": secretString("OIDC client secret. Cloud Director never returns it, so the configured value is what tenantops keeps.",
+				nonEmpty),
 			// optional
-			"enabled": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Whether the tenant portal offers OpenID Connect login. Default `true`."},
-			"well_known_endpoint": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "OpenID discovery document URL, e.g. `https://sso.example.com/realms/acme/.well-known/openid-configuration`.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(ssoURLRE, "must be an http(s) URL")}},
+			"enabled": defaultBool("Whether the tenant portal offers OpenID Connect login. Default `true`.", true),
+			"well_known_endpoint": optionalString("OpenID discovery document URL, e.g. `https://sso.example.com/realms/acme/.well-known/openid-configuration`.",
+				stringvalidator.RegexMatches(ssoURLRE, "must be an http(s) URL")),
 			"issuer":                 derivedStr("Issuer ID of the identity provider."),
 			"authorization_endpoint": derivedStr("User authorization endpoint."),
 			"token_endpoint":         derivedStr("Access token endpoint."),
@@ -128,24 +124,20 @@ func (r *TenantSSOResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"claim_last_name":  derivedStr("Claim holding the last name."),
 			"claim_groups":     derivedStr("Claim holding the user's groups."),
 			"claim_roles":      derivedStr("Claim holding the user's roles."),
-			"max_clock_skew_seconds": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(60),
-				MarkdownDescription: "Allowed clock difference when validating tokens, in seconds. Default 60.",
-				Validators:          []validator.Int64{int64validator.Between(0, 3600)}},
+			"max_clock_skew_seconds": defaultInt("Allowed clock difference when validating tokens, in seconds. Default 60.",
+				60, int64validator.Between(0, 3600)),
 			"keys": schema.ListNestedAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "Keys tokens are validated with (read from `jwks_uri` when a well-known endpoint is given).",
 				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"key_id":    schema.StringAttribute{Required: true, MarkdownDescription: "Key ID (`kid`)."},
-					"algorithm": schema.StringAttribute{Required: true, MarkdownDescription: "`RSA` or `EC`.", Validators: []validator.String{stringvalidator.OneOf("RSA", "EC")}},
-					"pem":       schema.StringAttribute{Required: true, MarkdownDescription: "PEM-encoded public key."},
+					"key_id":    requiredString("Key ID (`kid`)."),
+					"algorithm": requiredString("`RSA` or `EC`.", stringvalidator.OneOf("RSA", "EC")),
+					"pem":       requiredString("PEM-encoded public key."),
 				}}},
 			// computed
-			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "ID of the organization the settings belong to.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"id": stableString("ID of the organization the settings belong to."),
 		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
-		},
+		Blocks: r.timeoutsBlock(ctx),
 	}
 }
 
@@ -202,119 +194,56 @@ func (r *TenantSSOResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	}
 }
 
-func (r *TenantSSOResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureResource(req, resp)
-}
-
-func (r *TenantSSOResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan tenantSSOModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", plan.Timeouts.Create, 5*time.Minute, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	org := plan.Org.ValueString()
+func (m *tenantSSOModel) create(ctx context.Context, c *vcd.Client, resp *resource.CreateResponse) error {
+	org := m.Org.ValueString()
 	o, err := c.GetOrgByName(ctx, org)
-	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to configure SSO of tenant %q", org), err))
-		return
+	if err == nil {
+		m.ID = types.StringValue(o.ID)
+		err = m.set(ctx, c, &resp.Diagnostics)
 	}
-	got, err := c.SetOIDC(ctx, o.ID, plan.toOIDC(ctx))
 	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to configure SSO of tenant %q", org), err))
-		return
+		return failed(fmt.Sprintf("Unable to configure SSO of tenant %q", org), err)
 	}
-	plan.ID = types.StringValue(o.ID)
-	resp.Diagnostics.Append(plan.fromOIDC(ctx, got)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	return nil
 }
 
-func (r *TenantSSOResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state tenantSSOModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (m *tenantSSOModel) read(ctx context.Context, c *vcd.Client, diags *diag.Diagnostics) error {
+	got, err := c.GetOIDC(ctx, m.ID.ValueString())
+	if err == nil {
+		diags.Append(m.fromOIDC(ctx, got)...)
 	}
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	got, err := c.GetOIDC(ctx, state.ID.ValueString())
-	if errors.Is(err, vcd.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read SSO settings of tenant %q", state.Org.ValueString()), err))
-		return
-	}
-	resp.Diagnostics.Append(state.fromOIDC(ctx, got)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	return err
 }
 
-func (r *TenantSSOResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state tenantSSOModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", plan.Timeouts.Update, 5*time.Minute, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	plan.ID = state.ID
-	got, err := c.SetOIDC(ctx, state.ID.ValueString(), plan.toOIDC(ctx))
-	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to update SSO of tenant %q", plan.Org.ValueString()), err))
-		return
-	}
-	resp.Diagnostics.Append(plan.fromOIDC(ctx, got)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+func (m *tenantSSOModel) update(ctx context.Context, c *vcd.Client, prior *tenantSSOModel, diags *diag.Diagnostics) error {
+	m.ID = prior.ID
+	return m.set(ctx, c, diags)
 }
 
-func (r *TenantSSOResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state tenantSSOModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", state.Timeouts.Delete, 5*time.Minute, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	if err := c.DeleteOIDC(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, vcd.ErrNotFound) {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to remove SSO settings of tenant %q", state.Org.ValueString()), err))
-	}
+func (m *tenantSSOModel) delete(ctx context.Context, c *vcd.Client) error {
+	return c.DeleteOIDC(ctx, m.ID.ValueString())
 }
 
 func (r *TenantSSOResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_sso", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
+	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import SSO settings of tenant %q", req.ID),
+		"Import by organization name (e.g. `acme`) or organization ID.",
+		func(ctx context.Context, c *vcd.Client, key string) (stateAttrs, error) {
+			o, err := orgByKey(ctx, c, key)
+			if err != nil {
+				return nil, err
+			}
+			return stateAttrs{"id": o.ID, "org": o.Name}, nil
+		})
+}
+
+// set writes the settings of m to the organization m.ID and refreshes m
+// from what Cloud Director made of them.
+func (m *tenantSSOModel) set(ctx context.Context, c *vcd.Client, diags *diag.Diagnostics) error {
+	got, err := c.SetOIDC(ctx, m.ID.ValueString(), m.toOIDC(ctx))
+	if err == nil {
+		diags.Append(m.fromOIDC(ctx, got)...)
 	}
-	var o *vcd.Org
-	var err error
-	if vcd.IsUUIDOrURN(req.ID) {
-		o, err = c.GetOrg(ctx, req.ID)
-	} else {
-		o, err = c.GetOrgByName(ctx, req.ID)
-	}
-	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import SSO settings of tenant %q", req.ID),
-			vcdErr(err)+". Import by organization name (e.g. `acme`) or organization ID.")
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), o.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("org"), o.Name)...)
+	return err
 }
 
 func (m *tenantSSOModel) toOIDC(ctx context.Context) vcd.OIDC {

@@ -2,23 +2,19 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -32,10 +28,14 @@ var (
 )
 
 // NewTenantVDCResource is the constructor the provider registers.
-func NewTenantVDCResource() resource.Resource { return &TenantVDCResource{} }
+func NewTenantVDCResource() resource.Resource {
+	return &TenantVDCResource{newCRUD[tenantVDCModel](vcdBackend, "tenant_vdc", 30*time.Minute, writeOps)}
+}
 
 // TenantVDCResource manages an org VDC of a tenant.
-type TenantVDCResource struct{ data *ProviderData }
+type TenantVDCResource struct {
+	crudResource[tenantVDCModel, *tenantVDCModel, *vcd.Client]
+}
 
 type tenantVDCModel struct {
 	ID                types.String          `tfsdk:"id"`
@@ -54,7 +54,11 @@ type tenantVDCModel struct {
 	Enabled           types.Bool            `tfsdk:"enabled"`
 	ThinProvisioning  types.Bool            `tfsdk:"thin_provisioning"`
 	FastProvisioning  types.Bool            `tfsdk:"fast_provisioning"`
-	Timeouts          timeouts.Value        `tfsdk:"timeouts"`
+	timeoutsModel
+}
+
+func (m *tenantVDCModel) label() string {
+	return fmt.Sprintf("tenant VDC %q", m.Org.ValueString()+"/"+m.Name.ValueString())
 }
 
 type storageProfileModel struct {
@@ -64,74 +68,46 @@ type storageProfileModel struct {
 	Enabled types.Bool   `tfsdk:"enabled"`
 }
 
-func (r *TenantVDCResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_tenant_vdc"
-}
-
 func (r *TenantVDCResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	atLeast0 := int64validator.AtLeast(0)
+	networkPool := defaultString("Network pool for the VDC's networks; empty (default) for none. Changing it replaces the VDC.", "")
+	networkPool.PlanModifiers = []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An org VDC of a tenant: its provider VDC, allocation model, CPU and memory quotas, storage " +
 			"profiles and network pool. Import by `<org>/<vdc>` (e.g. `acme/vdc-main`) or by the VDC ID (URN or UUID).",
 		Attributes: map[string]schema.Attribute{
 			// required
-			"org": schema.StringAttribute{Required: true, PlanModifiers: replace,
-				MarkdownDescription: "Name of the tenant's organization, usually `tenantops_tenant.<name>.name`. Changing it replaces the VDC."},
-			"name": schema.StringAttribute{Required: true,
-				MarkdownDescription: "VDC name, unique in the organization. Renaming happens in place.",
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 128)}},
-			"provider_vdc": schema.StringAttribute{Required: true, PlanModifiers: replace,
-				MarkdownDescription: "Name of the provider VDC the VDC draws resources from (see the `tenantops_provider_vdc` data source). Changing it replaces the VDC."},
-			"allocation_model": schema.StringAttribute{Required: true, PlanModifiers: replace,
-				MarkdownDescription: "`AllocationVApp` (pay as you go), `AllocationPool`, `ReservationPool` or `Flex`. Changing it replaces the VDC.",
-				Validators:          []validator.String{stringvalidator.OneOf("AllocationVApp", "AllocationPool", "ReservationPool", "Flex")}},
+			"org": replacingString("Name of the tenant's organization, usually `tenantops_tenant.<name>.name`. Changing it replaces the VDC."),
+			"name": requiredString("VDC name, unique in the organization. Renaming happens in place.",
+				stringvalidator.LengthBetween(1, 128)),
+			"provider_vdc": replacingString("Name of the provider VDC the VDC draws resources from (see the `tenantops_provider_vdc` data source). Changing it replaces the VDC."),
+			"allocation_model": replacingString("`AllocationVApp` (pay as you go), `AllocationPool`, `ReservationPool` or `Flex`. Changing it replaces the VDC.",
+				stringvalidator.OneOf("AllocationVApp", "AllocationPool", "ReservationPool", "Flex")),
 			"storage_profiles": schema.ListNestedAttribute{Required: true,
 				MarkdownDescription: "Storage profiles of the VDC, by provider VDC storage profile name; exactly one is the default.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"name": schema.StringAttribute{Required: true, MarkdownDescription: "Provider VDC storage profile name, e.g. `gold`."},
-					"limit_mb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-						MarkdownDescription: "Storage limit in MB; `0` (default) is unlimited.",
-						Validators:          []validator.Int64{int64validator.AtLeast(0)}},
-					"default": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-						MarkdownDescription: "Whether new VMs use this profile. Exactly one profile is the default."},
-					"enabled": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-						MarkdownDescription: "Whether the profile can be used. Default `true`; the default profile must be enabled."},
+					"name":     requiredString("Provider VDC storage profile name, e.g. `gold`."),
+					"limit_mb": defaultInt("Storage limit in MB; `0` (default) is unlimited.", 0, atLeast0),
+					"default":  defaultBool("Whether new VMs use this profile. Exactly one profile is the default.", false),
+					"enabled":  defaultBool("Whether the profile can be used. Default `true`; the default profile must be enabled.", true),
 				}},
 			},
 			// optional
-			"description": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(""),
-				MarkdownDescription: "Free-text description."},
-			"cpu_allocated_mhz": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-				MarkdownDescription: "CPU allocation in MHz (meaning depends on the allocation model). Default `0`.",
-				Validators:          []validator.Int64{int64validator.AtLeast(0)}},
-			"cpu_limit_mhz": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-				MarkdownDescription: "CPU limit in MHz; `0` (default) is unlimited.",
-				Validators:          []validator.Int64{int64validator.AtLeast(0)}},
-			"memory_allocated_mb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-				MarkdownDescription: "Memory allocation in MB. Default `0`.",
-				Validators:          []validator.Int64{int64validator.AtLeast(0)}},
-			"memory_limit_mb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-				MarkdownDescription: "Memory limit in MB; `0` (default) is unlimited.",
-				Validators:          []validator.Int64{int64validator.AtLeast(0)}},
-			"network_pool": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(""),
-				PlanModifiers:       replace,
-				MarkdownDescription: "Network pool for the VDC's networks; empty (default) for none. Changing it replaces the VDC."},
-			"enabled": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Whether new workloads can be deployed in the VDC. Default `true`."},
-			"thin_provisioning": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Thin-provision VM disks. Default `true`."},
-			"fast_provisioning": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Use linked clones for new VMs. Default `false`."},
+			"description":         defaultString("Free-text description.", ""),
+			"cpu_allocated_mhz":   defaultInt("CPU allocation in MHz (meaning depends on the allocation model). Default `0`.", 0, atLeast0),
+			"cpu_limit_mhz":       defaultInt("CPU limit in MHz; `0` (default) is unlimited.", 0, atLeast0),
+			"memory_allocated_mb": defaultInt("Memory allocation in MB. Default `0`.", 0, atLeast0),
+			"memory_limit_mb":     defaultInt("Memory limit in MB; `0` (default) is unlimited.", 0, atLeast0),
+			"network_pool":        networkPool,
+			"enabled":             defaultBool("Whether new workloads can be deployed in the VDC. Default `true`.", true),
+			"thin_provisioning":   defaultBool("Thin-provision VM disks. Default `true`.", true),
+			"fast_provisioning":   defaultBool("Use linked clones for new VMs. Default `false`.", false),
 			// computed
-			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "Cloud Director VDC ID (`urn:vcloud:vdc:<uuid>`).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
-			"org_id": schema.StringAttribute{Computed: true, MarkdownDescription: "ID of the organization.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"id":     stableString("Cloud Director VDC ID (`urn:vcloud:vdc:<uuid>`)."),
+			"org_id": stableString("ID of the organization."),
 		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
-		},
+		Blocks: r.timeoutsBlock(ctx),
 	}
 }
 
@@ -165,149 +141,82 @@ func (r *TenantVDCResource) ValidateConfig(ctx context.Context, req resource.Val
 	}
 }
 
-func (r *TenantVDCResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureResource(req, resp)
-}
-
-func (r *TenantVDCResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan tenantVDCModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", plan.Timeouts.Create, 30*time.Minute, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	label := plan.Org.ValueString() + "/" + plan.Name.ValueString()
-	o, err := c.GetOrgByName(ctx, plan.Org.ValueString())
+func (m *tenantVDCModel) create(ctx context.Context, c *vcd.Client, resp *resource.CreateResponse) error {
+	o, err := c.GetOrgByName(ctx, m.Org.ValueString())
 	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to create tenant VDC %q", label), err))
-		return
+		return err
 	}
-	id, err := c.CreateVDC(ctx, o.ID, plan.toVDC())
+	id, err := c.CreateVDC(ctx, o.ID, m.toVDC())
 	if id != "" {
 		// Track the VDC before anything else can fail (tainted, not orphaned).
-		plan.ID, plan.OrgID = types.StringValue(id), types.StringValue(o.ID)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		m.ID, m.OrgID = types.StringValue(id), types.StringValue(o.ID)
+		resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 	}
 	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to create tenant VDC %q", label), err))
-		return
+		return err
 	}
-	v, err := c.GetVDC(ctx, o.ID, id)
-	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant VDC %q after creating it", label), err))
-		return
-	}
-	plan.fromVDC(v)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	v, err := c.GetVDC(ctx, m.OrgID.ValueString(), m.ID.ValueString())
+	return readBack(m, "creating", err, func() { m.fromVDC(v) })
 }
 
-func (r *TenantVDCResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state tenantVDCModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (m *tenantVDCModel) read(ctx context.Context, c *vcd.Client, _ *diag.Diagnostics) error {
+	v, err := c.GetVDC(ctx, m.OrgID.ValueString(), m.ID.ValueString())
+	if err == nil {
+		m.fromVDC(v)
 	}
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	v, err := c.GetVDC(ctx, state.OrgID.ValueString(), state.ID.ValueString())
-	if errors.Is(err, vcd.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant VDC %q", state.Org.ValueString()+"/"+state.Name.ValueString()), err))
-		return
-	}
-	state.fromVDC(v)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	return err
 }
 
-func (r *TenantVDCResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state tenantVDCModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", plan.Timeouts.Update, 30*time.Minute, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	label := plan.Org.ValueString() + "/" + plan.Name.ValueString()
-	plan.ID, plan.OrgID = state.ID, state.OrgID
-	if reflect.DeepEqual(plan.toVDC(), state.toVDC()) { // only timeouts changed
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		return
-	}
-	if err := c.UpdateVDC(ctx, state.ID.ValueString(), plan.toVDC()); err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to update tenant VDC %q", label), err))
-		return
-	}
-	v, err := c.GetVDC(ctx, state.OrgID.ValueString(), state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to read tenant VDC %q after updating it", label), err))
-		return
-	}
-	plan.fromVDC(v)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+// onlyLocal: timeouts are the provider's own.
+func (m *tenantVDCModel) onlyLocal(prior *tenantVDCModel) bool {
+	m.ID, m.OrgID = prior.ID, prior.OrgID
+	return reflect.DeepEqual(m.toVDC(), prior.toVDC())
 }
 
-func (r *TenantVDCResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state tenantVDCModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+func (m *tenantVDCModel) update(ctx context.Context, c *vcd.Client, prior *tenantVDCModel, _ *diag.Diagnostics) error {
+	if err := c.UpdateVDC(ctx, prior.ID.ValueString(), m.toVDC()); err != nil {
+		return err
 	}
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", state.Timeouts.Delete, 30*time.Minute, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	if err := c.DeleteVDC(ctx, state.OrgID.ValueString(), state.ID.ValueString()); err != nil && !errors.Is(err, vcd.ErrNotFound) {
-		resp.Diagnostics.Append(vcdBackend.error(fmt.Sprintf("Unable to delete tenant VDC %q", state.Org.ValueString()+"/"+state.Name.ValueString()), err))
-	}
+	v, err := c.GetVDC(ctx, m.OrgID.ValueString(), m.ID.ValueString())
+	return readBack(m, "updating", err, func() { m.fromVDC(v) })
+}
+
+func (m *tenantVDCModel) delete(ctx context.Context, c *vcd.Client) error {
+	return c.DeleteVDC(ctx, m.OrgID.ValueString(), m.ID.ValueString())
 }
 
 func (r *TenantVDCResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ctx, cancel, c, ok := open(ctx, r.data, vcdBackend, "tenantops_tenant_vdc", nil, 0, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	var v *vcd.VDC
-	var orgName string
-	var err error
-	if orgPart, vdcPart, ok := strings.Cut(req.ID, "/"); ok && orgPart != "" && vdcPart != "" {
-		var o *vcd.Org
-		if o, err = c.GetOrgByName(ctx, orgPart); err == nil {
-			v, err = c.GetVDCByName(ctx, o.ID, vdcPart)
-			orgName = o.Name
-		}
-	} else if vcd.IsUUIDOrURN(req.ID) {
-		if v, err = c.GetVDC(ctx, "", req.ID); err == nil {
-			var o *vcd.Org
-			if o, err = c.GetOrg(ctx, v.OrgID); err == nil {
-				orgName = o.Name
+	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import tenant VDC %q", req.ID),
+		"Import by `<org>/<vdc>` (e.g. `acme/vdc-main`) or by the VDC ID.",
+		func(ctx context.Context, c *vcd.Client, key string) (stateAttrs, error) {
+			v, o, err := vdcByKey(ctx, c, key)
+			if err != nil {
+				return nil, err
 			}
+			return stateAttrs{"id": v.ID, "org": o.Name}, nil
+		})
+}
+
+// vdcByKey finds the VDC an import key names, and its organization: a VDC
+// ID (URN or UUID) or <org>/<vdc>.
+func vdcByKey(ctx context.Context, c *vcd.Client, key string) (*vcd.VDC, *vcd.Org, error) {
+	if orgName, vdcName, ok := strings.Cut(key, "/"); ok && orgName != "" && vdcName != "" {
+		o, err := c.GetOrgByName(ctx, orgName)
+		if err != nil {
+			return nil, nil, err
 		}
-	} else {
-		err = fmt.Errorf("expected <org>/<vdc> or a VDC ID, got %q", req.ID)
+		v, err := c.GetVDCByName(ctx, o.ID, vdcName)
+		return v, o, err
 	}
+	if !vcd.IsUUIDOrURN(key) {
+		return nil, nil, fmt.Errorf("expected <org>/<vdc> or a VDC ID, got %q", key)
+	}
+	v, err := c.GetVDC(ctx, "", key)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Unable to import tenant VDC %q", req.ID),
-			vcdErr(err)+". Import by `<org>/<vdc>` (e.g. `acme/vdc-main`) or by the VDC ID.")
-		return
+		return nil, nil, err
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), v.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("org"), orgName)...)
+	o, err := c.GetOrg(ctx, v.OrgID)
+	return v, o, err
 }
 
 func (m *tenantVDCModel) toVDC() vcd.VDC {

@@ -37,3 +37,12 @@ func vcdErr(err error) string {
 	}
 	return fmt.Sprintf("Cloud Director: %v", err)
 }
+
+// orgByKey finds the organization an import key names: an ID (URN or
+// UUID) or else a name.
+func orgByKey(ctx context.Context, c *vcd.Client, key string) (*vcd.Org, error) {
+	if vcd.IsUUIDOrURN(key) {
+		return c.GetOrg(ctx, key)
+	}
+	return c.GetOrgByName(ctx, key)
+}

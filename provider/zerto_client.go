@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -16,7 +17,7 @@ var zertoPollInterval = zerto.DefaultPollInterval
 
 // zertoClient returns the provider's shared Zerto client, or a
 // missingBlockError naming the zerto block when it is not configured.
-func (d *ProviderData) zertoClient(resource string) (*zerto.Client, error) {
+func (d *ProviderData) zertoClient(_ context.Context, resource string) (*zerto.Client, error) {
 	if d == nil || d.Zerto == nil {
 		return nil, missingBlockError{block: "zerto", resource: resource}
 	}
@@ -41,4 +42,14 @@ func (d *ProviderData) zertoClient(resource string) (*zerto.Client, error) {
 			HTTPClient: hc, PollInterval: poll,
 		})
 	})
+}
+
+// zertoErr formats a Zerto failure for a diagnostic detail: a failed
+// task's reason, or the client's message.
+func zertoErr(err error) string {
+	var te *zerto.TaskError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("Zerto: %s (the %s task %s failed)", te.Reason, te.Type, te.TaskID)
+	}
+	return "Zerto: " + err.Error()
 }

@@ -339,17 +339,6 @@ const (
 	SubStatusCreating    = 2
 )
 
-// Priorities: names in settings, numbers (VpgPriorityApi) on the VPG.
-var priorityNames = []string{"Low", "Medium", "High"}
-
-// PriorityName maps a VPG's numeric priority to its settings name.
-func PriorityName(p int) string {
-	if p >= 0 && p < len(priorityNames) {
-		return priorityNames[p]
-	}
-	return ""
-}
-
 // Vpg is GET /v1/vpgs/{id} (VpgApi).
 type Vpg struct {
 	VpgIdentifier        string        `json:"VpgIdentifier"`

@@ -12,75 +12,69 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-var (
-	_ validator.String = emailValidator{}
-	_ validator.String = redirectURIValidator{}
-)
-
-// Email accepts a plain e-mail address; see emailValidator.
-func Email() validator.String { return emailValidator{} }
-
-// RedirectURI accepts a Keycloak client redirect URI; see
-// redirectURIValidator.
-func RedirectURI() validator.String { return redirectURIValidator{} }
-
-// emailValidator accepts a plain e-mail address (alice@example.com) as
-// net/mail parses it: no display name, no angle brackets, nothing around.
-type emailValidator struct{}
-
-func (emailValidator) Description(context.Context) string {
-	return "must be a plain e-mail address such as alice@example.com"
+// String is a validator of known, non-null strings: check returns what is
+// wrong with v as a diagnostic's summary and detail (p, the attribute's
+// path, for a detail that must name an element of a nested list), or ""
+// when nothing is. desc is what the validator asks of a value.
+func String(desc string, check func(p path.Path, v string) (summary, detail string)) validator.String {
+	return stringCheck{desc, check}
 }
 
-func (v emailValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+type stringCheck struct {
+	desc  string
+	check func(path.Path, string) (string, string)
+}
 
-func (emailValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (s stringCheck) Description(context.Context) string         { return s.desc }
+func (s stringCheck) MarkdownDescription(context.Context) string { return s.desc }
+
+func (s stringCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	// Terraform shows no attribute for an element of a nested list: the
-	// detail names it.
-	v := req.ConfigValue.ValueString()
-	addr, err := mail.ParseAddress(v)
-	switch {
-	case err != nil:
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid e-mail address",
-			fmt.Sprintf("%s: %q is not an e-mail address: %s.", req.Path, v, strings.TrimPrefix(err.Error(), "mail: ")))
-	case addr.Name != "" || addr.Address != v:
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid e-mail address",
-			fmt.Sprintf("%s: %q is not a plain e-mail address: give only %q.", req.Path, v, addr.Address))
+	if summary, detail := s.check(req.Path, req.ConfigValue.ValueString()); summary != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, summary, detail)
 	}
 }
 
-// redirectURIValidator accepts what Keycloak accepts as a client's valid
-// redirect URI: "*", a path relative to the client's root URL ("/cb"), an
-// http(s) URL with a host, or a custom scheme of a native app
+// Email accepts a plain e-mail address (alice@example.com) as net/mail
+// parses it: no display name, no angle brackets, nothing around.
+func Email() validator.String {
+	return String("must be a plain e-mail address such as alice@example.com", func(p path.Path, v string) (string, string) {
+		// Terraform shows no attribute for an element of a nested list: the
+		// detail names it.
+		addr, err := mail.ParseAddress(v)
+		switch {
+		case err != nil:
+			return "Invalid e-mail address",
+				fmt.Sprintf("%s: %q is not an e-mail address: %s.", p, v, strings.TrimPrefix(err.Error(), "mail: "))
+		case addr.Name != "" || addr.Address != v:
+			return "Invalid e-mail address", fmt.Sprintf("%s: %q is not a plain e-mail address: give only %q.", p, v, addr.Address)
+		}
+		return "", ""
+	})
+}
+
+// RedirectURI accepts what Keycloak accepts as a client's valid redirect
+// URI: "*", a path relative to the client's root URL ("/cb"), an http(s)
+// URL with a host, or a custom scheme of a native app
 // ("com.example.app:/cb"), each with Keycloak's "*" wildcard where it
 // allows one. Keycloak refuses a URI fragment (KEYCLOAK-3421: "Redirect
 // URIs must not contain an URI fragment"), a value that is not a URI and
 // the javascript: and data: schemes ("A redirect URI uses an illegal
 // scheme"); so does this validator, before the client is sent.
-type redirectURIValidator struct{}
-
-func (redirectURIValidator) Description(context.Context) string {
-	return "must be a redirect URI: an https (or http) URL, a path relative to the root URL, a native app's custom scheme, or *; no fragment"
-}
-
-func (v redirectURIValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (redirectURIValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	v := req.ConfigValue.ValueString()
-	if problem := redirectURIProblem(v); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid redirect URI", fmt.Sprintf("%q %s.", v, problem))
-	}
+func RedirectURI() validator.String {
+	return String("must be a redirect URI: an https (or http) URL, a path relative to the root URL, a native app's custom scheme, or *; no fragment",
+		func(_ path.Path, v string) (string, string) {
+			if problem := redirectURIProblem(v); problem != "" {
+				return "Invalid redirect URI", fmt.Sprintf("%q %s.", v, problem)
+			}
+			return "", ""
+		})
 }
 
 // redirectURIProblem says what is wrong with a redirect URI ("" if nothing).
