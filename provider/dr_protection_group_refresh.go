@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	"github.com/tenantops/tenantops/internal/vcd"
 	"github.com/tenantops/tenantops/internal/zerto"
 )
@@ -12,10 +13,11 @@ import (
 // The mapping of Zerto's VPG and its settings back to a DR protection
 // group's model: identifiers turned into the names the configuration uses.
 
-// refresh brings m up to date from Zerto (and, for the vApps of the protected VMs,
-// Cloud Director); found is false when the VPG is gone. Identifiers Zerto
-// no longer lists under a name are kept as identifiers, so the plan shows
-// the difference instead of silently keeping the old name.
+// refresh brings m up to date from Zerto (and, for the vApps of the
+// protected VMs, Cloud Director); found is false when the VPG is gone.
+// Identifiers Zerto no longer lists under a name are kept as identifiers,
+// so the plan shows the difference instead of silently keeping the old
+// name.
 func (m *drProtectionGroupModel) refresh(ctx context.Context, c *zerto.Client, vc *vcd.Client) (found bool, err error) {
 	id := m.ID.ValueString()
 	v, err := c.Vpg(ctx, id)

@@ -61,67 +61,76 @@ type drNetworkModel struct {
 }
 
 func (r *DRProtectionGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	createResource(ctx, &r.resourceBase, req, resp, func(ctx context.Context, c *zerto.Client, m *drProtectionGroupModel, resp *resource.CreateResponse) error {
-		vc, ok := r.vcd(ctx, &resp.Diagnostics)
-		if !ok {
-			return nil
-		}
-		name := m.Name.ValueString()
-		local, err := c.LocalSite(ctx)
-		if err != nil {
-			return err
-		}
-		want, err := m.resolve(ctx, c)
-		if err != nil {
-			return err
-		}
-		// Refuse to create a namesake: after a lost answer the VPG is found by
-		// name, and that must never pick up somebody else's VPG.
-		if v, err := c.VpgByName(ctx, name); err == nil {
-			resp.Diagnostics.AddError("Unable to create "+m.label(),
-				fmt.Sprintf("Zerto already has a VPG named %q (identifier %s). Import it with "+
-					"`terraform import tenantops_dr_protection_group.<name> %s` or choose another name.", name, v.ID(), name))
-			return nil
-		} else if !zerto.IsNotFound(err) {
-			return err
-		}
-		apps := m.vappIDs(ctx)
-		if err := checkUnprotected(ctx, c, local.ID(), apps); err != nil {
-			return err
-		}
-		vms, err := vappVMs(ctx, vc, apps)
-		if err != nil {
-			return err
-		}
-		settings := zerto.VpgSettings{Basic: want.basic(&zerto.VpgSettingsBasic{VpgType: "Remote", ProtectedSiteIdentifier: local.ID()})}
-		want.apply(&settings, apps[0], vms)
+	createResource(ctx, &r.resourceBase, req, resp, r.create)
+}
 
-		vpgID, err := c.CommitNew(ctx, settings)
-		var taskErr *zerto.TaskError
-		if vpgID == "" && err != nil && !errors.As(err, &taskErr) {
-			// The commit may have gone through although its answer or task was
-			// lost (deadline, dropped connection): find the VPG by name so it
-			// ends up in state (tainted) instead of orphaned.
-			lctx, lcancel := context.WithTimeout(context.Background(), 30*time.Second)
-			if v, lerr := c.VpgByName(lctx, name); lerr == nil {
-				vpgID = v.ID()
-			}
-			lcancel()
-		}
-		if vpgID != "" {
-			m.ID, m.VpgID = types.StringValue(vpgID), types.StringValue(vpgID)
-			m.Status, m.ActualRPO = types.StringValue(zerto.StatusName(zerto.VpgInitializing)), types.Int64Value(0)
-			m.ProtectedVMCount = types.Int64Value(int64(len(settings.Vms)))
-			resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
-		}
-		if err == nil {
-			err = m.wait(ctx, c, zerto.VpgMeetingSLA)
-		}
-		if err != nil {
-			resp.Diagnostics.Append(r.waitDiag(ctx, opCreate, m, err))
-		}
+// create commits a new VPG and waits until it protects (MeetingSLA).
+func (r *DRProtectionGroupResource) create(ctx context.Context, c *zerto.Client, m *drProtectionGroupModel, resp *resource.CreateResponse) error {
+	vc, ok := r.vcd(ctx, &resp.Diagnostics)
+	if !ok {
 		return nil
-	})
+	}
+	name := m.Name.ValueString()
+	local, err := c.LocalSite(ctx)
+	if err != nil {
+		return err
+	}
+	want, err := m.resolve(ctx, c)
+	if err != nil {
+		return err
+	}
+	// Refuse to create a namesake: after a lost answer the VPG is found by
+	// name, and that must never pick up somebody else's VPG.
+	if v, err := c.VpgByName(ctx, name); err == nil {
+		resp.Diagnostics.AddError("Unable to create "+m.label(),
+			fmt.Sprintf("Zerto already has a VPG named %q (identifier %s). Import it with "+
+				"`terraform import tenantops_dr_protection_group.<name> %s` or choose another name.", name, v.ID(), name))
+		return nil
+	} else if !zerto.IsNotFound(err) {
+		return err
+	}
+	apps := m.vappIDs(ctx)
+	if err := checkUnprotected(ctx, c, local.ID(), apps); err != nil {
+		return err
+	}
+	vms, err := vappVMs(ctx, vc, apps)
+	if err != nil {
+		return err
+	}
+	settings := zerto.VpgSettings{Basic: want.basic(&zerto.VpgSettingsBasic{VpgType: "Remote", ProtectedSiteIdentifier: local.ID()})}
+	want.apply(&settings, apps[0], vms)
+
+	vpgID, err := commit(ctx, c, settings)
+	if vpgID != "" {
+		m.ID, m.VpgID = types.StringValue(vpgID), types.StringValue(vpgID)
+		m.Status, m.ActualRPO = types.StringValue(zerto.StatusName(zerto.VpgInitializing)), types.Int64Value(0)
+		m.ProtectedVMCount = types.Int64Value(int64(len(settings.Vms)))
+		resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	}
+	if err == nil {
+		err = m.wait(ctx, c, zerto.VpgMeetingSLA)
+	}
+	if err != nil {
+		resp.Diagnostics.Append(r.waitDiag(ctx, opCreate, m, err))
+	}
+	return nil
+}
+
+// commit commits settings as a new VPG and returns its identifier, also
+// when the commit went through but its answer or task was lost (deadline,
+// dropped connection): then the VPG is found by name, so that it ends up in
+// state (tainted) instead of orphaned.
+func commit(ctx context.Context, c *zerto.Client, settings zerto.VpgSettings) (string, error) {
+	vpgID, err := c.CommitNew(ctx, settings)
+	var taskErr *zerto.TaskError
+	if vpgID == "" && err != nil && !errors.As(err, &taskErr) {
+		lctx, lcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer lcancel()
+		if v, lerr := c.VpgByName(lctx, settings.Basic.Name); lerr == nil {
+			vpgID = v.ID()
+		}
+	}
+	return vpgID, err
 }
 
 func (r *DRProtectionGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
