@@ -15,9 +15,11 @@ import (
 )
 
 // resumeStale hands back to the queue run jobs that a dead process left in
-// River's running state: the attempt began more than after ago and no live
+// River's running state: the attempt began more than after ago, the River
+// client that took the job no longer holds its liveness lock
+// (runner.LivenessClass: its process or session is gone), and no live
 // worker holds the tenant's advisory lock (a worker holds it for the whole
-// attempt; a dead one's session, and lock, are gone). The resumed worker
+// attempt). The resumed worker
 // continues from the run's persisted state. Callback jobs a dead process
 // left running are handed back too (resumeCallbacks, which covers the drift
 // notifications; callbackAttempt is the longest a live attempt runs), and so
@@ -61,7 +63,7 @@ func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt 
 	if err := rollout.ResumeStale(ctx, pool, after, log); err != nil {
 		return err
 	}
-	rows, err := pool.Query(ctx, `SELECT j.id, r.id, r.tenant FROM river_job j
+	rows, err := pool.Query(ctx, `SELECT j.id, r.id, r.tenant, coalesce(j.attempted_by[cardinality(j.attempted_by)], '') FROM river_job j
 		JOIN runs r ON r.id = (j.args->>'run_id')::bigint
 		WHERE j.kind = $1 AND j.state = 'running' AND j.attempted_at < now() - make_interval(secs => $2)`,
 		runner.Args{}.Kind(), after.Seconds())
@@ -69,13 +71,13 @@ func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt 
 		return err
 	}
 	type stale struct {
-		job, run int64
-		tenant   string
+		job, run   int64
+		tenant, by string
 	}
 	var list []stale
 	for rows.Next() {
 		var s stale
-		if err := rows.Scan(&s.job, &s.run, &s.tenant); err != nil {
+		if err := rows.Scan(&s.job, &s.run, &s.tenant, &s.by); err != nil {
 			rows.Close()
 			return err
 		}
@@ -91,6 +93,12 @@ func resumeOnce(ctx context.Context, pool *pgxpool.Pool, after, callbackAttempt 
 	}
 	defer conn.Release()
 	for _, s := range list {
+		if alive, err := runner.ClientAlive(ctx, conn, s.by); err != nil || alive {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		unlock, err := runner.TryLockTenant(ctx, conn, s.tenant)
 		if errors.Is(err, runner.ErrTenantBusy) {
 			continue

@@ -130,6 +130,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 
+	// Held until River has stopped: no replica resumes a job of ours
+	// while this process may still be running it.
+	releaseLiveness, err := runner.HoldLiveness(ctx, st.Pool, rc.ID(), log)
+	if err != nil {
+		return err
+	}
+	defer releaseLiveness()
 	// River cancels running jobs when Start's context ends: shutdown goes
 	// through Stop/StopAndCancel below instead, so the grace period holds.
 	if err := rc.Start(context.WithoutCancel(ctx)); err != nil {

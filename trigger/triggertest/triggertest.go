@@ -31,6 +31,7 @@ import (
 	zertosim "github.com/tenantops/tenantops/internal/sim/zerto"
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/callback"
+	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/server"
 )
 
@@ -304,14 +305,15 @@ func Config(t testing.TB, dbURL, workDir string, sec Secrets, s *Sims, crmURL st
 }
 
 // AdvisoryLocksAfter waits up to timeout for the database to hold no
-// advisory lock (the trigger's tenant locks, Terraform's pg state locks)
-// and returns how many are still held then (0 when it got there).
+// advisory lock (the trigger's tenant locks, Terraform's pg state locks;
+// not the liveness lock a running trigger holds) and returns how many are still held then (0 when it got there).
 func AdvisoryLocksAfter(pool *pgxpool.Pool, timeout time.Duration) (int, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		var locks int
 		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&locks); err != nil {
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND NOT (objsubid = 2 AND classid = $1)`, runner.LivenessClass).Scan(&locks); err != nil {
 			return 0, err
 		}
 		if locks == 0 || time.Now().After(deadline) {
