@@ -89,10 +89,11 @@ func Run(ctx context.Context, cfg Config) error {
 	river.AddWorker(workers, &rollout.Worker{Pool: st.Pool, Log: log, Poll: cfg.PollInterval})
 	rc, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
-			"runs":      {MaxWorkers: cfg.Workers},
-			"callbacks": {MaxWorkers: 4},
-			"rollouts":  {MaxWorkers: 2},
-			drift.Queue: {MaxWorkers: cfg.DriftConcurrency},
+			"runs":         {MaxWorkers: cfg.Workers},
+			"callbacks":    {MaxWorkers: 4},
+			"rollouts":     {MaxWorkers: 2},
+			drift.Queue:    {MaxWorkers: cfg.DriftConcurrency},
+			drift.RunQueue: {MaxWorkers: cfg.DriftConcurrency},
 		},
 		// The drift sweep: River inserts periodic jobs on the elected
 		// leader only, so replicas sweep once between them.
