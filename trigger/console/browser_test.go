@@ -195,6 +195,25 @@ func TestBrowserConsole(t *testing.T) {
 		t.Fatalf("approved run is %s, want APPLYING", s)
 	}
 
+	// The approved run's page follows it: the run finishes in the
+	// database, and the page shows it without a reload.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.url+"/ui/runs/"+itoa(waiting)),
+		chromedp.WaitVisible(`//span[@id="run-state" and contains(., "APPLYING")]`),
+		chromedp.WaitVisible(chromedp.ID("live-status")),
+	); err != nil {
+		t.Fatalf("the approved run's page: %v", err)
+	}
+	if _, err := e.pool.Exec(context.Background(), `UPDATE runs SET state = 'COMPLETED', finished_at = now(), updated_at = now() WHERE id = $1`, waiting); err != nil {
+		t.Fatal(err)
+	}
+	liveCtx, cancelLive := context.WithTimeout(ctx, 15*time.Second)
+	err = chromedp.Do(liveCtx, chromedp.WaitVisible(`//span[@id="run-state" and contains(., "COMPLETED")]`))
+	cancelLive()
+	if err != nil {
+		t.Fatalf("the run page did not follow the run to COMPLETED: %v", err)
+	}
+
 	// A POST without the CSRF token is refused, even for an approver.
 	other := e.runs[triggertest.SeedTenantWaiting2]
 	if s := postWithoutButton(t, ctx, e.url+"/ui/runs/"+itoa(other)+"/approve", false); !strings.Contains(s, "403") || !strings.Contains(s, "security token") {

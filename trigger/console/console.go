@@ -27,7 +27,7 @@ import (
 	"github.com/tenantops/tenantops/trigger/runner"
 )
 
-//go:embed templates/*.html templates/style.css
+//go:embed templates/*.html templates/style.css templates/live.js
 var templateFS embed.FS
 
 // Config configures the console.
@@ -52,6 +52,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Redactor hides configured secrets in errors shown.
 	Redactor runner.Redactor
+	// LivePoll is how often a run page's live updates look at the run
+	// (live.go); zero: a second.
+	LivePoll time.Duration
 }
 
 // Console serves the pages.
@@ -119,9 +122,11 @@ func (c *Console) Handler() http.Handler {
 		c.render(w, r, http.StatusOK, "signedout", Session{}, nil)
 	})
 	mux.HandleFunc("GET /ui/style.css", serveCSS)
+	mux.HandleFunc("GET /ui/live.js", serveLiveJS)
 	mux.Handle("GET /ui/{$}", c.viewer(c.tenants))
 	mux.Handle("GET /ui/tenants/{id}", c.viewer(c.tenant))
 	mux.Handle("GET /ui/runs/{id}", c.viewer(c.run))
+	mux.Handle("GET /ui/runs/{id}/events", c.viewer(c.runEvents))
 	mux.Handle("GET /ui/approvals", c.viewer(c.approvals))
 	mux.Handle("GET /ui/drift", c.viewer(c.drift))
 	mux.Handle("GET /ui/rollouts", c.viewer(c.rollouts))

@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"bufio"
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -8,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tenantops/tenantops/internal/sim/keycloak"
 	"github.com/tenantops/tenantops/trigger/store"
@@ -211,5 +214,88 @@ func TestConsolePages(t *testing.T) {
 	}
 	if code, _ := get(t, c, e.url+"/ui/runs/99999"); code != http.StatusNotFound {
 		t.Errorf("unknown run: %d, want 404", code)
+	}
+}
+
+// A run's page follows the run over server-sent events while anything
+// about it can change, and not once it is final with its callbacks
+// delivered; the stream says where the run stands, each change, and when
+// it is done.
+func TestRunPageLiveUpdates(t *testing.T) {
+	e := startConsole(t, 10)
+	waiting, rolledBack := e.runs[triggertest.SeedTenantWaiting], e.runs[triggertest.SeedTenantRolledBack]
+	v := e.browser(t)
+	events := "/ui/runs/" + itoa(waiting) + "/events"
+	if code, body := e.signIn(t, v, viewer, "/ui/runs/"+itoa(waiting)); code != http.StatusOK ||
+		!strings.Contains(body, `data-events="`+events+`"`) || !strings.Contains(body, `src="/ui/live.js"`) {
+		t.Fatalf("a waiting run's page should follow the run: %d %s", code, body)
+	}
+	if _, body := get(t, v, e.url+"/ui/runs/"+itoa(rolledBack)); strings.Contains(body, "data-events") {
+		t.Fatalf("a rolled-back run with its callback delivered has nothing to follow: %s", body)
+	}
+	if code, _ := get(t, v, e.url+"/ui/runs/987654/events"); code != http.StatusNotFound {
+		t.Fatalf("events of a run that does not exist: %d, want 404", code)
+	}
+	anon := e.browser(t)
+	anon.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if resp, err := anon.Get(e.url + events); err != nil || resp.StatusCode != http.StatusFound {
+		t.Fatalf("events without a session: %v %v, want a redirect to sign in", resp, err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.url+events, nil)
+	stream := *v
+	stream.Timeout = 0
+	resp, err := stream.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/event-stream" {
+		t.Fatalf("events: %d %s", resp.StatusCode, ct)
+	}
+	lines := bufio.NewScanner(resp.Body)
+	next := func() (event, data string) {
+		t.Helper()
+		for lines.Scan() {
+			l := lines.Text()
+			switch {
+			case strings.HasPrefix(l, "event: "):
+				event = strings.TrimPrefix(l, "event: ")
+			case strings.HasPrefix(l, "data: "):
+				data = strings.TrimPrefix(l, "data: ")
+			case l == "" && event != "":
+				return event, data
+			}
+		}
+		t.Fatalf("the stream ended early: %v", lines.Err())
+		return "", ""
+	}
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := e.pool.Exec(ctx, sql, waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ev, data := next(); ev != "state" || data != string(store.StateAwaitingApproval) {
+		t.Fatalf("first event %s %s, want state %s", ev, data, store.StateAwaitingApproval)
+	}
+	exec(`UPDATE runs SET state = 'APPLYING', updated_at = now() WHERE id = $1`)
+	if ev, data := next(); ev != "changed" || data != "APPLYING" {
+		t.Fatalf("after the approval: %s %s, want changed APPLYING", ev, data)
+	}
+	// Final, but its callback is still on its way: not done yet.
+	exec(`INSERT INTO callbacks (run_id, event_id, payload) VALUES ($1, 'evt-live', '{}')`)
+	exec(`UPDATE runs SET state = 'COMPLETED', finished_at = now(), updated_at = now() WHERE id = $1`)
+	if ev, data := next(); ev != "changed" || data != "COMPLETED" {
+		t.Fatalf("after the apply: %s %s, want changed COMPLETED", ev, data)
+	}
+	exec(`UPDATE callbacks SET delivered_at = now(), attempts = 1 WHERE run_id = $1`)
+	if ev, data := next(); ev != "changed" {
+		t.Fatalf("after the callback: %s %s, want changed", ev, data)
+	}
+	if ev, data := next(); ev != "done" || data != "COMPLETED" {
+		t.Fatalf("last event %s %s, want done COMPLETED", ev, data)
 	}
 }

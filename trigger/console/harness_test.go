@@ -96,7 +96,7 @@ func startConsole(t *testing.T, tenants int) *env {
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	a := &api.API{Pool: pool, River: rc, Token: apiToken, Metrics: metrics.New(pool), Log: log}
 	c, err := console.New(ctx, console.Config{Issuer: kc.URL + "/realms/staff", ClientID: "tenantops-console",
-		ClientSecret: clientSecret, RedirectURL: base + "/ui/callback", HTTPClient: kcClient}, pool, a, log)
+		ClientSecret: clientSecret, RedirectURL: base + "/ui/callback", HTTPClient: kcClient, LivePoll: 100 * time.Millisecond}, pool, a, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,10 @@ package console
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,8 +148,12 @@ func (c *Console) run(w http.ResponseWriter, r *http.Request, s Session) {
 		cbs[i].LastError = c.cfg.Redactor.Redact(cbs[i].LastError, secrets...)
 	}
 	run.Error = c.cfg.Redactor.Redact(run.Error, secrets...)
-	c.render(w, r, http.StatusOK, "run", s, map[string]any{"Run": run, "Steps": steps, "Gantt": buildGantt(steps, time.Now()),
-		"Plan": planSummary(run.PlanSummary), "Callbacks": cbs, "Outputs": c.cfg.Redactor.Redact(pretty(run.Outputs), secrets...)})
+	data := map[string]any{"Run": run, "Steps": steps, "Gantt": buildGantt(steps, time.Now()),
+		"Plan": planSummary(run.PlanSummary), "Callbacks": cbs, "Outputs": c.cfg.Redactor.Redact(pretty(run.Outputs), secrets...)}
+	if !store.Terminal(run.State) || slices.ContainsFunc(cbs, func(cb callbackState) bool { return cb.DeliveredAt == nil }) {
+		data["Live"] = fmt.Sprintf("/ui/runs/%d/events", run.ID)
+	}
+	c.render(w, r, http.StatusOK, "run", s, data)
 }
 
 // planSummary decodes a stored plan summary (nil when there is none).

@@ -17,6 +17,9 @@ type page struct {
 	Session Session
 	Nav     string
 	Data    any
+	// Live is the page's server-sent events stream, when it has one (a
+	// data map's "Live"): live.js then keeps the page up to date.
+	Live string
 }
 
 var funcs = template.FuncMap{
@@ -62,8 +65,12 @@ func parsePages() (map[string]*template.Template, error) {
 func (c *Console) render(w http.ResponseWriter, r *http.Request, code int, name string, s Session, data any) {
 	titles := map[string]string{"tenants": "Tenants", "tenant": "Tenant", "run": "Run", "approvals": "Approvals",
 		"drift": "Drift", "rollouts": "Rollouts", "error": "Error", "signedout": "Signed out"}
+	var live string
+	if m, ok := data.(map[string]any); ok {
+		live, _ = m["Live"].(string)
+	}
 	var buf bytes.Buffer
-	if err := c.pages[name].Execute(&buf, page{Title: titles[name], Session: s, Nav: name, Data: data}); err != nil {
+	if err := c.pages[name].Execute(&buf, page{Title: titles[name], Session: s, Nav: name, Data: data, Live: live}); err != nil {
 		c.Log.Error("console template", "page", name, "error", err.Error())
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
