@@ -73,7 +73,9 @@ func (e *env) browserSignIn(t *testing.T, ctx context.Context, u keycloak.StaffU
 		chromedp.SendKeys(chromedp.ID("username"), u.Username),
 		chromedp.SendKeys(chromedp.ID("password"), u.Password),
 		chromedp.Click(chromedp.ID("kc-login")),
-		chromedp.WaitVisible(chromedp.CSS("main h1")),
+		// The login page has a "main h1" of its own: wait for the
+		// console's, or a slow redirect reads as a failed sign-in.
+		chromedp.WaitVisible(`//main//h1[normalize-space(.)="Tenants"] | //main//h1[contains(., "Error")] | //*[@id="input-error"]`),
 	); err != nil {
 		t.Fatalf("sign-in as %s: %v", u.Username, err)
 	}
