@@ -78,6 +78,7 @@ func (p *TenantopsProvider) Resources(_ context.Context) []func() resource.Resou
 		NewSCIMGroupResource,
 		NewSCIMUserResource,
 		NewSSOClientResource,
+		NewSSOUserResource,
 		NewSSOLDAPFederationResource,
 		NewSSOOIDCIdentityProviderResource,
 		NewSSOSAMLIdentityProviderResource,

@@ -13,6 +13,9 @@ import (
 
 var ssoRealmNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
+// smtpPortRE is a TCP port, or empty for the protocol's own.
+var smtpPortRE = regexp.MustCompile(`^([1-9][0-9]{0,4})?$`)
+
 // ssoSplitImportID splits "realm/rest" import ids.
 func ssoSplitImportID(id, what string, resp *resource.ImportStateResponse) (string, string, bool) {
 	realm, rest, ok := strings.Cut(id, "/")

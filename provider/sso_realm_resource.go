@@ -45,6 +45,14 @@ type ssoRealmModel struct {
 	PasswordPolicy           types.String `tfsdk:"password_policy"`
 	SSOSessionIdleTimeout    types.Int64  `tfsdk:"sso_session_idle_timeout"`
 	SSOSessionMaxLifespan    types.Int64  `tfsdk:"sso_session_max_lifespan"`
+	SMTPHost                 types.String `tfsdk:"smtp_host"`
+	SMTPPort                 types.String `tfsdk:"smtp_port"`
+	SMTPFrom                 types.String `tfsdk:"smtp_from"`
+	SMTPFromDisplayName      types.String `tfsdk:"smtp_from_display_name"`
+	SMTPStartTLS             types.Bool   `tfsdk:"smtp_starttls"`
+	SMTPSSL                  types.Bool   `tfsdk:"smtp_ssl"`
+	SMTPUser                 types.String `tfsdk:"smtp_user"`
+	SMTPPassword             types.String `tfsdk:"smtp_password"`
 	timeoutsModel
 }
 
@@ -84,6 +92,16 @@ func (r *SSORealmResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"password_policy":          defaultString("Keycloak password policy string, e.g. `length(12) and notUsername and passwordHistory(5)`. Empty (default) means none.", ""),
 			"sso_session_idle_timeout": defaultInt("SSO session idle timeout in seconds (default 1800).", 1800, int64validator.AtLeast(60)),
 			"sso_session_max_lifespan": defaultInt("SSO session maximum lifespan in seconds (default 36000).", 36000, int64validator.AtLeast(60)),
+			"smtp_host": defaultString("Mail server the realm sends its e-mails through (invitations of `tenantops_sso_user`, "+
+				"password resets). Empty (default): none, and Keycloak cannot send e-mail.", ""),
+			"smtp_port":              defaultString("Mail server port, e.g. `587`; empty (default) is the protocol's.", "", stringvalidator.RegexMatches(smtpPortRE, "must be a port number")),
+			"smtp_from":              defaultString("Sender address of the realm's e-mails; needed with `smtp_host`.", ""),
+			"smtp_from_display_name": defaultString("Sender name shown with `smtp_from`.", ""),
+			"smtp_starttls":          defaultBool("Upgrade the connection with STARTTLS. Default `false`.", false),
+			"smtp_ssl":               defaultBool("Connect with TLS from the start (SMTPS). Default `false`.", false),
+			"smtp_user":              defaultString("User to authenticate to the mail server as; empty (default): no authentication.", ""),
+			"smtp_password": schema.StringAttribute{Optional: true, Sensitive: true,
+				MarkdownDescription: "Password of `smtp_user`. Keycloak never returns it: the configured value is kept in state, and a change made outside Terraform is not seen."},
 			// computed
 			"id":       stableString("The realm name."),
 			"realm_id": stableString("Keycloak's internal realm id."),
@@ -158,6 +176,9 @@ func (m ssoRealmModel) toRealm() keycloak.Realm {
 		PasswordPolicy:           m.PasswordPolicy.ValueString(),
 		SSOSessionIdleTimeout:    int(m.SSOSessionIdleTimeout.ValueInt64()),
 		SSOSessionMaxLifespan:    int(m.SSOSessionMaxLifespan.ValueInt64()),
+		SMTP: keycloak.SMTP{Host: m.SMTPHost.ValueString(), Port: m.SMTPPort.ValueString(), From: m.SMTPFrom.ValueString(),
+			FromDisplayName: m.SMTPFromDisplayName.ValueString(), StartTLS: m.SMTPStartTLS.ValueBool(), SSL: m.SMTPSSL.ValueBool(),
+			User: m.SMTPUser.ValueString(), Password: m.SMTPPassword.ValueString()},
 	}
 }
 
@@ -179,4 +200,9 @@ func (m *ssoRealmModel) fromRealm(r *keycloak.Realm, issuer string) {
 	m.PasswordPolicy = types.StringValue(r.PasswordPolicy)
 	m.SSOSessionIdleTimeout = types.Int64Value(int64(r.SSOSessionIdleTimeout))
 	m.SSOSessionMaxLifespan = types.Int64Value(int64(r.SSOSessionMaxLifespan))
+	m.SMTPHost, m.SMTPPort = types.StringValue(r.SMTP.Host), types.StringValue(r.SMTP.Port)
+	m.SMTPFrom, m.SMTPFromDisplayName = types.StringValue(r.SMTP.From), types.StringValue(r.SMTP.FromDisplayName)
+	m.SMTPStartTLS, m.SMTPSSL = types.BoolValue(r.SMTP.StartTLS), types.BoolValue(r.SMTP.SSL)
+	m.SMTPUser = types.StringValue(r.SMTP.User)
+	// smtp_password: Keycloak answers it masked; the configured value stays.
 }

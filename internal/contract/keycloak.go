@@ -63,6 +63,12 @@ func (keycloakChecker) endpoints() []string {
 		"GET /admin/realms/{realm}/components/{id}",
 		"PUT /admin/realms/{realm}/components/{id}",
 		"DELETE /admin/realms/{realm}/components/{id}",
+		"GET /admin/realms/{realm}/users",
+		"POST /admin/realms/{realm}/users",
+		"GET /admin/realms/{realm}/users/{id}",
+		"PUT /admin/realms/{realm}/users/{id}",
+		"DELETE /admin/realms/{realm}/users/{id}",
+		"PUT /admin/realms/{realm}/users/{id}/execute-actions-email",
 	}
 }
 

@@ -3,6 +3,7 @@ package keycloak
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/Nerzal/gocloak/v13"
 )
@@ -35,6 +36,58 @@ type Realm struct {
 
 	SSOSessionIdleTimeout int
 	SSOSessionMaxLifespan int
+
+	// SMTP is the server the realm sends its e-mails through (invitations,
+	// password resets); a zero Host means none.
+	SMTP SMTP
+}
+
+// SMTP is a realm's mail server (the realm representation's smtpServer).
+// GetRealm leaves Password empty: Keycloak answers it masked.
+type SMTP struct {
+	Host, Port, From, FromDisplayName string
+	StartTLS, SSL                     bool
+	User, Password                    string
+}
+
+func (s SMTP) rep() *map[string]string {
+	m := map[string]string{}
+	if s.Host == "" {
+		// An empty smtpServer removes the realm's mail server.
+		return &m
+	}
+	m["host"], m["from"] = s.Host, s.From
+	set := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	set("port", s.Port)
+	set("fromDisplayName", s.FromDisplayName)
+	m["starttls"], m["ssl"] = strconv.FormatBool(s.StartTLS), strconv.FormatBool(s.SSL)
+	m["auth"] = strconv.FormatBool(s.User != "")
+	if s.User != "" {
+		m["user"] = s.User
+		// Keycloak keeps the stored password when it gets its mask back.
+		m["password"] = s.Password
+		if s.Password == "" {
+			m["password"] = Mask
+		}
+	}
+	return &m
+}
+
+func smtpFrom(m *map[string]string) SMTP {
+	if m == nil {
+		return SMTP{}
+	}
+	x := *m
+	s := SMTP{Host: x["host"], Port: x["port"], From: x["from"], FromDisplayName: x["fromDisplayName"],
+		StartTLS: x["starttls"] == "true", SSL: x["ssl"] == "true"}
+	if x["auth"] == "true" {
+		s.User = x["user"]
+	}
+	return s
 }
 
 func (r Realm) rep() gocloak.RealmRepresentation {
@@ -52,6 +105,7 @@ func (r Realm) rep() gocloak.RealmRepresentation {
 		WebAuthnPolicyRpEntityName: sp(r.WebAuthnRPName),
 		WebAuthnPolicyAttestationConveyancePreference: sp(r.WebAuthnAttestation),
 		WebAuthnPolicyUserVerificationRequirement:     sp(r.WebAuthnUserVerification),
+		SMTPServer: r.SMTP.rep(),
 	}
 }
 
@@ -106,6 +160,7 @@ func (c *Client) GetRealm(ctx context.Context, name string) (*Realm, error) {
 		PasswordPolicy:           gocloak.PString(rep.PasswordPolicy),
 		SSOSessionIdleTimeout:    gocloak.PInt(rep.SsoSessionIdleTimeout),
 		SSOSessionMaxLifespan:    gocloak.PInt(rep.SsoSessionMaxLifespan),
+		SMTP:                     smtpFrom(rep.SMTPServer),
 	}
 	mfa, err := c.mfaOf(ctx, name, boundBrowserFlow(rep))
 	if err != nil {

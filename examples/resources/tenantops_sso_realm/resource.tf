@@ -12,6 +12,19 @@ resource "tenantops_sso_realm" "acme" {
 
   sso_session_idle_timeout = 1800  # 30 minutes
   sso_session_max_lifespan = 36000 # 10 hours
+
+  # The mail server for invitations (tenantops_sso_user) and password resets.
+  smtp_host     = "smtp.example.com"
+  smtp_port     = "587"
+  smtp_starttls = true
+  smtp_from     = "no-reply@example.com"
+  smtp_user     = "mailer"
+  smtp_password = var.smtp_password
+}
+
+variable "smtp_password" {
+  type      = string
+  sensitive = true
 }
 
 output "acme_issuer" {

@@ -71,6 +71,8 @@ func (s *Server) route(w http.ResponseWriter, req *http.Request) {
 		s.authentication(w, req, r, rest[2:])
 	case rest[1] == "clients":
 		s.clients(w, req, r, rest[2:])
+	case rest[1] == "users":
+		s.users(w, req, r, rest[2:])
 	case rest[1] == "identity-provider" && len(rest) >= 3 && rest[2] == "instances":
 		s.identityProviders(w, req, r, rest[3:])
 	case rest[1] == "components":
@@ -143,7 +145,13 @@ func (s *Server) createRealm(w http.ResponseWriter, req *http.Request) {
 func (s *Server) realmItem(w http.ResponseWriter, req *http.Request, r *realm) {
 	switch req.Method {
 	case http.MethodGet:
-		writeJSON(w, http.StatusOK, r.rep)
+		// ModelToRepresentation masks the SMTP password.
+		out := r.rep
+		if smtp, _ := r.rep["smtpServer"].(map[string]any); smtp["password"] != nil {
+			out = clone(r.rep)
+			out["smtpServer"].(map[string]any)["password"] = Mask
+		}
+		writeJSON(w, http.StatusOK, out)
 	case http.MethodPut:
 		var rep map[string]any
 		if !decode(w, req, &rep) {
@@ -155,6 +163,12 @@ func (s *Server) realmItem(w http.ResponseWriter, req *http.Request, r *realm) {
 			if _, ok := s.realms[n]; ok {
 				errorMessage(w, http.StatusConflict, "Realm with same name exists")
 				return
+			}
+		}
+		// RealmManager keeps the stored SMTP password when it gets the mask.
+		if smtp, _ := rep["smtpServer"].(map[string]any); str(smtp["password"]) == Mask {
+			if had, _ := r.rep["smtpServer"].(map[string]any); had != nil {
+				smtp["password"] = had["password"]
 			}
 		}
 		for k, v := range rep {

@@ -65,6 +65,8 @@ type Server struct {
 	// adminUserID and serviceAccountID are the subjects of the admin
 	// user's and the admin client's service account's tokens.
 	adminUserID, serviceAccountID string
+	// mails are the execute-actions e-mails sent (users.go).
+	mails []Mail
 }
 
 type realm struct {
@@ -73,6 +75,7 @@ type realm struct {
 	flows      []*flow
 	actions    []map[string]any
 	clients    []map[string]any
+	users      []map[string]any
 	idps       []map[string]any
 	components []map[string]any
 	keys       *realmKeys
@@ -159,6 +162,9 @@ func (s *Server) Inventory() []string {
 		}
 		for _, i := range r.idps {
 			out = append(out, fmt.Sprintf("idp/%s/%s", name, str(i["alias"])))
+		}
+		for _, u := range r.users {
+			out = append(out, fmt.Sprintf("user/%s/%s", name, str(u["username"])))
 		}
 		for _, c := range r.components {
 			out = append(out, fmt.Sprintf("component/%s/%s/%s", name, str(c["providerId"]), str(c["name"])))
