@@ -217,7 +217,8 @@ func (r *Runner) renderInit(ctx context.Context, t spec.Tenant, tpl *workspace.T
 		DirectoryEnabled: r.Cfg.DirectoryEnabled, MirrorDir: r.Cfg.MirrorDir,
 		// The federation's bind password goes to the tier's module in
 		// secrets.auto.tfvars.json (0600), never with the platform file.
-		Secrets: map[string]string{"directory_federation_bind_password": r.Cfg.ProviderEnv[FederationPasswordEnv]},
+		Secrets: map[string]string{"directory_federation_bind_password": r.Cfg.ProviderEnv[FederationPasswordEnv],
+			"smtp_password": r.Cfg.ProviderEnv[SMTPPasswordEnv]},
 	})
 	if err != nil {
 		return tfHandles{}, fmt.Errorf("render: %w", err)
@@ -328,6 +329,11 @@ func (r *Runner) env() map[string]string {
 // FederationPasswordEnv holds the password of the read-only account
 // Keycloak binds as to federate tenants' OUs (the tiers' directory_bind_dn).
 const FederationPasswordEnv = "TENANTOPS_FEDERATION_BIND_PASSWORD"
+
+// SMTPPasswordEnv holds the password of the realms' mail server user
+// (smtp_user): the tiers' smtp_password, written for the runs only to
+// secrets.auto.tfvars.json.
+const SMTPPasswordEnv = "TENANTOPS_SMTP_PASSWORD"
 
 func (r *Runner) lockTimeout() string {
 	return strconv.Itoa(int(r.Cfg.LockTimeout.Seconds())) + "s"

@@ -16,3 +16,8 @@ output "portal_client_secret" {
   value     = tenantops_sso_client.portal.client_secret
   sensitive = true
 }
+
+output "invited_admins" {
+  value       = sort(keys(tenantops_sso_user.admin))
+  description = "Admins given a realm account and an invitation."
+}

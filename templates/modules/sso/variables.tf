@@ -39,3 +39,41 @@ variable "idp" {
   sensitive   = true
   description = "The customer's own identity provider brokered into the realm (null: none)."
 }
+
+variable "admins" {
+  type = list(object({
+    username    = string
+    email       = string
+    given_name  = string
+    family_name = string
+  }))
+  default     = []
+  description = "Tenant administrators: with invite_admins, each gets a realm account and an invitation."
+}
+
+variable "invite_admins" {
+  type        = bool
+  default     = false
+  description = "Give every admin a realm account and e-mail an invitation (set a password, set up the realm's MFA). The tiers set it for a tenant without Active Directory federation when the platform has a mail server."
+}
+
+variable "smtp" {
+  type = object({
+    host              = string
+    port              = string
+    from              = string
+    from_display_name = string
+    starttls          = bool
+    ssl               = bool
+    user              = string
+  })
+  default     = null
+  description = "The realm's mail server (null: none)."
+}
+
+variable "smtp_password" {
+  type        = string
+  default     = ""
+  sensitive   = true
+  description = "Password of smtp.user."
+}

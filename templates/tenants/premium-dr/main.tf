@@ -25,6 +25,13 @@ module "sso" {
   idp          = var.idp
   portal_url   = var.portal_url
   org_name     = module.cloud.org_name
+
+  smtp          = var.smtp_host == "" ? null : { host = var.smtp_host, port = var.smtp_port, from = var.smtp_from, from_display_name = var.smtp_from_display_name, starttls = var.smtp_starttls, ssl = var.smtp_ssl, user = var.smtp_user }
+  smtp_password = var.smtp_password
+  admins        = var.admins
+  # Admins without Active Directory federation get realm accounts, invited
+  # by e-mail when the platform has a mail server.
+  invite_admins = var.smtp_host != "" && !module.directory.federated
 }
 
 module "directory" {

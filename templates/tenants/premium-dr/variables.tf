@@ -91,6 +91,57 @@ variable "directory_bind_dn" {
   description = "Read-only service account Keycloak binds as to federate the tenant's OU."
 }
 
+variable "smtp_host" {
+  type        = string
+  default     = ""
+  description = "Mail server of the tenants' realms (invitations, password resets); empty: none, and admins without Active Directory get no realm account."
+}
+
+variable "smtp_port" {
+  type        = string
+  default     = ""
+  description = "Mail server port (empty: the protocol's)."
+}
+
+variable "smtp_from" {
+  type        = string
+  default     = ""
+  description = "Sender address of the realms' e-mails."
+}
+
+variable "smtp_from_display_name" {
+  type        = string
+  default     = ""
+  description = "Sender name of the realms' e-mails."
+}
+
+variable "smtp_starttls" {
+  type        = bool
+  default     = true
+  description = "Upgrade the mail connection with STARTTLS."
+}
+
+variable "smtp_ssl" {
+  type        = bool
+  default     = false
+  description = "Connect to the mail server with TLS from the start."
+}
+
+variable "smtp_user" {
+  type        = string
+  default     = ""
+  description = "User to authenticate to the mail server as (empty: none)."
+}
+
+# Never in the platform file: the trigger takes it from its environment
+# (TENANTOPS_SMTP_PASSWORD) and writes it to secrets.auto.tfvars.json.
+variable "smtp_password" {
+  type        = string
+  default     = ""
+  sensitive   = true
+  description = "Password of smtp_user."
+}
+
 # Never in the platform file: the trigger takes it from its environment
 # (TENANTOPS_FEDERATION_BIND_PASSWORD) and writes it, for its own runs only,
 # to secrets.auto.tfvars.json (mode 0600).
