@@ -134,9 +134,9 @@ func event(id, typ, tenant string, mutate func(map[string]any)) []byte {
 
 // eventAt is a webhook body with the given occurred_at (to the nanosecond:
 // events built one after another are ordered as they were built). A
-// deletion carries the tenant id only.
+// deletion, suspension or reactivation carries the tenant id only.
 func eventAt(id, typ string, at time.Time, tn map[string]any) []byte {
-	if typ == "customer.deleted" {
+	if typ == "customer.deleted" || typ == "customer.suspended" || typ == "customer.reactivated" {
 		tn = map[string]any{"id": tn["id"]}
 	}
 	b, _ := json.Marshal(map[string]any{"event_id": id, "event_type": typ, "occurred_at": at.UTC().Format(time.RFC3339Nano), "tenant": tn})
@@ -145,11 +145,26 @@ func eventAt(id, typ string, at time.Time, tn map[string]any) []byte {
 
 type hookReply struct {
 	status int
+	raw    string
 	RunID  int64 `json:"run_id"`
 }
 
 func postWebhook(t *testing.T, base string, body []byte) hookReply {
 	t.Helper()
+	r := postRaw(t, base, body, nil)
+	if r.status != http.StatusAccepted && r.status != http.StatusOK {
+		t.Errorf("webhook answered %d: %s", r.status, r.raw)
+	}
+	return r
+}
+
+// postRaw posts body, changed by edit when given, signed, and returns the
+// answer whatever its status.
+func postRaw(t *testing.T, base string, body []byte, edit func(string) string) hookReply {
+	t.Helper()
+	if edit != nil {
+		body = []byte(edit(string(body)))
+	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/v1/webhooks/crm", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(signature.Header, signature.Sign([]byte(testWebhookSecret), body, time.Now()))
@@ -162,10 +177,7 @@ func postWebhook(t *testing.T, base string, body []byte) hookReply {
 	var r hookReply
 	raw, _ := io.ReadAll(resp.Body)
 	_ = json.Unmarshal(raw, &r)
-	r.status = resp.StatusCode
-	if r.status != http.StatusAccepted && r.status != http.StatusOK {
-		t.Errorf("webhook answered %d: %s", r.status, raw)
-	}
+	r.status, r.raw = resp.StatusCode, string(raw)
 	return r
 }
 

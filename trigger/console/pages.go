@@ -19,7 +19,7 @@ import (
 
 const tenantPage = 50
 
-var tenantStatuses = []store.TenantStatus{store.TenantPending, store.TenantActive, store.TenantDrifted, store.TenantFailed,
+var tenantStatuses = []store.TenantStatus{store.TenantPending, store.TenantActive, store.TenantSuspended, store.TenantDrifted, store.TenantFailed,
 	store.TenantRolledBack, store.TenantCompensationFailed, store.TenantRejected, store.TenantDeleted}
 
 func (c *Console) tenants(w http.ResponseWriter, r *http.Request, s Session) {

@@ -312,11 +312,24 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state store.RunState
 			return err
 		}
 	case state == store.StateCompleted:
-		status, good, goodTemplate = store.TenantActive, run.Revision, run.TemplateRevision
+		good, goodTemplate = run.Revision, run.TemplateRevision
+		if status, err = store.StatusAfter(ctx, tx, run.Tenant, run.Revision); err != nil {
+			return err
+		}
 	case state == store.StateRolledBack && run.Kind == store.KindOnboard:
 		status = store.TenantRolledBack
 	case state == store.StateRolledBack:
+		// Back on the last good revision, suspended or not.
+		t, err := store.GetTenant(ctx, tx, run.Tenant)
+		if err != nil {
+			return err
+		}
 		status = store.TenantActive
+		if t.LastGoodRevision != nil {
+			if status, err = store.StatusAfter(ctx, tx, run.Tenant, *t.LastGoodRevision); err != nil {
+				return err
+			}
+		}
 	case state == store.StateCompensationFailed:
 		status = store.TenantCompensationFailed
 	case state == store.StateFailed && run.Kind != store.KindDrift && run.RemediationOf == nil:

@@ -5,7 +5,8 @@
 //
 //	field                          type     rule
 //	event_id                       string   required, 1-128 chars of [A-Za-z0-9._:-]; idempotency key
-//	event_type                     string   customer.created | customer.updated | customer.deleted
+//	event_type                     string   customer.created | customer.updated | customer.deleted |
+//	                                        customer.suspended | customer.reactivated
 //	occurred_at                    string   required, RFC 3339 time
 //	tenant.id                      string   ^[a-z][a-z0-9-]{1,38}$
 //	tenant.display_name            string   required, 1-256 characters, no control characters
@@ -35,9 +36,12 @@
 //	tenant.dr.journal_hours        integer  1..720
 //	tenant.dr.priority             string   Low | Medium | High
 //
-// A customer.deleted event carries event_id, event_type, occurred_at and
-// tenant.id only: any other tenant field holding a value is refused, so a
-// deletion can never change what the trigger renders.
+// A customer.deleted, customer.suspended or customer.reactivated event
+// carries event_id, event_type, occurred_at and tenant.id only: any other
+// tenant field holding a value is refused, so such an event can never change
+// what the trigger renders beyond what it is for. A suspension makes a new
+// spec revision of the tenant's latest one with tenant.suspended set; a
+// reactivation clears it. The CRM never sends tenant.suspended itself.
 //
 // Lengths count characters (Unicode code points), not bytes. Every string
 // of the document, field names included, must be valid Unicode that
@@ -65,7 +69,16 @@ const (
 	EventCreated = "customer.created"
 	EventUpdated = "customer.updated"
 	EventDeleted = "customer.deleted"
+	// EventSuspended disables the tenant without losing anything, and
+	// EventReactivated restores it (see Tenant.Suspended).
+	EventSuspended   = "customer.suspended"
+	EventReactivated = "customer.reactivated"
 )
+
+// IDOnly reports whether events of this type carry the tenant id alone.
+func IDOnly(eventType string) bool {
+	return eventType == EventDeleted || eventType == EventSuspended || eventType == EventReactivated
+}
 
 // Event is one CRM webhook.
 type Event struct {
@@ -84,6 +97,11 @@ type Tenant struct {
 	SSO         SSO     `json:"sso"`
 	Admins      []Admin `json:"admins,omitempty"`
 	DR          *DR     `json:"dr,omitempty"`
+	// Suspended is set by the trigger on the spec revisions a
+	// customer.suspended event starts (and the updates that follow it,
+	// until a customer.reactivated): the tiers then disable the tenant's
+	// sign-in and use, and keep everything.
+	Suspended bool `json:"suspended,omitempty"`
 }
 
 // Quotas size the tenant's VDC.
@@ -199,9 +217,9 @@ func Validate(ev Event, tiers []string) Errors {
 		add("event_id", "required: 1-128 characters of letters, digits, '.', '_', ':' or '-'")
 	}
 	switch ev.EventType {
-	case EventCreated, EventUpdated, EventDeleted:
+	case EventCreated, EventUpdated, EventDeleted, EventSuspended, EventReactivated:
 	default:
-		add("event_type", "must be one of customer.created, customer.updated, customer.deleted (got %q)", ev.EventType)
+		add("event_type", "must be one of customer.created, customer.updated, customer.deleted, customer.suspended, customer.reactivated (got %q)", ev.EventType)
 	}
 	if _, err := time.Parse(time.RFC3339, ev.OccurredAt); err != nil {
 		add("occurred_at", "required: an RFC 3339 time such as 2026-01-02T15:04:05Z")
@@ -210,10 +228,13 @@ func Validate(ev Event, tiers []string) Errors {
 	if !tenantIDRe.MatchString(t.ID) {
 		add("tenant.id", "must match ^[a-z][a-z0-9-]{1,38}$ (got %q)", t.ID)
 	}
-	if ev.EventType == EventDeleted {
-		deletionOnlyID(add, t)
+	if IDOnly(ev.EventType) {
+		onlyID(add, ev.EventType, t)
 		sortErrs(errs)
 		return errs
+	}
+	if t.Suspended {
+		add("tenant.suspended", "is the trigger's to set: send customer.suspended or customer.reactivated")
 	}
 	text(add, "tenant.display_name", t.DisplayName, 256)
 	if !contains(tiers, t.Tier) {
@@ -319,12 +340,14 @@ func text(add adder, field, v string, max int) {
 	}
 }
 
-// deletionOnlyID refuses every tenant field but the id in a deletion: the
-// offboarding destroys what the tenant's last good revision built, and a
-// deletion that named a tier or quotas would only invite a mismatch.
-func deletionOnlyID(add adder, t Tenant) {
-	const msg = "not allowed in a customer.deleted event, which carries only tenant.id"
+// onlyID refuses every tenant field but the id in a deletion, suspension or
+// reactivation: the offboarding destroys what the tenant's last good
+// revision built, a suspension changes nothing but the suspension, and
+// such an event that named a tier or quotas would only invite a mismatch.
+func onlyID(add adder, eventType string, t Tenant) {
+	msg := "not allowed in a " + eventType + " event, which carries only tenant.id"
 	present := map[string]bool{
+		"tenant.suspended":    t.Suspended,
 		"tenant.display_name": t.DisplayName != "",
 		"tenant.tier":         t.Tier != "",
 		"tenant.quotas":       t.Quotas != (Quotas{}),

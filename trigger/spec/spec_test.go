@@ -275,3 +275,24 @@ func TestDeletionCarriesOnlyTheTenantID(t *testing.T) {
 		t.Fatalf("a plain deletion: %v", err)
 	}
 }
+
+// A suspension or reactivation carries the tenant id alone, like a
+// deletion; tenant.suspended is the trigger's, refused from the CRM.
+func TestSuspensionCarriesOnlyTheTenantID(t *testing.T) {
+	for _, typ := range []string{EventSuspended, EventReactivated} {
+		head := `{"event_id":"evt-s","event_type":"` + typ + `","occurred_at":"2026-01-02T15:04:05Z","tenant":`
+		if _, err := Parse([]byte(head+`{"id":"acme"}}`), tiers); err != nil {
+			t.Errorf("%s with the id alone: %v", typ, err)
+		}
+		_, err := Parse([]byte(head+`{"id":"acme","tier":"standard","suspended":true}}`), tiers)
+		errs, _ := err.(Errors)
+		if !slices.Equal(fields(errs), []string{"tenant.suspended", "tenant.tier"}) || !strings.Contains(errs[0].Message, "a "+typ+" event") {
+			t.Errorf("%s with more than the id: %v", typ, err)
+		}
+	}
+	ev := valid()
+	ev.Tenant.Suspended = true
+	if errs := Validate(ev, tiers); !slices.Equal(fields(errs), []string{"tenant.suspended"}) {
+		t.Errorf("an update that suspends: %v", errs)
+	}
+}

@@ -74,6 +74,9 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		return duplicateEvent(ctx, tx, ev)
 	}
 	var kind string
+	// suspend is the suspended flag a suspension or reactivation sets on
+	// a new revision of the tenant's latest spec (nil for other events).
+	var suspend *bool
 	switch ev.EventType {
 	case "customer.created":
 		kind = KindOnboard
@@ -81,6 +84,10 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		kind = KindUpdate
 	case "customer.deleted":
 		kind = KindOffboard
+	case "customer.suspended", "customer.reactivated":
+		kind = KindUpdate
+		v := ev.EventType == "customer.suspended"
+		suspend = &v
 	default:
 		return res, fmt.Errorf("unknown event type %q", ev.EventType)
 	}
@@ -118,7 +125,8 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 	}
 	gone := exists && (status == TenantDeleted || status == TenantRolledBack || status == TenantRejected)
 	switch {
-	case status == TenantDeleted && kind == KindUpdate:
+	case status == TenantDeleted && kind == KindUpdate, suspend != nil && gone:
+		// Nothing to suspend or reactivate.
 		return res, ErrNoTenant
 	case !exists:
 	case gone && kind != KindOffboard:
@@ -139,6 +147,10 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 			FROM tenants WHERE id = $1 RETURNING id, revision`, ev.Tenant, kind, StatePending, ev.EventID, approval).Scan(&res.RunID, &res.Revision); err != nil {
 			return res, err
 		}
+	} else if suspend != nil {
+		if err := suspensionRevision(ctx, tx, ev, *suspend, approval, &res); err != nil {
+			return res, err
+		}
 	} else {
 		if err := tx.QueryRow(ctx, `UPDATE tenants SET current_revision = current_revision + 1, tier = $2, updated_at = now()
 			WHERE id = $1 RETURNING current_revision`, ev.Tenant, ev.Tier).Scan(&res.Revision); err != nil {
@@ -147,6 +159,14 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		if _, err := tx.Exec(ctx, `INSERT INTO tenant_specs (tenant, revision, event_id, spec) VALUES ($1, $2, $3, $4)`,
 			ev.Tenant, res.Revision, ev.EventID, ev.Spec); err != nil {
 			return res, err
+		}
+		if kind == KindUpdate {
+			// An update of a suspended tenant keeps it suspended.
+			if _, err := tx.Exec(ctx, `UPDATE tenant_specs s SET spec = jsonb_set(s.spec, '{tenant,suspended}', 'true')
+				FROM tenant_specs p WHERE s.tenant = $1 AND s.revision = $2 AND p.tenant = $1 AND p.revision = $2 - 1
+				AND coalesce((p.spec->'tenant'->>'suspended')::boolean, false)`, ev.Tenant, res.Revision); err != nil {
+				return res, err
+			}
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision, event_id, approval_required)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, ev.Tenant, kind, StatePending, res.Revision, ev.EventID, approval).Scan(&res.RunID); err != nil {
@@ -211,4 +231,40 @@ func nullTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// suspensionRevision adds the revision a suspension (suspended) or a
+// reactivation starts: the tenant's latest spec with tenant.suspended set
+// or cleared, same tier, and its PENDING update run.
+func suspensionRevision(ctx context.Context, tx pgx.Tx, ev Event, suspended, approval bool, res *RecordEventResult) error {
+	if err := tx.QueryRow(ctx, `UPDATE tenants SET current_revision = current_revision + 1, updated_at = now()
+		WHERE id = $1 RETURNING current_revision`, ev.Tenant).Scan(&res.Revision); err != nil {
+		return err
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO tenant_specs (tenant, revision, event_id, spec)
+		SELECT tenant, $2, $3, CASE WHEN $4 THEN jsonb_set(spec, '{tenant,suspended}', 'true') ELSE spec #- '{tenant,suspended}' END
+		FROM tenant_specs WHERE tenant = $1 AND revision = $2 - 1`, ev.Tenant, res.Revision, ev.EventID, suspended)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNoTenant
+	}
+	return tx.QueryRow(ctx, `INSERT INTO runs (tenant, kind, state, revision, event_id, approval_required)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, ev.Tenant, KindUpdate, StatePending, res.Revision, ev.EventID, approval).Scan(&res.RunID)
+}
+
+// StatusAfter is the status a tenant has once revision is applied:
+// SUSPENDED for a suspended revision, ACTIVE otherwise.
+func StatusAfter(ctx context.Context, db DB, tenant string, revision int) (TenantStatus, error) {
+	var suspended bool
+	err := db.QueryRow(ctx, `SELECT coalesce((spec->'tenant'->>'suspended')::boolean, false) FROM tenant_specs
+		WHERE tenant = $1 AND revision = $2`, tenant, revision).Scan(&suspended)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return TenantActive, nil
+	}
+	if suspended {
+		return TenantSuspended, err
+	}
+	return TenantActive, err
 }

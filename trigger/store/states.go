@@ -52,6 +52,9 @@ const (
 	TenantRolledBack         TenantStatus = "ROLLED_BACK"
 	TenantCompensationFailed TenantStatus = "COMPENSATION_FAILED"
 	TenantDeleted            TenantStatus = "DELETED"
+	// TenantSuspended is a tenant whose applied revision is suspended
+	// (customer.suspended): nobody signs in, everything is kept.
+	TenantSuspended TenantStatus = "SUSPENDED"
 	// TenantRejected is a tenant whose onboarding plan was rejected:
 	// nothing of it was built.
 	TenantRejected TenantStatus = "REJECTED"

@@ -141,6 +141,7 @@ func TenantVars(t spec.Tenant, directoryEnabled bool, declared map[string]bool) 
 		"admins":            admins,
 		"dr":                dr,
 		"directory_enabled": directoryEnabled,
+		"suspended":         t.Suspended,
 	}
 	out := map[string]any{}
 	for k, v := range all {

@@ -138,6 +138,11 @@ func Render(o Options) (Result, error) {
 		}
 		io.WriteString(h, lock)
 	}
+	if o.Tenant.Suspended && !declared["suspended"] {
+		// Rendered without the variable, the suspension would do nothing.
+		return res, fmt.Errorf("template revision %s of tier %q cannot suspend a tenant (it declares no variable \"suspended\"): roll a newer revision out to the tier first",
+			tpl.Revision(), o.Tenant.Tier)
+	}
 	if err := writeJSON(filepath.Join(o.Dir, TenantVarsFile), TenantVars(o.Tenant, o.DirectoryEnabled, declared)); err != nil {
 		return res, err
 	}

@@ -284,6 +284,18 @@ func (s *Server) SetOrgDescription(orgName, desc string) bool {
 	return true
 }
 
+// OrgEnabled reports whether an organization is enabled, and whether it
+// exists.
+func (s *Server) OrgEnabled(orgName string) (enabled, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orgByName(orgName)
+	if o == nil {
+		return false, false
+	}
+	return o.enabled, true
+}
+
 // OIDCClientSecret returns the client secret stored for an organization
 // (the API never returns it), so tests can check what was sent.
 func (s *Server) OIDCClientSecret(orgName string) (string, bool) {

@@ -4,6 +4,7 @@ resource "tenantops_tenant" "this" {
   name              = var.tenant_id
   full_name         = var.display_name
   description       = "Managed by tenantops"
+  enabled           = !var.suspended
   deployed_vm_quota = var.quotas.vm_quota
   stored_vm_quota   = var.quotas.vm_quota
   # Compensation destroys the org with whatever the tenant created in it.

@@ -37,3 +37,9 @@ variable "storage_profile" {
   type        = string
   description = "Provider VDC storage profile of the tenant's VDC."
 }
+
+variable "suspended" {
+  type        = bool
+  default     = false
+  description = "Suspended tenant: the organization is disabled (its users cannot log in or use resources), nothing is deleted."
+}

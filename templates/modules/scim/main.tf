@@ -8,6 +8,7 @@ resource "tenantops_scim_user" "admin" {
   family_name  = each.value.family_name
   display_name = "${each.value.given_name} ${each.value.family_name}"
   organization = var.tenant_id
+  active       = !var.suspended
   emails = [{
     value = each.value.email
     type  = "work"

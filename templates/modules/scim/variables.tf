@@ -12,3 +12,9 @@ variable "admins" {
   }))
   description = "Tenant administrators."
 }
+
+variable "suspended" {
+  type        = bool
+  default     = false
+  description = "Suspended tenant: the admins' SCIM accounts are inactive, nothing is deleted."
+}

@@ -18,6 +18,7 @@ resource "tenantops_sso_realm" "this" {
   realm        = var.tenant_id
   display_name = var.display_name
   mfa          = var.mfa
+  enabled      = !var.suspended
 
   smtp_host              = local.smtp.host
   smtp_port              = local.smtp.port

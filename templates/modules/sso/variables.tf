@@ -77,3 +77,9 @@ variable "smtp_password" {
   sensitive   = true
   description = "Password of smtp.user."
 }
+
+variable "suspended" {
+  type        = bool
+  default     = false
+  description = "Suspended tenant: the realm is disabled (nobody signs in), nothing is deleted."
+}

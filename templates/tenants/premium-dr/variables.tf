@@ -35,6 +35,12 @@ variable "admins" {
   description = "Tenant administrators."
 }
 
+variable "suspended" {
+  type        = bool
+  default     = false
+  description = "Set by the trigger while the customer is suspended (customer.suspended until customer.reactivated): sign-in and use are disabled, nothing is deleted, DR keeps replicating."
+}
+
 variable "directory_enabled" {
   type        = bool
   default     = true

@@ -13,6 +13,7 @@ module "cloud" {
   allocation_model = var.allocation_model
   network_pool     = var.network_pool
   storage_profile  = var.storage_profile
+  suspended        = var.suspended
 }
 
 module "sso" {
@@ -24,6 +25,7 @@ module "sso" {
   idp          = var.idp
   portal_url   = var.portal_url
   org_name     = module.cloud.org_name
+  suspended    = var.suspended
 
   smtp          = var.smtp_host == "" ? null : { host = var.smtp_host, port = var.smtp_port, from = var.smtp_from, from_display_name = var.smtp_from_display_name, starttls = var.smtp_starttls, ssl = var.smtp_ssl, user = var.smtp_user }
   smtp_password = var.smtp_password
@@ -51,4 +53,5 @@ module "scim" {
 
   tenant_id = var.tenant_id
   admins    = var.admins
+  suspended = var.suspended
 }
