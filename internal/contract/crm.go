@@ -24,7 +24,7 @@ var (
 	crmOutcomes  = map[string]bool{"COMPLETED": true, "ROLLED_BACK": true, "COMPENSATION_FAILED": true,
 		"FAILED": true, "SUPERSEDED": true, "REJECTED": true}
 	crmFields = map[string]bool{"event_id": true, "tenant": true, "run_id": true, "kind": true,
-		"outcome": true, "outputs": true, "error": true}
+		"outcome": true, "outputs": true, "error": true, "destroy_at": true}
 )
 
 func (crmChecker) system() string      { return "crm" }

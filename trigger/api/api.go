@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tenantops/tenantops/trigger/drift"
+	"github.com/tenantops/tenantops/trigger/hold"
 	"github.com/tenantops/tenantops/trigger/metrics"
 	"github.com/tenantops/tenantops/trigger/rollout"
 	"github.com/tenantops/tenantops/trigger/runner"
@@ -42,6 +43,9 @@ type API struct {
 	Rollouts *rollout.Service
 	// Drift is the drift sweep's configuration, shown by GET /v1/drift.
 	Drift drift.Config
+	// Holds brings held deletions forward and cancels them (nil: no
+	// hold endpoints).
+	Holds *hold.Service
 }
 
 // Handler returns the routed handler.
@@ -57,6 +61,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /metrics", a.auth(promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{})))
 	mux.Handle("GET /v1/tenants", a.auth(http.HandlerFunc(a.listTenants)))
 	mux.Handle("GET /v1/tenants/{id}", a.auth(http.HandlerFunc(a.getTenant)))
+	a.holdRoutes(mux)
 	mux.Handle("POST /v1/tenants/{id}/drift", a.auth(http.HandlerFunc(a.drift)))
 	mux.Handle("GET /v1/drift", a.auth(http.HandlerFunc(a.driftSummary)))
 	mux.Handle("GET /v1/runs", a.auth(http.HandlerFunc(a.listRuns)))
@@ -148,7 +153,10 @@ type TenantView struct {
 	LastGoodTemplate *store.TemplateRevision `json:"last_good_template,omitempty"`
 	// Drift is what the tenant's latest drift check found (absent before one).
 	Drift *store.DriftRecord `json:"drift,omitempty"`
-	Runs  []store.Run        `json:"runs"`
+	// Hold is the tenant's offboarding hold (a held customer.deleted),
+	// absent when it never had one.
+	Hold *store.Hold `json:"offboard_hold,omitempty"`
+	Runs []store.Run `json:"runs"`
 }
 
 func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
@@ -164,6 +172,12 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
 	}
 	v := TenantView{Tenant: t, Runs: nonNil(runs)}
 	if v.Drift, err = a.driftRecord(r.Context(), t.ID); err != nil {
+		a.fail(w, err)
+		return
+	}
+	if h, err := store.GetHold(r.Context(), a.Pool, t.ID); err == nil {
+		v.Hold = &h
+	} else if !errors.Is(err, store.ErrNotFound) {
 		a.fail(w, err)
 		return
 	}

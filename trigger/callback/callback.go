@@ -33,6 +33,9 @@ type Payload struct {
 	Outcome string          `json:"outcome"`
 	Outputs json.RawMessage `json:"outputs,omitempty"`
 	Error   string          `json:"error,omitempty"`
+	// DestroyAt tells, with the suspension a held customer.deleted
+	// started, when the tenant will be destroyed unless reactivated.
+	DestroyAt *time.Time `json:"destroy_at,omitempty"`
 }
 
 // Args is the River job that delivers one outbox row.

@@ -26,6 +26,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tenantops/tenantops/internal/signature"
+	"github.com/tenantops/tenantops/trigger/hold"
 	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/spec"
 	"github.com/tenantops/tenantops/trigger/store"
@@ -46,6 +47,9 @@ type Handler struct {
 	Tiers func() ([]string, error)
 	// RequireApproval makes new runs stop at AWAITING_APPROVAL.
 	RequireApproval bool
+	// Retention holds a deletion for its tier's period (the tenant is
+	// suspended meanwhile); nil: deletions offboard at once.
+	Retention func(tier string) time.Duration
 	Log             *slog.Logger
 	Now             func() time.Time
 
@@ -70,6 +74,9 @@ type Response struct {
 	FirstOccurredAt *time.Time        `json:"first_occurred_at,omitempty"`
 	Error           string            `json:"error,omitempty"`
 	Errors          []spec.FieldError `json:"errors,omitempty"`
+	// DestroyAt answers a held deletion: RunID suspends the tenant, and
+	// the tenant is destroyed then unless reactivated first.
+	DestroyAt *time.Time `json:"destroy_at,omitempty"`
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -149,6 +156,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, Response{RunID: res.RunID, Duplicate: true})
 		return
 	}
+	if res.Hold != nil {
+		h.Log.Info("deletion held: tenant suspended until the hold expires", "event", ev.EventID, "tenant", ev.Tenant.ID,
+			"run", res.RunID, "destroy_at", res.Hold.DestroyAt)
+		reply(w, http.StatusAccepted, Response{RunID: res.RunID, DestroyAt: &res.Hold.DestroyAt})
+		return
+	}
 	h.Log.Info("webhook accepted", "event", ev.EventID, "tenant", ev.Tenant.ID, "run", res.RunID, "kind", res.Kind, "revision", res.Revision)
 	reply(w, http.StatusAccepted, Response{RunID: res.RunID})
 }
@@ -202,12 +215,18 @@ func (h *Handler) record(r *http.Request, ev spec.Event, occurred time.Time, bod
 	res, err := store.RecordEvent(ctx, tx, store.Event{
 		EventID: ev.EventID, EventType: ev.EventType, Tenant: ev.Tenant.ID, Tier: ev.Tenant.Tier,
 		BodySHA256: sha256Hex(body), ContentSHA256: sha256Hex(canonical), OccurredAt: occurred, Spec: body,
+		Retention: h.Retention,
 	}, h.RequireApproval)
 	if err != nil || res.Duplicate {
 		return res, err
 	}
 	if !res.Stale {
 		if _, err := h.River.InsertTx(ctx, tx, runner.Args{RunID: res.RunID}, nil); err != nil {
+			return res, err
+		}
+	}
+	if res.HoldNew {
+		if err := hold.Schedule(ctx, tx, h.River, *res.Hold); err != nil {
 			return res, err
 		}
 	}

@@ -351,6 +351,15 @@ func (r *Runner) finish(ctx context.Context, run store.Run, state store.RunState
 		}
 		p := callback.Payload{EventID: run.EventID, Tenant: run.Tenant, RunID: run.ID, Kind: run.Kind,
 			Outcome: string(state), Outputs: out, Error: errText}
+		if run.Kind == store.KindUpdate {
+			h, err := store.HoldOfSuspension(ctx, tx, run.ID)
+			if err != nil {
+				return err
+			}
+			if h != nil && h.State == store.HoldHeld {
+				p.DestroyAt = &h.DestroyAt
+			}
+		}
 		if err := callback.Enqueue(ctx, tx, client, p); err != nil {
 			return err
 		}

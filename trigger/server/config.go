@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tenantops/tenantops/trigger/drift"
+	"github.com/tenantops/tenantops/trigger/hold"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
@@ -101,6 +102,11 @@ type Config struct {
 	DriftNotifySecret string
 	// DriftRemediate is the mode by tier ("standard=report,premium-dr=apply").
 	DriftRemediate drift.Policy
+	// OffboardRetention holds a customer.deleted that long (the tenant
+	// suspended meanwhile) before destroying; OffboardRetentionTiers
+	// overrides it by tier. 0 destroys at once.
+	OffboardRetention      time.Duration
+	OffboardRetentionTiers map[string]time.Duration
 
 	// envErrs holds, by flag name, the TENANTOPS_TRIGGER_* values
 	// RegisterFlags could not use; Validate (and EnvError) report those
@@ -131,25 +137,26 @@ type Config struct {
 // Defaults returns a Config with every default set.
 func Defaults() Config {
 	return Config{
-		Listen:           "127.0.0.1:8080",
-		WebhookTolerance: 5 * time.Minute,
-		CallbackBackoff:  5 * time.Second,
-		TerraformBin:     "terraform",
-		TemplatesDir:     "templates/tenants",
-		WorkDir:          filepath.Join(os.TempDir(), "tenantops-trigger"),
-		DirectoryEnabled: true,
-		Workers:          4,
-		Parallelism:      10,
-		LockTimeout:      5 * time.Minute,
-		JobTimeout:       60 * time.Minute,
-		Retries:          3,
-		RetryBackoff:     10 * time.Second,
-		ShutdownTimeout:  2 * time.Minute,
-		PollInterval:     time.Second,
-		ResumeAfter:      30 * time.Second,
-		Detach:           true,
-		DriftInterval:    24 * time.Hour,
-		DriftConcurrency: 2,
+		Listen:            "127.0.0.1:8080",
+		WebhookTolerance:  5 * time.Minute,
+		CallbackBackoff:   5 * time.Second,
+		TerraformBin:      "terraform",
+		TemplatesDir:      "templates/tenants",
+		WorkDir:           filepath.Join(os.TempDir(), "tenantops-trigger"),
+		DirectoryEnabled:  true,
+		Workers:           4,
+		Parallelism:       10,
+		LockTimeout:       5 * time.Minute,
+		JobTimeout:        60 * time.Minute,
+		Retries:           3,
+		RetryBackoff:      10 * time.Second,
+		ShutdownTimeout:   2 * time.Minute,
+		PollInterval:      time.Second,
+		ResumeAfter:       30 * time.Second,
+		Detach:            true,
+		DriftInterval:     24 * time.Hour,
+		OffboardRetention: hold.DefaultRetention,
+		DriftConcurrency:  2,
 	}
 }
 
@@ -232,6 +239,13 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Func("drift-remediate", "what the sweep does about a drifted tenant, by tier: tier=report|apply, comma-separated; unnamed tiers report (env "+envName("drift-remediate")+")", func(s string) error {
 		p, err := drift.ParsePolicy(s)
 		c.DriftRemediate = p
+		return err
+	})
+	dur(&c.OffboardRetention, "offboard-retention", d.OffboardRetention, "how long a customer.deleted is held, the tenant suspended, before it is destroyed (0: at once)")
+	c.OffboardRetentionTiers = envValue(c, "offboard-retention-tier", map[string]time.Duration{}, hold.ParseTiers, "tier=duration pairs")
+	fs.Func("offboard-retention-tier", "retention by tier, overriding --offboard-retention: tier=duration, comma-separated, e.g. premium-dr=2160h (env "+envName("offboard-retention-tier")+")", func(s string) error {
+		m, err := hold.ParseTiers(s)
+		c.OffboardRetentionTiers = m
 		return err
 	})
 	str(&c.ConsoleIssuer, "console-issuer", "", "OpenID Connect issuer of the operator console at /ui/ (empty: no console)")
@@ -337,6 +351,9 @@ func (c *Config) Validate() error {
 		probs = append(probs, "durations must be positive")
 	}
 	probs = append(probs, c.validateDrift()...)
+	if c.OffboardRetention < 0 {
+		probs = append(probs, "offboard-retention must not be negative (0 destroys a deleted tenant at once)")
+	}
 	probs = append(probs, c.consoleProblems()...)
 	if len(probs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(probs, "; "))

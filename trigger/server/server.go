@@ -22,6 +22,7 @@ import (
 	"github.com/tenantops/tenantops/trigger/api"
 	"github.com/tenantops/tenantops/trigger/callback"
 	"github.com/tenantops/tenantops/trigger/drift"
+	"github.com/tenantops/tenantops/trigger/hold"
 	"github.com/tenantops/tenantops/trigger/intake"
 	"github.com/tenantops/tenantops/trigger/metrics"
 	"github.com/tenantops/tenantops/trigger/rollout"
@@ -80,6 +81,7 @@ func Run(ctx context.Context, cfg Config) error {
 	run.Drift = &drift.Recorder{Cfg: cfg.driftConfig(), Log: log.With("component", "drift"), Metrics: m}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runner.Worker{R: run})
+	river.AddWorker(workers, &hold.DestroyWorker{Pool: st.Pool, Log: log})
 	addDriftWorkers(workers, st.Pool, cfg, log, m)
 	cbWorker := &callback.Worker{Pool: st.Pool, Log: log, Metrics: m, Cfg: callback.Config{
 		URL: cfg.CallbackURL, Secret: []byte(cfg.CallbackSecret), Timeout: 10 * time.Second,
@@ -116,8 +118,10 @@ func Run(ctx context.Context, cfg Config) error {
 		secrets[i] = []byte(s)
 	}
 	hook := &intake.Handler{Pool: st.Pool, River: rc, Secrets: secrets, Tolerance: cfg.WebhookTolerance,
-		Tiers: tiers, RequireApproval: cfg.RequireApproval, Log: log}
+		Tiers: tiers, RequireApproval: cfg.RequireApproval, Log: log,
+		Retention: hold.Retention{Default: cfg.OffboardRetention, Tiers: cfg.OffboardRetentionTiers}.For}
 	a := &api.API{Pool: st.Pool, River: rc, Token: cfg.APIToken, Metrics: m, Webhook: hook, Log: log, Drift: cfg.driftConfig(),
+		Holds:    &hold.Service{Pool: st.Pool, River: rc},
 		Rollouts: &rollout.Service{Pool: st.Pool, River: rc, TemplatesDir: cfg.TemplatesDir, MirrorDir: cfg.ProviderMirror, Log: log}}
 	ln := cfg.Listener
 	if ln == nil {

@@ -19,6 +19,9 @@ type Event struct {
 	BodySHA256, ContentSHA256 string
 	OccurredAt                time.Time
 	Spec                      json.RawMessage
+	// Retention is how long a deletion of a tenant of the tier is held
+	// (the tenant suspended meanwhile); nil or 0: offboard at once.
+	Retention func(tier string) time.Duration
 }
 
 // RecordEventResult says what RecordEvent did.
@@ -31,6 +34,10 @@ type RecordEventResult struct {
 	NewerEventID string
 	Revision     int
 	Kind         string
+	// Hold is the offboarding hold a held deletion is under; HoldNew says
+	// that this event started it (its destroy must be scheduled).
+	Hold    *Hold
+	HoldNew bool
 }
 
 // ErrNoTenant is returned for an update or delete of a tenant never onboarded.
@@ -102,10 +109,10 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		exists = tag.RowsAffected() == 0
 	}
 	var status TenantStatus
-	var lastID string
+	var lastID, tier string
 	var lastAt *time.Time
-	err = tx.QueryRow(ctx, `SELECT status, last_event_at, coalesce(last_event_id, '') FROM tenants WHERE id = $1 FOR UPDATE`,
-		ev.Tenant).Scan(&status, &lastAt, &lastID)
+	err = tx.QueryRow(ctx, `SELECT status, last_event_at, coalesce(last_event_id, ''), tier FROM tenants WHERE id = $1 FOR UPDATE`,
+		ev.Tenant).Scan(&status, &lastAt, &lastID, &tier)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return res, ErrNoTenant
@@ -138,7 +145,25 @@ func RecordEvent(ctx context.Context, tx pgx.Tx, ev Event, approval bool) (Recor
 		// A created event for a live tenant re-applies its spec.
 		kind = KindUpdate
 	}
-	if kind == KindOffboard {
+	var retention time.Duration
+	if kind == KindOffboard && ev.Retention != nil && (status == TenantActive || status == TenantDrifted || status == TenantSuspended) {
+		retention = ev.Retention(tier)
+	}
+	if suspend != nil && !*suspend {
+		if _, err := CancelHold(ctx, tx, ev.Tenant, "reactivated ("+ev.EventID+")"); err != nil {
+			return res, err
+		}
+	}
+	if retention > 0 {
+		// A held deletion: suspended now, destroyed when the hold expires.
+		if err := suspensionRevision(ctx, tx, ev, true, approval, &res); err != nil {
+			return res, err
+		}
+		if err := holdDeletion(ctx, tx, ev, retention, &res); err != nil {
+			return res, err
+		}
+		kind = KindUpdate
+	} else if kind == KindOffboard {
 		// The deletion carries no spec: its run offboards what the
 		// tenant's last good revision built, with that revision's
 		// templates, and the stored spec and tier stay as they are.

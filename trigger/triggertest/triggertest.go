@@ -301,6 +301,8 @@ func Config(t testing.TB, dbURL, workDir string, sec Secrets, s *Sims, crmURL st
 	cfg.ShutdownTimeout = 20 * time.Second
 	cfg.PollInterval = 100 * time.Millisecond
 	cfg.ResumeAfter = 2 * time.Second
+	// Deletions offboard at once unless a test holds them.
+	cfg.OffboardRetention = 0
 	return cfg
 }
 
