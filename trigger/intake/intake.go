@@ -50,8 +50,8 @@ type Handler struct {
 	// Retention holds a deletion for its tier's period (the tenant is
 	// suspended meanwhile); nil: deletions offboard at once.
 	Retention func(tier string) time.Duration
-	Log             *slog.Logger
-	Now             func() time.Time
+	Log       *slog.Logger
+	Now       func() time.Time
 
 	closed atomic.Bool
 }
