@@ -1,9 +1,9 @@
 // Package reliability is tenantops' reliability and security campaign:
-// backend faults injected through the simulators during onboarding, update
-// and offboarding runs, SIGKILLs of the trigger process at seeded random
-// points, two trigger replicas on one database, a secrets scan of
-// everything the trigger shows or stores, and bounded fuzzing of every
-// parser that reads untrusted input.
+// backend faults injected through the simulators during onboarding, update,
+// suspension, reactivation and offboarding runs, SIGKILLs of the trigger
+// process at seeded random points, two trigger replicas on one database, a
+// secrets scan of everything the trigger shows or stores, and bounded
+// fuzzing of every parser that reads untrusted input.
 //
 // Everything lives in the package's tests. `go test ./bench/reliability/`
 // runs the short campaign (a few faults, one kill, the secrets scan; about a

@@ -243,7 +243,7 @@ func tenantSpec(eventID, typ, tenant string, dr bool, mutate func(map[string]any
 	if mutate != nil {
 		mutate(tn)
 	}
-	if typ == "customer.deleted" {
+	if typ == "customer.deleted" || typ == "customer.suspended" || typ == "customer.reactivated" {
 		tn = map[string]any{"id": tenant}
 	}
 	b, _ := json.Marshal(map[string]any{"event_id": eventID, "event_type": typ,

@@ -50,15 +50,17 @@ var backends = []backend{
 	{name: "vcd", path: `^/api/(admin/|vdc/)`, permCode: http.StatusBadRequest,
 		permCT:     "application/vnd.vmware.vcloud.error+xml;version=37.0",
 		permBody:   `<Error xmlns="http://www.vmware.com/vcloud/v1.5" majorErrorCode="400" minorErrorCode="BAD_REQUEST" message="reliability: organization quota exhausted"/>`,
-		permMethod: map[string]string{"onboard": "POST", "update": "PUT", "offboard": "DELETE"},
+		permMethod: map[string]string{"onboard": "POST", "update": "PUT", "offboard": "DELETE", "suspend": "PUT", "reactivate": "PUT"},
 		injector:   func(e *env) *fault.Injector { return e.sims.VCD.Faults }, timeout: 2 * time.Minute},
 	{name: "keycloak", path: `^/admin/realms`, permCode: http.StatusBadRequest, permCT: "application/json",
 		permBody:   `{"error":"invalid_request","errorMessage":"reliability: realm limit reached"}`,
-		permMethod: map[string]string{"onboard": "POST", "update": "PUT", "offboard": "DELETE"},
+		permMethod: map[string]string{"onboard": "POST", "update": "PUT", "offboard": "DELETE", "suspend": "PUT", "reactivate": "PUT"},
 		injector:   func(e *env) *fault.Injector { return e.sims.Keycloak.Faults }, timeout: time.Minute},
 	{name: "scim", path: `/(Users|Groups)`, permCode: http.StatusBadRequest, permCT: "application/scim+json",
-		permBody:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"reliability: user quota exceeded"}`,
-		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "DELETE"},
+		permBody: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"reliability: user quota exceeded"}`,
+		// A suspension sets the users inactive: PATCH (PUT where PATCH is
+		// not supported).
+		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "DELETE", "suspend": "PATCH", "reactivate": "PATCH"},
 		injector:   func(e *env) *fault.Injector { return e.sims.SCIM.Faults }, timeout: time.Minute},
 	{name: "zerto", dr: true, path: `^/v1/(vpgSettings|vpgs)`, permCode: http.StatusBadRequest, permCT: "application/json",
 		permBody:   `{"Message":"reliability: recovery site license exhausted"}`,
@@ -68,7 +70,7 @@ var backends = []backend{
 		permPath: map[string]string{"update": `^/v1/vpgSettings/[^/]+/commit$`, "offboard": `^/v1/vpgs/`},
 		injector: func(e *env) *fault.Injector { return e.sims.Zerto.Faults }, timeout: 2 * time.Minute},
 	{name: "crm", path: `.*`, permCode: http.StatusServiceUnavailable, permCT: "text/plain", permBody: "CRM maintenance",
-		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "POST"},
+		permMethod: map[string]string{"onboard": "POST", "update": "POST", "offboard": "POST", "suspend": "POST", "reactivate": "POST"},
 		injector:   func(e *env) *fault.Injector { return e.crm.Faults }, timeout: 10 * time.Second},
 	// The directory's permanent refusals: during onboarding a group of
 	// the same account name elsewhere in the domain ("samAccountName ...
@@ -100,7 +102,7 @@ const outageFor = 30 * time.Second
 type scenario struct {
 	b     backend
 	fault string
-	phase string // onboard, update, offboard
+	phase string // onboard, update, offboard, suspend, reactivate
 }
 
 func (s scenario) name() string {
@@ -184,11 +186,14 @@ func (s scenario) cost() time.Duration {
 
 // matrix lists the scenarios of this mode. The short campaign takes one
 // transient and one permanent HTTP fault, a CRM burst, one hang (of the
-// CRM, whose client gives up soonest) and the directory's permanent
-// onboarding refusal. The full one takes every backend × burst, reset,
+// CRM, whose client gives up soonest), the directory's permanent
+// onboarding refusal, a permanent refusal during a suspension and a burst
+// during a reactivation. The full one takes every backend × burst, reset,
 // permanent, latency and hang during onboarding; burst, permanent, reset,
 // latency and hang during update and offboarding; and a 30 s outage of
-// every system, each phase covered. Hangs of Cloud Director and Zerto (2 min client timeouts) stay
+// every system, each phase covered; and a burst and a permanent refusal
+// of Cloud Director, Keycloak and SCIM during a suspension and during a
+// reactivation. Hangs of Cloud Director and Zerto (2 min client timeouts) stay
 // in onboarding: their clients are the same in every phase, and the
 // phases' handling of a timed-out request is covered by the directory,
 // SCIM and Keycloak hangs.
@@ -204,6 +209,8 @@ func matrix() []scenario {
 			{by["crm"], burst, "onboard"},
 			{by["crm"], hang, "onboard"},
 			{by["directory"], permanent, "onboard"},
+			{by["keycloak"], permanent, "suspend"},
+			{by["vcd"], burst, "reactivate"},
 		}
 	}
 	var out []scenario
@@ -240,6 +247,14 @@ func matrix() []scenario {
 		scenario{by["keycloak"], outage, "offboard"}, scenario{by["crm"], outage, "update"},
 		scenario{by["zerto"], discard503, "update"},
 		scenario{by["crm"], burst, "update"}, scenario{by["crm"], permanent, "offboard"})
+	// Suspension and reactivation (ordinary updates of the suspended flag)
+	// on each system they change, and the CRM told of them.
+	for _, name := range []string{"vcd", "keycloak", "scim"} {
+		for _, phase := range []string{"suspend", "reactivate"} {
+			out = append(out, scenario{by[name], burst, phase}, scenario{by[name], permanent, phase})
+		}
+	}
+	out = append(out, scenario{by["crm"], burst, "suspend"}, scenario{by["crm"], permanent, "reactivate"})
 	return out
 }
 
@@ -482,6 +497,11 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 			t.Fatalf("clean onboarding before the fault: %s", describe(run))
 		}
 	}
+	if sc.phase == "reactivate" {
+		if run := finish(send("customer.suspended", nil), 3*time.Minute); run.State != store.StateCompleted {
+			t.Fatalf("clean suspension before the fault: %s", describe(run))
+		}
+	}
 	before := e.inventory()
 	known := e.orphans()
 	brk := e.inject(t, sc, tenant)
@@ -506,6 +526,10 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		})
 	case "offboard":
 		id = send("customer.deleted", nil)
+	case "suspend":
+		id = send("customer.suspended", nil)
+	case "reactivate":
+		id = send("customer.reactivated", nil)
 	}
 	transient := sc.fault != permanent
 	switch {
@@ -571,16 +595,33 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		if mine != 0 {
 			t.Errorf("tenant %s (%s) still has %d objects: %v", tenant, ten.Status, mine, inv)
 		}
-	case sc.phase == "update" && run.State == store.StateRolledBack:
-		if ten.Status != "ACTIVE" || ten.LastGoodRevision == nil || *ten.LastGoodRevision != 1 {
-			t.Errorf("tenant after a rolled back update: %+v, want ACTIVE at last good revision 1", ten)
+	case sc.phase != "onboard" && sc.phase != "offboard" && run.State == store.StateRolledBack:
+		// Back at the last good revision: the onboarding's (1), or the
+		// clean suspension's (2) before a reactivation.
+		status, good := "ACTIVE", 1
+		if sc.phase == "reactivate" {
+			status, good = "SUSPENDED", 2
+		}
+		if string(ten.Status) != status || ten.LastGoodRevision == nil || *ten.LastGoodRevision != good {
+			t.Errorf("tenant after a rolled back %s: %+v, want %s at last good revision %d", sc.phase, ten, status, good)
 		}
 		if !equal(before, inv) {
-			t.Errorf("rolled back update changed the systems:\nbefore %v\nafter  %v", before, inv)
+			t.Errorf("rolled back %s changed the systems:\nbefore %v\nafter  %v", sc.phase, before, inv)
 		}
+		e.checkEnabled(t, tenant, status == "ACTIVE")
 	case run.State == store.StateCompleted:
-		if ten.Status != "ACTIVE" && sc.phase != "offboard" {
-			t.Errorf("tenant status %s after a completed run", ten.Status)
+		want := "ACTIVE"
+		if sc.phase == "suspend" {
+			want = "SUSPENDED"
+		}
+		if string(ten.Status) != want && sc.phase != "offboard" {
+			t.Errorf("tenant status %s after a completed %s, want %s", ten.Status, sc.phase, want)
+		}
+		if sc.phase == "suspend" || sc.phase == "reactivate" {
+			e.checkEnabled(t, tenant, want == "ACTIVE")
+			if !equal(before, inv) {
+				t.Errorf("the %s changed what exists:\nbefore %v\nafter  %v", sc.phase, before, inv)
+			}
 		}
 		if mine == 0 && sc.phase != "offboard" {
 			t.Errorf("completed tenant %s holds no objects", tenant)
@@ -657,4 +698,14 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// checkEnabled checks that the tenant's org and realm are enabled, or
+// both disabled (suspended).
+func (e *env) checkEnabled(t *testing.T, tenant string, want bool) {
+	org, ok := e.sims.VCD.OrgEnabled(tenant)
+	realm, _ := e.sims.Keycloak.Realm(tenant)["enabled"].(bool)
+	if !ok || org != want || realm != want {
+		t.Errorf("tenant %s: org enabled %t (exists %t), realm enabled %t; want both %t", tenant, org, ok, realm, want)
+	}
 }
