@@ -132,7 +132,8 @@ func startServe(t *testing.T, bin string, cfg server.Config, name string) (*exec
 		"--terraform-bin", cfg.TerraformBin, "--callback-url", cfg.CallbackURL, "--callback-backoff", "200ms",
 		"--directory=false", "--workers", "2", "--parallelism", "4", "--lock-timeout", "90s",
 		"--retries", "1", "--retry-backoff", "200ms", "--poll-interval", "100ms", "--resume-after", "2s",
-		"--shutdown-timeout", "10s", "--offboard-retention", cfg.OffboardRetention.String()}
+		"--shutdown-timeout", "10s", "--offboard-retention", cfg.OffboardRetention.String(),
+		"--usage-interval", cfg.UsageInterval.String()}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(),
 		"TENANTOPS_TRIGGER_DATABASE_URL="+cfg.DatabaseURL,

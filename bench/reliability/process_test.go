@@ -83,7 +83,8 @@ func startProc(t testing.TB, cfg server.Config, name string) *proc {
 		"--terraform-bin", cfg.TerraformBin, "--callback-url", cfg.CallbackURL, "--callback-backoff", "200ms",
 		"--directory=false", "--workers", strconv.Itoa(cfg.Workers), "--parallelism", "4", "--lock-timeout", "60s",
 		"--retries", "3", "--retry-backoff", "300ms", "--poll-interval", "100ms", "--resume-after", "2s",
-		"--shutdown-timeout", "10s", "--offboard-retention", cfg.OffboardRetention.String()}
+		"--shutdown-timeout", "10s", "--offboard-retention", cfg.OffboardRetention.String(),
+		"--usage-interval", cfg.UsageInterval.String()}
 	cmd := exec.Command(buildTrigger(t), args...)
 	cmd.Env = append(os.Environ(),
 		"TENANTOPS_TRIGGER_DATABASE_URL="+cfg.DatabaseURL,

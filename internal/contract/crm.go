@@ -63,6 +63,9 @@ func crmProblems(e record.Exchange) []string {
 	if err := json.Unmarshal(e.ReqBody, &raw); err != nil {
 		return append(out, "body is not a JSON object: "+err.Error())
 	}
+	if string(raw["type"]) == `"tenant.usage"` {
+		return append(out, usageProblems(e.ReqBody, raw)...)
+	}
 	for k := range raw {
 		if !crmFields[k] {
 			out = append(out, fmt.Sprintf("field %q is not in the documented callback", k))
@@ -91,6 +94,49 @@ func crmProblems(e record.Exchange) []string {
 	}
 	if len(p.Outputs) > 0 && !bytes.Equal(p.Outputs, []byte("null")) && !strings.HasPrefix(strings.TrimSpace(string(p.Outputs)), "{") {
 		out = append(out, "outputs is not an object")
+	}
+	return out
+}
+
+// usageFields are the documented fields of a tenant.usage report
+// (docs/trigger.md, "Usage reports"); protected_vms is there for tenants
+// with DR only.
+var usageFields = map[string]bool{"type": true, "report_id": true, "tenant": true, "tier": true, "status": true,
+	"period_start": true, "period_end": true, "measured_at": true, "cpu_mhz": true, "memory_mb": true,
+	"storage_mb": true, "protected_vms": false, "admins": true}
+
+func usageProblems(body []byte, raw map[string]json.RawMessage) []string {
+	var out []string
+	for k, required := range usageFields {
+		if _, ok := raw[k]; required && !ok {
+			out = append(out, fmt.Sprintf("usage report without %q", k))
+		}
+	}
+	for k := range raw {
+		if _, ok := usageFields[k]; !ok {
+			out = append(out, fmt.Sprintf("field %q is not in the documented usage report", k))
+		}
+	}
+	type resource struct {
+		Allocated *int64 `json:"allocated"`
+		Limit     *int64 `json:"limit"`
+		Used      *int64 `json:"used"`
+	}
+	var p struct {
+		ReportID string   `json:"report_id"`
+		Tenant   string   `json:"tenant"`
+		CPU      resource `json:"cpu_mhz"`
+		Memory   resource `json:"memory_mb"`
+		Storage  resource `json:"storage_mb"`
+	}
+	_ = json.Unmarshal(body, &p)
+	if !strings.HasPrefix(p.ReportID, "usage:"+p.Tenant+":") || p.Tenant == "" {
+		out = append(out, fmt.Sprintf("report_id %q is not usage:<tenant>:<period start>", p.ReportID))
+	}
+	for name, r := range map[string]resource{"cpu_mhz": p.CPU, "memory_mb": p.Memory, "storage_mb": p.Storage} {
+		if r.Allocated == nil || r.Limit == nil || r.Used == nil || *r.Used < 0 {
+			out = append(out, name+" needs allocated, limit and a used >= 0")
+		}
 	}
 	return out
 }

@@ -23,6 +23,10 @@ type VDC struct {
 	CPULimitMHz     int64
 	MemAllocatedMB  int64
 	MemLimitMB      int64
+	// CPUUsedMHz and MemUsedMB are what the VDC's powered-on VMs use
+	// (read only).
+	CPUUsedMHz int64
+	MemUsedMB  int64
 	// CPUGuaranteed and MemGuaranteed are fractions (0..1); nil: server default.
 	CPUGuaranteed *float64
 	MemGuaranteed *float64
@@ -42,6 +46,7 @@ type StorageProfile struct {
 	LimitMB int64 // 0 is unlimited
 	Default bool
 	Enabled bool
+	UsedMB  int64 // storage the VDC's VMs hold on it (read only)
 }
 
 // ProviderVDC is what the provider VDC offers.
@@ -235,10 +240,10 @@ func (c *Client) vdcFrom(cli *govcd.VCDClient, a *types.AdminVdc) (*VDC, error) 
 	}
 	if len(a.ComputeCapacity) > 0 {
 		if cpu := a.ComputeCapacity[0].CPU; cpu != nil {
-			v.CPUAllocatedMHz, v.CPULimitMHz = cpu.Allocated, cpu.Limit
+			v.CPUAllocatedMHz, v.CPULimitMHz, v.CPUUsedMHz = cpu.Allocated, cpu.Limit, cpu.Used
 		}
 		if mem := a.ComputeCapacity[0].Memory; mem != nil {
-			v.MemAllocatedMB, v.MemLimitMB = mem.Allocated, mem.Limit
+			v.MemAllocatedMB, v.MemLimitMB, v.MemUsedMB = mem.Allocated, mem.Limit, mem.Used
 		}
 	}
 	if a.ProviderVdcReference != nil {
@@ -254,7 +259,7 @@ func (c *Client) vdcFrom(cli *govcd.VCDClient, a *types.AdminVdc) (*VDC, error) 
 				return nil, fmt.Errorf("reading storage profile %s: %w", ref.Name, err)
 			}
 			v.StorageProfiles = append(v.StorageProfiles, StorageProfile{Name: ref.Name, LimitMB: sp.Limit, Default: sp.Default,
-				Enabled: sp.Enabled == nil || *sp.Enabled})
+				Enabled: sp.Enabled == nil || *sp.Enabled, UsedMB: sp.StorageUsedMB})
 		}
 	}
 	return v, nil

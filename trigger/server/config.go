@@ -107,6 +107,9 @@ type Config struct {
 	// overrides it by tier. 0 destroys at once.
 	OffboardRetention      time.Duration
 	OffboardRetentionTiers map[string]time.Duration
+	// UsageInterval is the period of the tenant.usage reports to the CRM
+	// (0: none).
+	UsageInterval time.Duration
 
 	// envErrs holds, by flag name, the TENANTOPS_TRIGGER_* values
 	// RegisterFlags could not use; Validate (and EnvError) report those
@@ -156,6 +159,7 @@ func Defaults() Config {
 		Detach:            true,
 		DriftInterval:     24 * time.Hour,
 		OffboardRetention: hold.DefaultRetention,
+		UsageInterval:     24 * time.Hour,
 		DriftConcurrency:  2,
 	}
 }
@@ -241,6 +245,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		c.DriftRemediate = p
 		return err
 	})
+	dur(&c.UsageInterval, "usage-interval", d.UsageInterval, "report every live tenant's usage to the CRM once per interval (tenant.usage callbacks; 0 disables)")
 	dur(&c.OffboardRetention, "offboard-retention", d.OffboardRetention, "how long a customer.deleted is held, the tenant suspended, before it is destroyed (0: at once)")
 	c.OffboardRetentionTiers = envValue(c, "offboard-retention-tier", map[string]time.Duration{}, hold.ParseTiers, "tier=duration pairs")
 	fs.Func("offboard-retention-tier", "retention by tier, overriding --offboard-retention: tier=duration, comma-separated, e.g. premium-dr=2160h (env "+envName("offboard-retention-tier")+")", func(s string) error {
@@ -351,6 +356,9 @@ func (c *Config) Validate() error {
 		probs = append(probs, "durations must be positive")
 	}
 	probs = append(probs, c.validateDrift()...)
+	if c.UsageInterval < 0 || (c.UsageInterval > 0 && c.UsageInterval < time.Second) {
+		probs = append(probs, "usage-interval must be 0 (off) or at least 1s")
+	}
 	if c.OffboardRetention < 0 {
 		probs = append(probs, "offboard-retention must not be negative (0 destroys a deleted tenant at once)")
 	}

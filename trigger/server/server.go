@@ -89,6 +89,10 @@ func Run(ctx context.Context, cfg Config) error {
 	}}
 	river.AddWorker(workers, cbWorker)
 	river.AddWorker(workers, &rollout.Worker{Pool: st.Pool, Log: log, Poll: cfg.PollInterval})
+	periodic := driftPeriodicJobs(cfg)
+	if pj := addUsage(workers, st.Pool, cfg, log); pj != nil {
+		periodic = append(periodic, pj)
+	}
 	rc, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
 			"runs":         {MaxWorkers: cfg.Workers},
@@ -99,7 +103,7 @@ func Run(ctx context.Context, cfg Config) error {
 		},
 		// The drift sweep: River inserts periodic jobs on the elected
 		// leader only, so replicas sweep once between them.
-		PeriodicJobs:      driftPeriodicJobs(cfg),
+		PeriodicJobs:      periodic,
 		Workers:           workers,
 		JobTimeout:        cfg.JobTimeout,
 		FetchPollInterval: cfg.PollInterval,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,11 +42,66 @@ func EnqueueOutbox(ctx context.Context, db DB, channel string, runID int64, even
 	return id, err
 }
 
+// EnqueueReport writes a report that belongs to no run (a usage report) to
+// the CRM's outbox under its idempotency key; a report already written
+// under the key is kept, and inserted is false.
+func EnqueueReport(ctx context.Context, db DB, key string, payload any) (id int64, inserted bool, err error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return 0, false, err
+	}
+	err = db.QueryRow(ctx, `INSERT INTO callbacks (channel, event_id, payload) VALUES ($1, $2, $3)
+		ON CONFLICT (event_id) WHERE run_id IS NULL AND channel = 'crm' DO NOTHING RETURNING id`, ChannelCRM, key, b).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// LiveTenantOutputs lists the tenants that exist (ACTIVE, DRIFTED or
+// SUSPENDED) with the outputs of their last completed onboarding or
+// update, and their admin count in the spec revision it applied.
+func LiveTenantOutputs(ctx context.Context, db DB) ([]TenantOutputs, error) {
+	rows, err := db.Query(ctx, `SELECT t.id, t.tier, t.status, coalesce(r.outputs, '{}'),
+		coalesce(jsonb_array_length(s.spec->'tenant'->'admins'), 0)
+		FROM tenants t
+		LEFT JOIN LATERAL (SELECT outputs FROM runs WHERE tenant = t.id AND state = 'COMPLETED' AND kind IN ('onboard', 'update')
+			AND outputs IS NOT NULL ORDER BY id DESC LIMIT 1) r ON true
+		LEFT JOIN tenant_specs s ON s.tenant = t.id AND s.revision = t.last_good_revision
+		WHERE t.status IN ('ACTIVE', 'DRIFTED', 'SUSPENDED') ORDER BY t.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TenantOutputs
+	for rows.Next() {
+		var t TenantOutputs
+		var raw []byte
+		if err := rows.Scan(&t.Tenant, &t.Tier, &t.Status, &raw, &t.Admins); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &t.Outputs); err != nil {
+			return nil, fmt.Errorf("outputs of %s: %w", t.Tenant, err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TenantOutputs is a live tenant with what its last run reported.
+type TenantOutputs struct {
+	Tenant  string
+	Tier    string
+	Status  TenantStatus
+	Outputs map[string]any
+	Admins  int
+}
+
 // GetCallback loads an outbox row; delivered reports whether it went out.
 func GetCallback(ctx context.Context, db DB, id int64) (Callback, bool, error) {
 	var c Callback
 	var delivered *time.Time
-	err := db.QueryRow(ctx, `SELECT id, run_id, event_id, payload, attempts, delivered_at FROM callbacks WHERE id = $1`, id).
+	err := db.QueryRow(ctx, `SELECT id, coalesce(run_id, 0), event_id, payload, attempts, delivered_at FROM callbacks WHERE id = $1`, id).
 		Scan(&c.ID, &c.RunID, &c.EventID, &c.Payload, &c.Attempts, &delivered)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, false, ErrNotFound

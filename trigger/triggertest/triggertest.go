@@ -267,6 +267,13 @@ func (c *CRM) WaitSettled(id int64, timeout time.Duration) []callback.Payload {
 	return nil
 }
 
+// Raw returns the accepted callbacks' bodies, oldest first.
+func (c *CRM) Raw() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([][]byte(nil), c.raw...)
+}
+
 // Bodies are the raw accepted callbacks, one a line.
 func (c *CRM) Bodies() string {
 	c.mu.Lock()
@@ -303,6 +310,8 @@ func Config(t testing.TB, dbURL, workDir string, sec Secrets, s *Sims, crmURL st
 	cfg.ResumeAfter = 2 * time.Second
 	// Deletions offboard at once unless a test holds them.
 	cfg.OffboardRetention = 0
+	// No usage reports unless a test asks for them.
+	cfg.UsageInterval = 0
 	return cfg
 }
 

@@ -68,8 +68,17 @@ func (s *Server) renderAdminVDC(v *vdc, admin bool) *types.AdminVdc {
 		{Rel: "alternate", Type: types.MimeVDC, HREF: s.URL + "/api/vdc/" + v.id},
 	}
 	a.ComputeCapacity = nil
+	cpuUsed, memUsed, _ := s.vdcUsage(v)
 	for _, c := range v.cfg.ComputeCapacity {
 		cc := *c
+		if cc.CPU != nil {
+			cpu := *cc.CPU
+			cpu.Used, cc.CPU = cpuUsed, &cpu
+		}
+		if cc.Memory != nil {
+			mem := *cc.Memory
+			mem.Used, cc.Memory = memUsed, &mem
+		}
 		a.ComputeCapacity = append(a.ComputeCapacity, &cc)
 	}
 	a.VdcStorageProfiles = &types.VdcStorageProfiles{}

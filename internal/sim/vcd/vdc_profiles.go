@@ -9,7 +9,7 @@ import (
 func (s *Server) renderVDCProfile(sp *vdcProfile) *types.VdcStorageProfile {
 	p := s.pvdcSPByID(sp.pvdcSPID)
 	return &types.VdcStorageProfile{ID: urn("vdcstorageProfile", sp.id), Xmlns: types.XMLNamespaceVCloud, Name: sp.name,
-		Enabled: boolPtr(sp.enabled), Units: "MB", Limit: sp.limit, Default: sp.isDefault,
+		Enabled: boolPtr(sp.enabled), Units: "MB", Limit: sp.limit, Default: sp.isDefault, StorageUsedMB: s.profileUsedMB(sp),
 		IopsSettings:              &types.VdcStorageProfileIopsSettings{Xmlns: types.XMLNamespaceVCloud},
 		ProviderVdcStorageProfile: &types.Reference{HREF: s.pvdcSPHref(p), Name: p.name, Type: mimePvdcSP}}
 }
@@ -31,7 +31,7 @@ func (s *Server) getAdminVDCProfile(w http.ResponseWriter, _ *http.Request, id s
 	}
 	p := s.renderVDCProfile(sp)
 	out := types.AdminVdcStorageProfile{Xmlns: p.Xmlns, Name: p.Name, Enabled: p.Enabled, Units: p.Units, Limit: p.Limit,
-		Default: p.Default, IopsSettings: p.IopsSettings, ProviderVdcStorageProfile: p.ProviderVdcStorageProfile}
+		Default: p.Default, IopsSettings: p.IopsSettings, StorageUsedMB: p.StorageUsedMB, ProviderVdcStorageProfile: p.ProviderVdcStorageProfile}
 	writeXML(w, http.StatusOK, mimeAdminVdcSP, "AdminVdcStorageProfile", "", out)
 }
 
