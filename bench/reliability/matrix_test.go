@@ -102,7 +102,23 @@ const outageFor = 30 * time.Second
 type scenario struct {
 	b     backend
 	fault string
-	phase string // onboard, update, offboard, suspend, reactivate
+	phase string // onboard, update, offboard, suspend, reactivate, held-destroy
+}
+
+// heldDestroy is how long the held lane holds a deletion before the
+// destroy its scenarios break.
+const heldDestroy = 8 * time.Second
+
+// offboarding reports whether the scenario's run destroys the tenant: a
+// deletion, at once or when its hold expires.
+func (s scenario) offboarding() bool { return s.phase == "offboard" || s.phase == "held-destroy" }
+
+// call is the phase whose backend calls the scenario's run makes.
+func (s scenario) call() string {
+	if s.phase == "held-destroy" {
+		return "offboard"
+	}
+	return s.phase
 }
 
 func (s scenario) name() string {
@@ -132,10 +148,10 @@ func (s scenario) rules() []fault.Rule {
 			ContentType: "text/plain", Body: "503 Service Unavailable: outage"}}
 	default:
 		path := s.b.path
-		if p := s.b.permPath[s.phase]; p != "" {
+		if p := s.b.permPath[s.call()]; p != "" {
 			path = p
 		}
-		return []fault.Rule{{Method: s.b.permMethod[s.phase], Path: path, Kind: fault.Status,
+		return []fault.Rule{{Method: s.b.permMethod[s.call()], Path: path, Kind: fault.Status,
 			Status: s.b.permCode, ContentType: s.b.permCT, Body: s.b.permBody}}
 	}
 }
@@ -166,6 +182,9 @@ func (s scenario) tcpRule() fault.TCPRule {
 // cost guesses how long a scenario takes, to spread the lanes evenly.
 func (s scenario) cost() time.Duration {
 	d := 5 * time.Second
+	if s.phase == "held-destroy" {
+		d += heldDestroy
+	}
 	if s.phase != "onboard" {
 		d += 3 * time.Second
 	}
@@ -177,7 +196,7 @@ func (s scenario) cost() time.Duration {
 	case latency:
 		d += 5 * time.Second
 	case permanent:
-		if s.phase == "offboard" {
+		if s.offboarding() {
 			d += 3 * time.Second // the refusal is waited out
 		}
 	}
@@ -187,13 +206,14 @@ func (s scenario) cost() time.Duration {
 // matrix lists the scenarios of this mode. The short campaign takes one
 // transient and one permanent HTTP fault, a CRM burst, one hang (of the
 // CRM, whose client gives up soonest), the directory's permanent
-// onboarding refusal, a permanent refusal during a suspension and a burst
-// during a reactivation. The full one takes every backend × burst, reset,
+// onboarding refusal, a permanent refusal during a suspension, a burst
+// during a reactivation and a burst during the destroy of a held deletion
+// (on a lane of its own, whose trigger holds deletions 8 s). The full one takes every backend × burst, reset,
 // permanent, latency and hang during onboarding; burst, permanent, reset,
 // latency and hang during update and offboarding; and a 30 s outage of
 // every system, each phase covered; and a burst and a permanent refusal
-// of Cloud Director, Keycloak and SCIM during a suspension and during a
-// reactivation. Hangs of Cloud Director and Zerto (2 min client timeouts) stay
+// of Cloud Director, Keycloak and SCIM during a suspension, during a
+// reactivation and during a held deletion's destroy. Hangs of Cloud Director and Zerto (2 min client timeouts) stay
 // in onboarding: their clients are the same in every phase, and the
 // phases' handling of a timed-out request is covered by the directory,
 // SCIM and Keycloak hangs.
@@ -211,6 +231,7 @@ func matrix() []scenario {
 			{by["directory"], permanent, "onboard"},
 			{by["keycloak"], permanent, "suspend"},
 			{by["vcd"], burst, "reactivate"},
+			{by["keycloak"], burst, "held-destroy"},
 		}
 	}
 	var out []scenario
@@ -255,6 +276,10 @@ func matrix() []scenario {
 		}
 	}
 	out = append(out, scenario{by["crm"], burst, "suspend"}, scenario{by["crm"], permanent, "reactivate"})
+	// The destroy of a held deletion, when the hold expires.
+	for _, name := range []string{"vcd", "keycloak", "scim"} {
+		out = append(out, scenario{by[name], burst, "held-destroy"}, scenario{by[name], permanent, "held-destroy"})
+	}
 	return out
 }
 
@@ -273,11 +298,14 @@ type lane struct {
 // over long before a 30 s outage is, and then the run's fate says nothing
 // about the service as shipped.
 func plan(scs []scenario, n int) []lane {
-	var order, outages []int
+	var order, outages, held []int
 	for i, sc := range scs {
-		if sc.fault == outage {
+		switch {
+		case sc.fault == outage:
 			outages = append(outages, i)
-		} else {
+		case sc.phase == "held-destroy":
+			held = append(held, i)
+		default:
 			order = append(order, i)
 		}
 	}
@@ -297,6 +325,11 @@ func plan(scs []scenario, n int) []lane {
 	for l := range out {
 		out[l].name = fmt.Sprintf("lane%d", l+1)
 		sort.Ints(out[l].idx)
+	}
+	if len(held) > 0 {
+		// Deletions held briefly, so the destroy the scenario breaks comes
+		// within the scenario.
+		out = append(out, lane{name: "held", idx: held, tweak: func(c *server.Config) { c.OffboardRetention = heldDestroy }})
 	}
 	if len(outages) > 0 {
 		out = append(out, lane{name: "outages", idx: outages, tweak: func(c *server.Config) {
@@ -502,6 +535,13 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 			t.Fatalf("clean suspension before the fault: %s", describe(run))
 		}
 	}
+	if sc.phase == "held-destroy" {
+		// The deletion suspends the tenant at once; the fault is for the
+		// destroy when the hold expires.
+		if run := finish(send("customer.deleted", nil), 3*time.Minute); run.State != store.StateCompleted || run.Kind != store.KindUpdate {
+			t.Fatalf("the held deletion's suspension: %s", describe(run))
+		}
+	}
 	before := e.inventory()
 	known := e.orphans()
 	brk := e.inject(t, sc, tenant)
@@ -530,6 +570,8 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		id = send("customer.suspended", nil)
 	case "reactivate":
 		id = send("customer.reactivated", nil)
+	case "held-destroy":
+		id = e.destroyRun(t, tenant)
 	}
 	transient := sc.fault != permanent
 	switch {
@@ -538,7 +580,7 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		time.Sleep(outageFor)
 		recordFired()
 		brk.Clear()
-	case sc.fault == permanent && (sc.phase == "offboard" || sc.b.name == "crm"):
+	case sc.fault == permanent && (sc.offboarding() || sc.b.name == "crm"):
 		// Offboarding is retried, never compensated; callbacks wait in the
 		// outbox: both must survive a long refusal and finish once it ends.
 		e.waitRefused(t, sc, id)
@@ -591,11 +633,11 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		}
 	}
 	switch {
-	case sc.phase == "onboard" && run.State == store.StateRolledBack, sc.phase == "offboard" && run.State == store.StateCompleted:
+	case sc.phase == "onboard" && run.State == store.StateRolledBack, sc.offboarding() && run.State == store.StateCompleted:
 		if mine != 0 {
 			t.Errorf("tenant %s (%s) still has %d objects: %v", tenant, ten.Status, mine, inv)
 		}
-	case sc.phase != "onboard" && sc.phase != "offboard" && run.State == store.StateRolledBack:
+	case sc.phase != "onboard" && !sc.offboarding() && run.State == store.StateRolledBack:
 		// Back at the last good revision: the onboarding's (1), or the
 		// clean suspension's (2) before a reactivation.
 		status, good := "ACTIVE", 1
@@ -614,7 +656,7 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		if sc.phase == "suspend" {
 			want = "SUSPENDED"
 		}
-		if string(ten.Status) != want && sc.phase != "offboard" {
+		if string(ten.Status) != want && !sc.offboarding() {
 			t.Errorf("tenant status %s after a completed %s, want %s", ten.Status, sc.phase, want)
 		}
 		if sc.phase == "suspend" || sc.phase == "reactivate" {
@@ -623,10 +665,10 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 				t.Errorf("the %s changed what exists:\nbefore %v\nafter  %v", sc.phase, before, inv)
 			}
 		}
-		if mine == 0 && sc.phase != "offboard" {
+		if mine == 0 && !sc.offboarding() {
 			t.Errorf("completed tenant %s holds no objects", tenant)
 		}
-		if e.dir != nil && sc.phase != "offboard" && !hasPrefix(inv, "directory:"+e.dir.name+"/"+tenant+"/"+tenant+"-admins") {
+		if e.dir != nil && !sc.offboarding() && !hasPrefix(inv, "directory:"+e.dir.name+"/"+tenant+"/"+tenant+"-admins") {
 			t.Errorf("completed tenant %s has no directory groups: %v", tenant, inv)
 		}
 	}
@@ -635,7 +677,7 @@ func (e *env) scenario(t *testing.T, sc scenario, tenant string) {
 		t.Errorf("orphaned objects: %v", o)
 	}
 	// Keep the systems small for the next scenario.
-	if run.State == store.StateCompleted && sc.phase != "offboard" {
+	if run.State == store.StateCompleted && !sc.offboarding() {
 		e.sims.ClearFaults()
 		e.crm.Faults.Clear()
 		off := finish(send("customer.deleted", nil), 3*time.Minute)
@@ -708,4 +750,19 @@ func (e *env) checkEnabled(t *testing.T, tenant string, want bool) {
 	if !ok || org != want || realm != want {
 		t.Errorf("tenant %s: org enabled %t (exists %t), realm enabled %t; want both %t", tenant, org, ok, realm, want)
 	}
+}
+
+// destroyRun waits for the tenant's hold to expire and returns the
+// offboarding run it started.
+func (e *env) destroyRun(t *testing.T, tenant string) int64 {
+	deadline := time.Now().Add(heldDestroy + 2*time.Minute)
+	for time.Now().Before(deadline) {
+		h, err := store.GetHold(context.Background(), e.pool, tenant)
+		if err == nil && h.DestroyRun != nil {
+			return *h.DestroyRun
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: the held deletion never started its destroy", tenant)
+	return 0
 }

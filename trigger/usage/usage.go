@@ -64,7 +64,9 @@ type SweepArgs struct{}
 func (SweepArgs) Kind() string { return "tenantops_usage_sweep" }
 
 // InsertOpts: a sweep missed is replaced by the next one.
-func (SweepArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "callbacks", MaxAttempts: 1} }
+func (SweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "callbacks", MaxAttempts: 1}
+}
 
 // PeriodicJob is the sweep as River's leader inserts it: at start, then
 // every interval; nil when interval is 0 (no reports).
