@@ -139,12 +139,12 @@ func (w *Worker) report(ctx context.Context, t store.TenantOutputs, start, end, 
 	}
 	var err error
 	if rep.CPU, rep.Memory, rep.Storage, err = w.Source.VDCUsage(ctx, orgID, vdcID); err != nil {
-		return rep, fmt.Errorf("Cloud Director: %w", err)
+		return rep, fmt.Errorf("reading the VDC from Cloud Director: %w", err)
 	}
 	if vpg, _ := t.Outputs["vpg_id"].(string); vpg != "" {
 		n, err := w.Source.ProtectedVMs(ctx, vpg)
 		if err != nil {
-			return rep, fmt.Errorf("Zerto: %w", err)
+			return rep, fmt.Errorf("reading the VPG from Zerto: %w", err)
 		}
 		rep.ProtectedVMs = &n
 	}
