@@ -69,7 +69,9 @@ type Delivery struct {
 // Callback records one verified callback the simulator accepted.
 type Callback struct {
 	// EventID is the callback's dedupe key: the X-Tenantops-Event-Id
-	// header when present, else the body's callback_id, id or event_id.
+	// header when present, else the body's callback_id, id, report_id (a
+	// usage report) or event_id; a second run answering the same event id
+	// (a held deletion's destroy) is keyed "<event id>/run-<run id>".
 	EventID string
 	// WebhookEventID is the webhook the callback answers, when it says so.
 	WebhookEventID string
@@ -284,6 +286,12 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if c, ok := s.byEvent[id]; ok && meta.Run != "" && c.RunID != "" && c.RunID != meta.Run {
+		// Another run answering the same webhook (a held deletion's
+		// destroy after its suspension): a callback of its own, deduped
+		// on the event id and the run id as docs/trigger.md says.
+		id += "/run-" + meta.Run
+	}
 	if c, ok := s.byEvent[id]; ok {
 		c.Redeliveries++
 		s.mu.Unlock()
@@ -326,6 +334,7 @@ type meta struct {
 	EventID    string          `json:"event_id"`
 	ID         string          `json:"id"`
 	CallbackID string          `json:"callback_id"`
+	ReportID   string          `json:"report_id"`
 	TenantRaw  json.RawMessage `json:"tenant"`
 	TenantID   string          `json:"tenant_id"`
 	RunID      json.RawMessage `json:"run_id"`
@@ -339,7 +348,7 @@ type meta struct {
 }
 
 func (m meta) callbackKey() string {
-	for _, v := range []string{m.CallbackID, m.ID, m.EventID} {
+	for _, v := range []string{m.CallbackID, m.ID, m.ReportID, m.EventID} {
 		if v != "" {
 			return v
 		}

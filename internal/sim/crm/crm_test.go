@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -243,4 +244,33 @@ func (s *Server) CertPool() *x509.CertPool {
 	p := x509.NewCertPool()
 	p.AddCert(s.srv.Certificate())
 	return p
+}
+
+// A held deletion is answered by two runs under one event id, each its own
+// callback (deduped on event id and run id); a usage report is keyed by
+// its report_id.
+func TestHeldDeletionAndUsageReports(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	for _, body := range []string{
+		`{"event_id":"evt-del","tenant":"acme","run_id":5,"kind":"update","outcome":"COMPLETED","destroy_at":"2026-12-03T00:00:00Z"}`,
+		`{"event_id":"evt-del","tenant":"acme","run_id":5,"kind":"update","outcome":"COMPLETED","destroy_at":"2026-12-03T00:00:00Z"}`,
+		`{"event_id":"evt-del","tenant":"acme","run_id":9,"kind":"offboard","outcome":"COMPLETED"}`,
+		`{"type":"tenant.usage","report_id":"usage:acme:2026-12-02T00:00:00Z","tenant":"acme","admins":1}`,
+		`{"type":"tenant.usage","report_id":"usage:acme:2026-12-02T00:00:00Z","tenant":"acme","admins":1}`,
+	} {
+		if code := postCallback(t, s, []byte("s3cret"), "", []byte(body)); code != http.StatusOK {
+			t.Fatalf("%s: status %d", body, code)
+		}
+	}
+	var keys []string
+	for _, c := range s.Callbacks() {
+		keys = append(keys, fmt.Sprintf("%s:%d", c.EventID, c.Redeliveries))
+	}
+	if want := "[evt-del:1 evt-del/run-9:0 usage:acme:2026-12-02T00:00:00Z:1]"; fmt.Sprint(keys) != want {
+		t.Fatalf("callbacks %v, want %s", keys, want)
+	}
+	if len(s.Rejections()) != 0 {
+		t.Fatalf("rejections: %+v", s.Rejections())
+	}
 }
