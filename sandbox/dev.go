@@ -172,6 +172,9 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	if o.Workers > 0 {
 		cfg.Workers = o.Workers
 	}
+	// A deletion is held as in production, but for a minute, so that
+	// examples/webhooks/deleted.json shows the hold and then the destroy.
+	cfg.OffboardRetention = devRetention
 	cfg.Retries = 2
 	cfg.RetryBackoff = 2 * time.Second
 	cfg.JobTimeout = 10 * time.Minute
@@ -300,6 +303,9 @@ func Main(ctx context.Context, args []string) error {
 	return nil
 }
 
+// devRetention is how long dev and demo hold a customer.deleted.
+const devRetention = time.Minute
+
 // PrintBanner writes the URLs, credentials and example commands.
 func (e *Env) PrintBanner(w io.Writer) {
 	self := selfName()
@@ -344,6 +350,9 @@ func (e *Env) PrintBanner(w io.Writer) {
 	p("")
 	p("  curl -sS -H 'Authorization: Bearer %s' '%s/v1/runs?tenant=acme'", e.APIToken, e.TriggerURL)
 	p("  curl -sS --cacert %s %s", e.CAFile, e.CRM.CallbackURL)
+	p("")
+	p("examples/webhooks/deleted.json suspends the tenant at once and destroys it %s later", devRetention)
+	p("(the retention hold; in production --offboard-retention, 30 days by default).")
 	p("")
 }
 
