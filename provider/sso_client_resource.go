@@ -146,12 +146,8 @@ func (m *ssoClientModel) delete(ctx context.Context, kc *keycloak.Client) error 
 }
 
 func (r *SSOClientResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	realm, cid, ok := ssoSplitImportID(req.ID, "client_id", resp)
-	if !ok {
-		return
-	}
-	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import client %q in realm %q", cid, realm), "",
-		func(ctx context.Context, kc *keycloak.Client, _ string) (stateAttrs, error) {
+	ssoImportByKey(ctx, &r.resourceBase, req, resp, "client", "client_id",
+		func(ctx context.Context, kc *keycloak.Client, realm, cid string) (stateAttrs, error) {
 			got, err := kc.FindClient(ctx, realm, cid)
 			if err != nil {
 				return nil, err

@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tenantops/tenantops/internal/keycloak"
 )
 
 var ssoRealmNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -25,6 +27,23 @@ func ssoSplitImportID(id, what string, resp *resource.ImportStateResponse) (stri
 		return "", "", false
 	}
 	return realm, rest, true
+}
+
+// ssoImportByKey is the ImportState of a realm object imported as
+// "<realm>/<key>" (key names the attribute, e.g. client_id): find looks the
+// key up in the realm and returns the attributes to start the state with.
+// what names the object in the failure ("Unable to import client ...").
+func ssoImportByKey(ctx context.Context, b *resourceBase[*keycloak.Client], req resource.ImportStateRequest,
+	resp *resource.ImportStateResponse, what, key string,
+	find func(ctx context.Context, kc *keycloak.Client, realm, key string) (stateAttrs, error)) {
+	realm, name, ok := ssoSplitImportID(req.ID, key, resp)
+	if !ok {
+		return
+	}
+	importResource(ctx, b, req, resp, fmt.Sprintf("Unable to import %s %q in realm %q", what, name, realm), "",
+		func(ctx context.Context, kc *keycloak.Client, _ string) (stateAttrs, error) {
+			return find(ctx, kc, realm, name)
+		})
 }
 
 // ssoSetStrings returns a set's strings (none for a null or unknown set),

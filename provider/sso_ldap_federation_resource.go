@@ -141,12 +141,8 @@ func (m *ssoLDAPModel) delete(ctx context.Context, kc *keycloak.Client) error {
 }
 
 func (r *SSOLDAPFederationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	realm, name, ok := ssoSplitImportID(req.ID, "name", resp)
-	if !ok {
-		return
-	}
-	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import LDAP federation %q in realm %q", name, realm), "",
-		func(ctx context.Context, kc *keycloak.Client, _ string) (stateAttrs, error) {
+	ssoImportByKey(ctx, &r.resourceBase, req, resp, "LDAP federation", "name",
+		func(ctx context.Context, kc *keycloak.Client, realm, name string) (stateAttrs, error) {
 			got, err := kc.FindLDAPFederation(ctx, realm, name)
 			if err != nil {
 				return nil, err

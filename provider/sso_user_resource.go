@@ -211,12 +211,8 @@ func (m *ssoUserModel) delete(ctx context.Context, kc *keycloak.Client) error {
 }
 
 func (r *SSOUserResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	realm, name, ok := ssoSplitImportID(req.ID, "username", resp)
-	if !ok {
-		return
-	}
-	importResource(ctx, &r.resourceBase, req, resp, fmt.Sprintf("Unable to import user %q in realm %q", name, realm), "",
-		func(ctx context.Context, kc *keycloak.Client, _ string) (stateAttrs, error) {
+	ssoImportByKey(ctx, &r.resourceBase, req, resp, "user", "username",
+		func(ctx context.Context, kc *keycloak.Client, realm, name string) (stateAttrs, error) {
 			got, err := kc.FindUser(ctx, realm, name)
 			if err != nil {
 				return nil, err
