@@ -187,7 +187,7 @@ func startConsoleBench(b *testing.B) *consoleBench {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := &api.API{Pool: pool, River: rc, Token: "bench-token-0123456789", Metrics: metrics.New(pool), Log: log}
-	c, err := console.New(ctx, console.Config{Issuer: kc.URL + "/realms/staff", ClientID: "console", ClientSecret: "bench-secret-0123",
+	c, err := console.New(ctx, console.Config{Keyring: triggertest.Keyring(b), Issuer: kc.URL + "/realms/staff", ClientID: "console", ClientSecret: "bench-secret-0123",
 		RedirectURL: e.url + "/ui/callback", HTTPClient: &http.Client{Transport: tr}}, pool, a, log)
 	if err != nil {
 		b.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/sandbox"
 	"github.com/tenantops/tenantops/trigger/server"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 )
 
 // driftBenchTenants is how many standard tenants the sweep checks; each is
@@ -74,6 +75,7 @@ func runDriftBench(ctx context.Context, b *testing.B) (sweep, waited, bare []flo
 	}
 	cfg := server.Defaults()
 	cfg.DatabaseURL, cfg.MigrateOnStart = back.DatabaseURL, true
+	cfg.EncryptionKeys = triggertest.EncryptionKeys
 	cfg.APIToken, cfg.WebhookSecrets = randomHex(20), []string{back.Secret()}
 	cfg.TerraformBin, cfg.ProviderMirror = tfBin, mirror
 	cfg.TemplatesDir = filepath.Join(testenv.RepoRoot(), "templates", "tenants")

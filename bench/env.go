@@ -23,6 +23,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/sandbox"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
@@ -160,6 +161,7 @@ func (e *Env) startTrigger(ctx context.Context) error {
 		"TENANTOPS_TRIGGER_LISTEN=127.0.0.1:0",
 		"TENANTOPS_TRIGGER_DATABASE_URL=" + e.DatabaseURL,
 		"TENANTOPS_TRIGGER_MIGRATE=true",
+		"TENANTOPS_TRIGGER_ENCRYPTION_KEYS=" + triggertest.EncryptionKeys,
 		"TENANTOPS_TRIGGER_API_TOKEN=" + e.APIToken,
 		"TENANTOPS_TRIGGER_WEBHOOK_SECRET=" + e.Secret(),
 		"TENANTOPS_TRIGGER_CALLBACK_URL=" + e.CRM.CallbackURL,

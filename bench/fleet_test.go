@@ -239,6 +239,7 @@ type planRun struct {
 func fleetPlan(ctx context.Context, e *Env, tree string, parallel int, tier string, extra ...string) (fleet.Report, planRun, error) {
 	out := filepath.Join(e.Dir, "fleet-report.json")
 	args := []string{"fleet", "plan", "--templates", tree, "--database-url", e.DatabaseURL, "--provider-mirror", e.Mirror,
+		"--encryption-keys", triggertest.EncryptionKeys,
 		"--terraform-bin", e.TerraformBin, "--platform-vars", e.PlatformFile, "--directory=false",
 		"--parallel", strconv.Itoa(parallel), "--format", "json", "--out", out}
 	if tier != "" {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tenantops/tenantops/internal/sim/keycloak"
 	"github.com/tenantops/tenantops/internal/testenv"
+	"github.com/tenantops/tenantops/trigger/seal"
 	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
@@ -77,6 +78,8 @@ type Env struct {
 	DirectoryEnabled bool
 	// Templates is the templates directory in use.
 	Templates string
+	// keyFile is the sandbox's encryption key file, when it made one.
+	keyFile string
 	// ConsoleURL is the operator console; StaffAccounts sign in to it.
 	ConsoleURL    string
 	StaffAccounts []keycloak.StaffUser
@@ -168,6 +171,17 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	cfg.ProviderMirror = o.ProviderMirror
 	cfg.ProviderEnv = b.ProviderEnv()
 	cfg.Platform = b.Platform()
+	// Spec secrets are sealed as in production: with the operator's keys
+	// when the environment names them, else with a key made for this
+	// sandbox (kept beside its database).
+	cfg.EncryptionKeys = os.Getenv("TENANTOPS_TRIGGER_ENCRYPTION_KEYS")
+	cfg.EncryptionKeyFile = os.Getenv("TENANTOPS_TRIGGER_ENCRYPTION_KEY_FILE")
+	if cfg.EncryptionKeys == "" && cfg.EncryptionKeyFile == "" {
+		if cfg.EncryptionKeyFile, err = sandboxKeyFile(b.Dir); err != nil {
+			return nil, err
+		}
+	}
+	e.keyFile = cfg.EncryptionKeyFile
 	cfg.DirectoryEnabled = e.DirectoryEnabled
 	if o.Workers > 0 {
 		cfg.Workers = o.Workers
@@ -214,6 +228,20 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	return e, nil
 }
 
+// sandboxKeyFile returns dir/encryption.keys, made (0600) with one fresh
+// key when it is not there yet.
+func sandboxKeyFile(dir string) (string, error) {
+	path := filepath.Join(dir, "encryption.keys")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	line, err := seal.NewKeyLine("sandbox-1")
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, []byte("# the sandbox's key sealing spec secrets (tenantops-trigger --encryption-key-file)\n"+line+"\n"), 0o600)
+}
+
 // writeEnvFile writes EnvFile (mode 0600: it holds the simulators' secrets)
 // and the Terraform CLI configuration it names, so plain `terraform` in a
 // rendered workspace installs the provider from the mirror too.
@@ -239,6 +267,9 @@ func (e *Env) writeEnvFile(mirror, terraform string) (string, error) {
 	vars["TENANTOPS_TRIGGER_DIRECTORY"] = strconv.FormatBool(e.DirectoryEnabled)
 	vars["TENANTOPS_TRIGGER_URL"] = e.TriggerURL
 	vars["TENANTOPS_TRIGGER_API_TOKEN"] = e.APIToken
+	if e.keyFile != "" {
+		vars["TENANTOPS_TRIGGER_ENCRYPTION_KEY_FILE"] = e.keyFile
+	}
 	vars["TENANTOPS_WEBHOOK_SECRET"] = e.Secret()
 	vars["TF_CLI_CONFIG_FILE"] = cliConfig
 	vars["CHECKPOINT_DISABLE"] = "1"

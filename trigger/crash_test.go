@@ -136,6 +136,7 @@ func startServe(t *testing.T, bin string, cfg server.Config, name string) (*exec
 		"--usage-interval", cfg.UsageInterval.String()}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(),
+		"TENANTOPS_TRIGGER_ENCRYPTION_KEYS="+triggertest.EncryptionKeys,
 		"TENANTOPS_TRIGGER_DATABASE_URL="+cfg.DatabaseURL,
 		"TENANTOPS_TRIGGER_API_TOKEN="+testAPIToken,
 		"TENANTOPS_TRIGGER_WEBHOOK_SECRET="+testWebhookSecret,

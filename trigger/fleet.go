@@ -125,12 +125,23 @@ func cmdFleetPlan(ctx context.Context, args []string) error {
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
+	// The plan reads the tenants' spec revisions (sealed secrets) and,
+	// with OpenTofu, their encrypted states: the same keys as serve.
+	keys, err := f.cfg.LoadKeyring()
+	if err != nil {
+		return err
+	}
+	stateEnc, err := server.StateEncryptionFor(ctx, f.cfg.StateEncryption, f.cfg.TerraformBin, keys, false)
+	if err != nil {
+		return err
+	}
 	rep, err := fleet.Plan(ctx, pool, fleet.Options{
 		Runner: runner.Config{
 			TerraformBin: f.cfg.TerraformBin, WorkDir: work, TemplatesDir: f.cfg.TemplatesDir,
 			MirrorDir: f.cfg.ProviderMirror, CLIConfigFile: cli, DatabaseURL: f.cfg.DatabaseURL,
 			ProviderEnv: env, Platform: f.cfg.Platform, DirectoryEnabled: f.cfg.DirectoryEnabled,
 			Parallelism: f.cfg.Parallelism, LockTimeout: f.cfg.LockTimeout, InterruptGrace: 30 * time.Second,
+			Keyring: keys, StateEncryption: stateEnc,
 		},
 		Tiers: f.tierList(), Parallel: f.parallel, Refresh: f.refresh, Log: log,
 	})

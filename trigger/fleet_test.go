@@ -122,6 +122,7 @@ func TestE2EFleetPlanGroupsTwentyTenants(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "report.json")
 	args := []string{"--templates", tree, "--database-url", cfg.DatabaseURL, "--provider-mirror", cfg.ProviderMirror,
+		"--encryption-keys", triggertest.EncryptionKeys,
 		"--terraform-bin", cfg.TerraformBin, "--directory=false", "--parallel", "4", "--format", "json", "--out", out}
 	start := time.Now()
 	if err := cmdFleetPlan(context.Background(), args); err != nil {
@@ -240,6 +241,7 @@ func TestE2EFleetPlanMovesFlatTenantsIntoModules(t *testing.T) {
 		TerraformBin: cfg.TerraformBin, WorkDir: work, TemplatesDir: filepath.Join(testenv.RepoRoot(), "templates", "tenants"),
 		MirrorDir: cfg.ProviderMirror, CLIConfigFile: cli, DatabaseURL: cfg.DatabaseURL, ProviderEnv: cfg.ProviderEnv,
 		Parallelism: 4, LockTimeout: time.Minute, InterruptGrace: 10 * time.Second,
+		Keyring: triggertest.Keyring(t),
 	}, Tiers: []string{"standard"}, Parallel: 1})
 	if err != nil {
 		t.Fatal(err)

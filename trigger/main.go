@@ -23,11 +23,13 @@ import (
 )
 
 var commands = map[string]cli.Command{
-	"serve":   {Summary: "serve the webhook intake, run workers, callbacks and the API", Run: cmdServe},
-	"migrate": {Summary: "apply the database migrations and exit", Run: cmdMigrate},
-	"render":  {Summary: "render a tenant workspace from a spec: --spec f.json --out dir", Run: cmdRender},
-	"plan":    {Summary: "plan a spec and print a change summary: --spec f.json --format markdown|json", Run: cmdPlan},
-	"fleet":   {Summary: "operations over every tenant of a tier: fleet plan --templates dir [--tier T]; fleet rollout start --tier T", Run: cmdFleet},
+	"serve":      {Summary: "serve the webhook intake, run workers, callbacks and the API", Run: cmdServe},
+	"migrate":    {Summary: "apply the database migrations and exit", Run: cmdMigrate},
+	"render":     {Summary: "render a tenant workspace from a spec: --spec f.json --out dir", Run: cmdRender},
+	"plan":       {Summary: "plan a spec and print a change summary: --spec f.json --format markdown|json", Run: cmdPlan},
+	"new-key":    {Summary: "print a new encryption key line for --encryption-key-file: new-key --id 2026-12", Run: cmdNewKey},
+	"rotate-key": {Summary: "re-encrypt every spec secret (and, with OpenTofu, every state) under the newest key", Run: cmdRotateKey},
+	"fleet":      {Summary: "operations over every tenant of a tier: fleet plan --templates dir [--tier T]; fleet rollout start --tier T", Run: cmdFleet},
 }
 
 // moved names the sandbox commands this binary used to carry, so that an old

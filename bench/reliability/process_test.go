@@ -87,6 +87,7 @@ func startProc(t testing.TB, cfg server.Config, name string) *proc {
 		"--usage-interval", cfg.UsageInterval.String()}
 	cmd := exec.Command(buildTrigger(t), args...)
 	cmd.Env = append(os.Environ(),
+		"TENANTOPS_TRIGGER_ENCRYPTION_KEYS="+triggertest.EncryptionKeys,
 		"TENANTOPS_TRIGGER_DATABASE_URL="+cfg.DatabaseURL,
 		"TENANTOPS_TRIGGER_API_TOKEN="+secretAPIToken,
 		"TENANTOPS_TRIGGER_WEBHOOK_SECRET="+secretWebhook,

@@ -25,6 +25,7 @@ import (
 
 	"github.com/tenantops/tenantops/trigger/api"
 	"github.com/tenantops/tenantops/trigger/runner"
+	"github.com/tenantops/tenantops/trigger/seal"
 )
 
 //go:embed templates/*.html templates/style.css templates/live.js
@@ -52,6 +53,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Redactor hides configured secrets in errors shown.
 	Redactor runner.Redactor
+	// Keyring opens the sealed secrets of stored specs, to hide them
+	// wherever else they might appear.
+	Keyring *seal.Keyring
 	// LivePoll is how often a run page's live updates look at the run
 	// (live.go); zero: a second.
 	LivePoll time.Duration

@@ -95,7 +95,7 @@ func startConsole(t *testing.T, tenants int) *env {
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	a := &api.API{Pool: pool, River: rc, Token: apiToken, Metrics: metrics.New(pool), Log: log}
-	c, err := console.New(ctx, console.Config{Issuer: kc.URL + "/realms/staff", ClientID: "tenantops-console",
+	c, err := console.New(ctx, console.Config{Keyring: triggertest.Keyring(t), Issuer: kc.URL + "/realms/staff", ClientID: "tenantops-console",
 		ClientSecret: clientSecret, RedirectURL: base + "/ui/callback", HTTPClient: kcClient, LivePoll: 100 * time.Millisecond}, pool, a, log)
 	if err != nil {
 		t.Fatal(err)

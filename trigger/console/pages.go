@@ -94,6 +94,13 @@ func (c *Console) redactedSpec(r *http.Request, tenant string, revision int) (st
 	if err != nil {
 		return "", nil
 	}
+	// Opened only to learn the values to hide elsewhere; shown redacted.
+	if c.cfg.Keyring == nil {
+		return "(the stored spec's secrets cannot be opened: no encryption keys)", nil
+	}
+	if raw, err = c.cfg.Keyring.OpenSpec(tenant, raw); err != nil {
+		return "(the stored spec's secrets could not be opened)", nil
+	}
 	var t spec.Tenant
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return "(the stored spec could not be read)", nil

@@ -28,6 +28,7 @@ import (
 	"github.com/tenantops/tenantops/internal/signature"
 	"github.com/tenantops/tenantops/trigger/hold"
 	"github.com/tenantops/tenantops/trigger/runner"
+	"github.com/tenantops/tenantops/trigger/seal"
 	"github.com/tenantops/tenantops/trigger/spec"
 	"github.com/tenantops/tenantops/trigger/store"
 )
@@ -50,8 +51,10 @@ type Handler struct {
 	// Retention holds a deletion for its tier's period (the tenant is
 	// suspended meanwhile); nil: deletions offboard at once.
 	Retention func(tier string) time.Duration
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Keyring seals the spec's secrets before it is stored; required.
+	Keyring *seal.Keyring
+	Log     *slog.Logger
+	Now     func() time.Time
 
 	closed atomic.Bool
 }
@@ -212,9 +215,18 @@ func (h *Handler) record(r *http.Request, ev spec.Event, occurred time.Time, bod
 	if err != nil {
 		return store.RecordEventResult{}, err
 	}
+	// The spec is stored with its secrets sealed: a database backup holds
+	// no customer credential in plain text.
+	if h.Keyring == nil {
+		return store.RecordEventResult{}, errors.New("no encryption keys to seal the spec's secrets")
+	}
+	stored, _, err := h.Keyring.SealSpec(ev.Tenant.ID, body)
+	if err != nil {
+		return store.RecordEventResult{}, err
+	}
 	res, err := store.RecordEvent(ctx, tx, store.Event{
 		EventID: ev.EventID, EventType: ev.EventType, Tenant: ev.Tenant.ID, Tier: ev.Tenant.Tier,
-		BodySHA256: sha256Hex(body), ContentSHA256: sha256Hex(canonical), OccurredAt: occurred, Spec: body,
+		BodySHA256: sha256Hex(body), ContentSHA256: sha256Hex(canonical), OccurredAt: occurred, Spec: stored,
 		Retention: h.Retention,
 	}, h.RequireApproval)
 	if err != nil || res.Duplicate {

@@ -25,6 +25,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tenantops/tenantops/trigger/metrics"
+	"github.com/tenantops/tenantops/trigger/seal"
 	"github.com/tenantops/tenantops/trigger/spec"
 	"github.com/tenantops/tenantops/trigger/store"
 	"github.com/tenantops/tenantops/trigger/workspace"
@@ -72,6 +73,12 @@ type Config struct {
 	// LocalBackend replaces the pg backend by an empty local state (used
 	// by `tenantops-trigger plan` without a database).
 	LocalBackend bool
+	// Keyring opens the sealed secrets of stored spec revisions.
+	Keyring *seal.Keyring
+	// StateEncryption, when set, is OpenTofu's encryption configuration
+	// (TF_ENCRYPTION): handed to the engine through its environment, never
+	// written to the workspace.
+	StateEncryption string
 }
 
 // Runner holds the dependencies of the run worker.
@@ -102,7 +109,7 @@ func New(cfg Config, pool *pgxpool.Pool, log *slog.Logger, m *metrics.Metrics) (
 			cfg.TerraformBin = abs
 		}
 	}
-	r := &Runner{Cfg: cfg, Pool: pool, Log: log, Metrics: m, execBin: cfg.TerraformBin, dbSecrets: databaseSecrets(cfg.DatabaseURL)}
+	r := &Runner{Cfg: cfg, Pool: pool, Log: log, Metrics: m, execBin: cfg.TerraformBin, dbSecrets: append(databaseSecrets(cfg.DatabaseURL), StateSecrets(cfg.StateEncryption)...)}
 	if err := os.MkdirAll(cfg.WorkDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -149,6 +156,14 @@ func (r *Runner) tenantSpec(ctx context.Context, tenant string, revision int) (s
 	b, err := store.Spec(ctx, r.Pool, tenant, revision)
 	if err != nil {
 		return spec.Tenant{}, dbErr(fmt.Errorf("spec %s@%d: %w", tenant, revision, err))
+	}
+	if r.Cfg.Keyring == nil {
+		return spec.Tenant{}, fmt.Errorf("spec %s@%d: no encryption keys to open its secrets", tenant, revision)
+	}
+	// Opened in memory only: the secret goes on to the run's 0600
+	// workspace file and nowhere else.
+	if b, err = r.Cfg.Keyring.OpenSpec(tenant, b); err != nil {
+		return spec.Tenant{}, fmt.Errorf("spec %s@%d: %w", tenant, revision, err)
 	}
 	var ev spec.Event
 	if err := json.Unmarshal(b, &ev); err != nil {

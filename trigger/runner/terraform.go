@@ -323,6 +323,9 @@ func (r *Runner) env() map[string]string {
 	for k, v := range r.Cfg.ProviderEnv {
 		env[k] = v
 	}
+	if r.Cfg.StateEncryption != "" {
+		env[StateEncryptionEnv] = r.Cfg.StateEncryption
+	}
 	return env
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tenantops/tenantops/trigger/drift"
 	"github.com/tenantops/tenantops/trigger/hold"
+	"github.com/tenantops/tenantops/trigger/seal"
 	"github.com/tenantops/tenantops/trigger/workspace"
 )
 
@@ -111,6 +112,15 @@ type Config struct {
 	// (0: none).
 	UsageInterval time.Duration
 
+	// Secrets at rest (issue 20)
+	// EncryptionKeyFile and EncryptionKeys (the keyring's text) hold the
+	// keys sealing the spec secrets; Keyring, when set, is used instead.
+	EncryptionKeyFile string
+	EncryptionKeys    string
+	Keyring           *seal.Keyring
+	// StateEncryption is auto (OpenTofu: on), on or off.
+	StateEncryption string
+
 	// envErrs holds, by flag name, the TENANTOPS_TRIGGER_* values
 	// RegisterFlags could not use; Validate (and EnvError) report those
 	// whose flag was not given on the command line (flags), so a bad value
@@ -161,6 +171,7 @@ func Defaults() Config {
 		OffboardRetention: hold.DefaultRetention,
 		UsageInterval:     24 * time.Hour,
 		DriftConcurrency:  2,
+		StateEncryption:   StateEncryptionAuto,
 	}
 }
 
@@ -253,6 +264,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		c.OffboardRetentionTiers = m
 		return err
 	})
+	str(&c.EncryptionKeyFile, "encryption-key-file", "", "file of the keys sealing spec secrets, one <id>:<base64 32 bytes> per line, the last one sealing (mode 0600; required unless "+envName("encryption-keys")+" holds them)")
+	secret(&c.EncryptionKeys, "encryption-keys", "the keys sealing spec secrets, as in --encryption-key-file, comma- or newline-separated")
+	str(&c.StateEncryption, "state-encryption", d.StateEncryption, "encrypt Terraform state and plans with the encryption keys: auto (with OpenTofu), on (OpenTofu required) or off")
 	str(&c.ConsoleIssuer, "console-issuer", "", "OpenID Connect issuer of the operator console at /ui/ (empty: no console)")
 	str(&c.ConsoleClientID, "console-client-id", "", "the console's OpenID Connect client id (required with --console-issuer)")
 	secret(&c.ConsoleClientSecret, "console-client-secret", "the console's OpenID Connect client secret")
@@ -363,6 +377,14 @@ func (c *Config) Validate() error {
 		probs = append(probs, "offboard-retention must not be negative (0 destroys a deleted tenant at once)")
 	}
 	probs = append(probs, c.consoleProblems()...)
+	if _, err := c.LoadKeyring(); err != nil {
+		probs = append(probs, err.Error())
+	}
+	switch c.StateEncryption {
+	case StateEncryptionAuto, StateEncryptionOn, StateEncryptionOff:
+	default:
+		probs = append(probs, fmt.Sprintf("state-encryption must be auto, on or off (got %q)", c.StateEncryption))
+	}
 	if len(probs) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(probs, "; "))
 	}

@@ -41,7 +41,7 @@ func withConsole(ctx context.Context, cfg Config, a *api.API) (http.Handler, err
 	c, err := console.New(ctx, console.Config{
 		Issuer: cfg.ConsoleIssuer, ClientID: cfg.ConsoleClientID, ClientSecret: cfg.ConsoleClientSecret,
 		RedirectURL: cfg.ConsoleRedirectURL, RoleClaim: cfg.ConsoleRoleClaim, SessionKey: []byte(cfg.ConsoleSessionKey),
-		HTTPClient: cfg.ConsoleHTTPClient, Redactor: runner.NewRedactor(cfg.ProviderEnv, cfg.DatabaseURL),
+		HTTPClient: cfg.ConsoleHTTPClient, Redactor: runner.NewRedactor(cfg.ProviderEnv, cfg.DatabaseURL), Keyring: cfg.Keyring,
 	}, a.Pool, a, cfg.Logger)
 	if err != nil {
 		return nil, err

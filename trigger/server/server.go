@@ -59,6 +59,10 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
+	stateEnc, err := prepareEncryption(ctx, st.Pool, &cfg, log)
+	if err != nil {
+		return err
+	}
 	cliConfig := filepath.Join(cfg.WorkDir, "terraformrc")
 	if err := os.MkdirAll(cfg.WorkDir, 0o700); err != nil {
 		return err
@@ -74,6 +78,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Parallelism: cfg.Parallelism, LockTimeout: cfg.LockTimeout, JobTimeout: cfg.JobTimeout,
 		Retries: cfg.Retries, RetryBackoff: cfg.RetryBackoff, SnoozeDelay: cfg.PollInterval * 2,
 		Detach: cfg.Detach, InterruptGrace: 30 * time.Second,
+		Keyring: cfg.Keyring, StateEncryption: stateEnc,
 	}, st.Pool, log, m)
 	if err != nil {
 		return err
@@ -122,7 +127,7 @@ func Run(ctx context.Context, cfg Config) error {
 		secrets[i] = []byte(s)
 	}
 	hook := &intake.Handler{Pool: st.Pool, River: rc, Secrets: secrets, Tolerance: cfg.WebhookTolerance,
-		Tiers: tiers, RequireApproval: cfg.RequireApproval, Log: log,
+		Tiers: tiers, RequireApproval: cfg.RequireApproval, Log: log, Keyring: cfg.Keyring,
 		Retention: hold.Retention{Default: cfg.OffboardRetention, Tiers: cfg.OffboardRetentionTiers}.For}
 	a := &api.API{Pool: st.Pool, River: rc, Token: cfg.APIToken, Metrics: m, Webhook: hook, Log: log, Drift: cfg.driftConfig(),
 		Holds:    &hold.Service{Pool: st.Pool, River: rc},

@@ -32,6 +32,7 @@ import (
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/callback"
 	"github.com/tenantops/tenantops/trigger/runner"
+	"github.com/tenantops/tenantops/trigger/seal"
 	"github.com/tenantops/tenantops/trigger/server"
 )
 
@@ -59,6 +60,20 @@ type Secrets struct {
 	ZertoClientSecret     string
 	ZertoPassword         string // Zerto legacy session password
 	SCIMToken             string
+}
+
+// EncryptionKeys is the keyring of test triggers (a fixed key, so that a
+// restarted trigger opens what the one before sealed): the text of
+// --encryption-keys / TENANTOPS_TRIGGER_ENCRYPTION_KEYS.
+const EncryptionKeys = "test-1:Ehv91hzpiXdjxDHa8vNJXxVWTFsfJBt6AOoUHoyR4WY="
+
+// Keyring returns EncryptionKeys parsed.
+func Keyring(t testing.TB) *seal.Keyring {
+	k, err := seal.Parse(EncryptionKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // TerraformBin returns the Terraform binary the trigger runs:
@@ -312,6 +327,7 @@ func Config(t testing.TB, dbURL, workDir string, sec Secrets, s *Sims, crmURL st
 	cfg.OffboardRetention = 0
 	// No usage reports unless a test asks for them.
 	cfg.UsageInterval = 0
+	cfg.EncryptionKeys = EncryptionKeys
 	return cfg
 }
 
