@@ -132,8 +132,21 @@ func cmdPlan(ctx context.Context, args []string) error {
 	if env == nil {
 		env = server.ProviderEnvFromOS()
 	}
+	// Against the tenant's state in the database, an encrypted state
+	// needs the service's keys (serve's flags); without a database the
+	// plan starts from an empty local state.
+	var stateEnc string
+	if s.cfg.DatabaseURL != "" && s.cfg.StateEncryption != server.StateEncryptionOff {
+		keys, err := s.cfg.LoadKeyring()
+		if err != nil {
+			return err
+		}
+		if stateEnc, err = server.StateEncryptionFor(ctx, s.cfg.StateEncryption, s.cfg.TerraformBin, keys, false); err != nil {
+			return err
+		}
+	}
 	sum, err := runner.PlanOnly(ctx, runner.Config{
-		TerraformBin: s.cfg.TerraformBin, WorkDir: work, TemplatesDir: s.cfg.TemplatesDir,
+		StateEncryption: stateEnc, TerraformBin: s.cfg.TerraformBin, WorkDir: work, TemplatesDir: s.cfg.TemplatesDir,
 		MirrorDir: s.cfg.ProviderMirror, CLIConfigFile: cli, DatabaseURL: s.cfg.DatabaseURL,
 		ProviderEnv: env, Platform: s.cfg.Platform, DirectoryEnabled: s.cfg.DirectoryEnabled,
 		Parallelism: s.cfg.Parallelism, LockTimeout: s.cfg.LockTimeout, InterruptGrace: 30 * time.Second,
