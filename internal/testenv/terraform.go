@@ -5,12 +5,13 @@
 package testenv
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
+
+	"github.com/tenantops/tenantops/internal/tfengine"
 )
 
 // RepoRoot returns the module root (the directory holding go.mod).
@@ -53,9 +54,8 @@ func SetupTerraform() (cleanup func(), err error) {
 	return func() { os.RemoveAll(dir) }, nil
 }
 
-// isOpenTofu reports whether bin is OpenTofu: its `version` output starts
-// "OpenTofu v" where Terraform's starts "Terraform v".
+// isOpenTofu reports whether bin is OpenTofu.
 func isOpenTofu(bin string) bool {
-	out, err := exec.Command(bin, "version").Output()
-	return err == nil && bytes.HasPrefix(out, []byte("OpenTofu v"))
+	e, err := tfengine.Detect(context.Background(), bin)
+	return err == nil && e.IsOpenTofu()
 }

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os/exec"
 	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantops/tenantops/internal/tfengine"
 	"github.com/tenantops/tenantops/trigger/runner"
 	"github.com/tenantops/tenantops/trigger/seal"
 	"github.com/tenantops/tenantops/trigger/store"
@@ -44,11 +44,8 @@ func (c *Config) LoadKeyring() (*seal.Keyring, error) {
 
 // IsOpenTofu reports whether bin is OpenTofu (its `version` says so).
 func IsOpenTofu(ctx context.Context, bin string) (bool, error) {
-	out, err := exec.CommandContext(ctx, bin, "version").Output()
-	if err != nil {
-		return false, fmt.Errorf("%s version: %w", bin, err)
-	}
-	return strings.HasPrefix(string(out), "OpenTofu"), nil
+	e, err := tfengine.Detect(ctx, bin)
+	return e.IsOpenTofu(), err
 }
 
 // StateEncryptionFor returns the OpenTofu encryption configuration the
