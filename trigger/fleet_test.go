@@ -16,6 +16,7 @@ import (
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/fleet"
 	"github.com/tenantops/tenantops/trigger/runner"
+	"github.com/tenantops/tenantops/trigger/server"
 	"github.com/tenantops/tenantops/trigger/store"
 	"github.com/tenantops/tenantops/trigger/triggertest"
 	"github.com/tenantops/tenantops/trigger/workspace"
@@ -237,11 +238,18 @@ func TestE2EFleetPlanMovesFlatTenantsIntoModules(t *testing.T) {
 	if err := workspace.WriteCLIConfig(cli, cfg.ProviderMirror); err != nil {
 		t.Fatal(err)
 	}
+	// On OpenTofu the trigger encrypted the state: the plan reads it with
+	// the same configuration, as `fleet plan` does.
+	keys := triggertest.Keyring(t)
+	stateEnc, err := server.StateEncryptionFor(context.Background(), server.StateEncryptionAuto, cfg.TerraformBin, keys, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep, err := fleet.Plan(context.Background(), tr.pool, fleet.Options{Runner: runner.Config{
 		TerraformBin: cfg.TerraformBin, WorkDir: work, TemplatesDir: filepath.Join(testenv.RepoRoot(), "templates", "tenants"),
 		MirrorDir: cfg.ProviderMirror, CLIConfigFile: cli, DatabaseURL: cfg.DatabaseURL, ProviderEnv: cfg.ProviderEnv,
 		Parallelism: 4, LockTimeout: time.Minute, InterruptGrace: 10 * time.Second,
-		Keyring: triggertest.Keyring(t),
+		Keyring: keys, StateEncryption: stateEnc,
 	}, Tiers: []string{"standard"}, Parallel: 1})
 	if err != nil {
 		t.Fatal(err)
