@@ -72,8 +72,8 @@ func (r *SSOOIDCIdentityProviderResource) Schema(ctx context.Context, _ resource
 	attrs["issuer"] = defaultString("Expected `iss` of the provider's tokens.", "")
 	attrs["client_id"] = requiredString("Client id registered at the provider for this realm.")
 	secretAttributes(attrs, "client_secret", true, "Client secret registered at the provider.",
-		"Keycloak never returns it (it answers `**********`): the configured value is kept in state and written on "+
-			"every update, so a change shows in the plan.",
+		"Keycloak never returns it (it answers `**********`): the configured value is written on every update, so "+
+			"a change shows in the plan.",
 		"Written when the provider is created and whenever `client_secret_wo_version` changes (after an import too); "+
 			"other updates leave the secret Keycloak holds alone.")
 	attrs["client_auth_method"] = defaultString("`client_secret_post` (default), `client_secret_basic` or `client_secret_jwt`.",

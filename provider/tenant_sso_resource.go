@@ -140,8 +140,7 @@ func (r *TenantSSOResource) Schema(ctx context.Context, _ resource.SchemaRequest
 		"id": stableString("ID of the organization the settings belong to."),
 	}
 	secretAttributes(attrs, "client_secret", true, "OIDC client secret.",
-		"Cloud Director never returns it, so the configured value is what tenantops keeps, and writes with every "+
-			"update.",
+		"Cloud Director never returns it: the configured value is what tenantops keeps, and writes with every update.",
 		"Cloud Director takes no change of the settings without the secret, so the configured value is sent with "+
 			"every write: on create, whenever `client_secret_wo_version` changes and with any other change. Change "+
 			"the version to send a new secret on its own.",

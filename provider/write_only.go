@@ -43,8 +43,8 @@ func secretAttributes(attrs map[string]schema.Attribute, name string, required b
 		rule = fmt.Sprintf("Exactly one of `%s` and `%s` must be set.", name, wo)
 	}
 	attrs[name] = schema.StringAttribute{Optional: true, Sensitive: true,
-		MarkdownDescription: fmt.Sprintf("%s %s Kept in state (marked sensitive): where the engine has write-only "+
-			"arguments, prefer `%s`. %s", desc, plainNote, wo, rule),
+		MarkdownDescription: fmt.Sprintf("%s %s Kept in state (marked sensitive): on Terraform / OpenTofu 1.11 and "+
+			"later, prefer `%s`. %s", desc, plainNote, wo, rule),
 		Validators: append([]validator.String{plainRule}, v...)}
 	attrs[wo] = schema.StringAttribute{Optional: true, Sensitive: true, WriteOnly: true,
 		MarkdownDescription: fmt.Sprintf("%s Write-only form of `%s`, for Terraform 1.11 / OpenTofu 1.11 and later: "+
