@@ -110,12 +110,13 @@ func TestAccSSOOIDCIdentityProvider_lifecycle(t *testing.T) {
 }
 
 // TestAccSSOOIDCIdentityProvider_writeOnly: client_secret_wo reaches
-// Keycloak on create and when its version changes, never plan or state.
+// Keycloak on create and when its version changes, never plan or state;
+// moving to the Sensitive form and back sends each form's secret.
 func TestAccSSOOIDCIdentityProvider_writeOnly(t *testing.T) {
 	t.Parallel()
 	s := startKeycloakSim(t)
 	const addr = "tenantops_sso_oidc_identity_provider.entra"
-	secrets := []string{"wo-secret-one", "wo-secret-two"}
+	secrets := []string{"wo-secret-one", "wo-secret-two", "wo-secret-three"}
 	config := func(secret string, version int) string {
 		return testAccSSOOIDCConfigWith(s, "Acme Entra ID", writeOnlyHCL("client_secret", secret, version))
 	}
@@ -145,6 +146,22 @@ func TestAccSSOOIDCIdentityProvider_writeOnly(t *testing.T) {
 				Check:             secretIs("wo-secret-two"),
 			},
 			importStep(addr, "acme/acme-entra", "client_secret_wo_version"),
+			resource.TestStep{
+				Config:           testAccSSOOIDCConfig(s, "Acme Entra ID", "plain-secret"),
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("client_secret"), knownvalue.StringExact("plain-secret")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("client_secret_wo_version"), knownvalue.Null()),
+				},
+				Check: secretIs("plain-secret"),
+			},
+			resource.TestStep{
+				// Back to the write-only form: the plain secret leaves the state.
+				Config:            config("wo-secret-three", 3),
+				ConfigPlanChecks:  planIsThenEmpty(updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "client_secret", 3, append(secrets, "plain-secret")...),
+				Check:             secretIs("wo-secret-three"),
+			},
 		),
 	})
 }
