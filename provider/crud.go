@@ -121,6 +121,8 @@ func (b *resourceBase[C]) fail(diags *diag.Diagnostics, op operation, m model, e
 
 // createResource is a resource's Create: build creates the object (see
 // objectModel.create), and the model goes to state unless that failed.
+// build sees the write-only secrets of the configuration; the state never
+// does (see takeWriteOnly).
 func createResource[M any, P modelPtr[M], C any](ctx context.Context, b *resourceBase[C], req resource.CreateRequest,
 	resp *resource.CreateResponse, build func(context.Context, C, P, *resource.CreateResponse) error) {
 	ctx, cancel, m, c, ok := load[M, P](ctx, b, req.Plan, opCreate, &resp.Diagnostics)
@@ -128,7 +130,13 @@ func createResource[M any, P modelPtr[M], C any](ctx context.Context, b *resourc
 	if !ok {
 		return
 	}
-	if err := build(ctx, c, m, resp); err != nil {
+	forget := takeWriteOnly(ctx, req.Config, m, nil, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := build(ctx, c, m, resp)
+	forget()
+	if err != nil {
 		b.fail(&resp.Diagnostics, opCreate, m, err)
 	} else if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
@@ -165,10 +173,11 @@ type localChanges[M any] interface {
 	onlyLocal(prior *M) bool
 }
 
-// updateResource is a resource's Update: change applies the plan to the
-// object prior describes and fills in the plan's computed attributes. A
-// failed update leaves the prior state as it was: storing the plan would
-// record changes (a new secret, a new ETag) the backend never made.
+// updateResource is a resource's Update: change applies the plan, with the
+// write-only secrets that are due (see takeWriteOnly), to the object prior
+// describes and fills in the plan's computed attributes. A failed update
+// leaves the prior state as it was: storing the plan would record changes
+// (a new secret, a new ETag) the backend never made.
 func updateResource[M any, P modelPtr[M], C any](ctx context.Context, b *resourceBase[C], req resource.UpdateRequest,
 	resp *resource.UpdateResponse, change func(ctx context.Context, c C, plan, prior P, diags *diag.Diagnostics) error) {
 	resp.State.Raw = req.State.Raw
@@ -187,7 +196,13 @@ func updateResource[M any, P modelPtr[M], C any](ctx context.Context, b *resourc
 	if !ok {
 		return
 	}
-	if err := change(ctx, c, plan, prior, &resp.Diagnostics); err != nil {
+	forget := takeWriteOnly(ctx, req.Config, plan, prior, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := change(ctx, c, plan, prior, &resp.Diagnostics)
+	forget()
+	if err != nil {
 		b.fail(&resp.Diagnostics, opUpdate, plan, err)
 	} else if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)

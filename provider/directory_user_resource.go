@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tenantops/tenantops/internal/directory"
@@ -40,6 +39,8 @@ type directoryUserModel struct {
 	Enabled              types.Bool   `tfsdk:"enabled"`
 	PasswordNeverExpires types.Bool   `tfsdk:"password_never_expires"`
 	InitialPassword      types.String `tfsdk:"initial_password"`
+	InitialPasswordWO    types.String `tfsdk:"initial_password_wo"`
+	InitialPasswordWOVer types.Int64  `tfsdk:"initial_password_wo_version"`
 	Groups               types.Set    `tfsdk:"groups"`
 }
 
@@ -47,44 +48,57 @@ func (m *directoryUserModel) label() string {
 	return fmt.Sprintf("user %q", m.SAMAccountName.ValueString())
 }
 
+func (m *directoryUserModel) secrets() []secretArg { return []secretArg{m.initialPassword()} }
+
+// initialPassword's write-only form resets the password on rotation only:
+// a first version given to an existing account (imported, or moving from
+// initial_password) must not replace a password its user may have changed.
+func (m *directoryUserModel) initialPassword() secretArg {
+	return secretArg{"initial_password", onRotation, &m.InitialPassword, &m.InitialPasswordWO, &m.InitialPasswordWOVer}
+}
+
 var upnRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
 
 func (r *DirectoryUserResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		// required
+		"sam_account_name": requiredString("Logon name (pre-Windows 2000), at most 20 characters, unique in the domain.",
+			validators.SAMAccountName(20)...),
+		// optional
+		"user_principal_name": optionalString("userPrincipalName, e.g. `alice@acme.example.com`.",
+			stringvalidator.RegexMatches(upnRE, "must look like name@suffix")),
+		"display_name":           optionalString("Display name.", nonEmpty),
+		"description":            optionalString("Free-text description.", nonEmpty),
+		"enabled":                defaultBool("Whether the account can log in (`userAccountControl` ACCOUNTDISABLE bit). Default `true` (an account without a password still cannot log in).", true),
+		"password_never_expires": defaultBool("Exempt the password from the domain's maximum age (`userAccountControl` DONT_EXPIRE_PASSWORD). Default `false`.", false),
+		"groups": dnSetAttribute("DNs of the groups the account is a direct member of (any case or spacing). " +
+			"When omitted, group membership is not managed here. Do not also list the account in a " +
+			"`tenantops_directory_group`'s `members`."),
+	}
+	secretAttributes(attrs, "initial_password", false, "Password set when the account is created.",
+		"Never read back, never re-applied: changing it later, or importing the account, leaves the current password alone.",
+		"Set when the account is created, and reset in place (an administrative reset over the encrypted "+
+			"connection) whenever `initial_password_wo_version` changes from one version to another. A first "+
+			"version given to an existing account (after an import, or when moving from `initial_password`) is only "+
+			"recorded: the account keeps its password.",
+		nonEmpty)
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An Active Directory user account (service or admin account of a tenant). The password " +
-			"is set once, from `initial_password`, when the account is created (over the encrypted connection, as " +
-			"`unicodePwd`); later changes to `initial_password` and imports never reset it, so a password the user " +
-			"changed stays. Import by DN, by `sAMAccountName` (optionally `DOMAIN\\name`), by userPrincipalName " +
-			"or by objectGUID.",
+			"is set when the account is created (over the encrypted connection, as `unicodePwd`), from " +
+			"`initial_password` or `initial_password_wo`. Later changes to `initial_password` and imports never reset " +
+			"it, so a password the user changed stays; a new `initial_password_wo_version` does reset it. Import by DN, " +
+			"by `sAMAccountName` (optionally `DOMAIN\\name`), by userPrincipalName or by objectGUID.",
 		Attributes: entryAttributes("account",
 			"Common name (the `CN=` RDN), usually the full name. Changing it renames the account in place.",
 			"DN of the container (usually the tenant's OU). Changing it moves the account.",
 			"The account's objectGUID.",
-			map[string]schema.Attribute{
-				// required
-				"sam_account_name": requiredString("Logon name (pre-Windows 2000), at most 20 characters, unique in the domain.",
-					validators.SAMAccountName(20)...),
-				// optional
-				"user_principal_name": optionalString("userPrincipalName, e.g. `alice@acme.example.com`.",
-					stringvalidator.RegexMatches(upnRE, "must look like name@suffix")),
-				"display_name":           optionalString("Display name.", nonEmpty),
-				"description":            optionalString("Free-text description.", nonEmpty),
-				"enabled":                defaultBool("Whether the account can log in (`userAccountControl` ACCOUNTDISABLE bit). Default `true` (an account without a password still cannot log in).", true),
-				"password_never_expires": defaultBool("Exempt the password from the domain's maximum age (`userAccountControl` DONT_EXPIRE_PASSWORD). Default `false`.", false),
-				"initial_password": schema.StringAttribute{Optional: true, Sensitive: true,
-					MarkdownDescription: "Password set when the account is created. Never read back, never re-applied: " +
-						"changing it later, or importing the account, leaves the current password alone.",
-					Validators: []validator.String{nonEmpty}},
-				"groups": dnSetAttribute("DNs of the groups the account is a direct member of (any case or spacing). " +
-					"When omitted, group membership is not managed here. Do not also list the account in a " +
-					"`tenantops_directory_group`'s `members`."),
-			}),
+			attrs),
 		Blocks: r.timeoutsBlock(ctx),
 	}
 }
 
 func (m *directoryUserModel) create(ctx context.Context, c *directory.Client, resp *resource.CreateResponse) error {
-	u, err := c.CreateUser(ctx, m.Path.ValueString(), m.toUser(), m.InitialPassword.ValueString())
+	u, err := c.CreateUser(ctx, m.Path.ValueString(), m.toUser(), m.initialPassword().value())
 	if err != nil {
 		return err
 	}
@@ -101,7 +115,9 @@ func (m *directoryUserModel) read(ctx context.Context, c *directory.Client, diag
 	return err
 }
 
-// Update never applies initial_password: it only seeds new accounts.
+// Update never applies initial_password: it only seeds new accounts. It
+// resets the password to initial_password_wo when that is due (a new
+// version, see initialPassword).
 func (m *directoryUserModel) update(ctx context.Context, c *directory.Client, prior *directoryUserModel, diags *diag.Diagnostics) error {
 	dn, err := m.move(ctx, c, &prior.dirEntryModel, directory.KindUser)
 	if err != nil {
@@ -109,6 +125,11 @@ func (m *directoryUserModel) update(ctx context.Context, c *directory.Client, pr
 	}
 	if err := c.UpdateUser(ctx, dn, m.toUser()); err != nil {
 		return err
+	}
+	if pw := m.InitialPasswordWO.ValueString(); pw != "" {
+		if err := c.SetPassword(ctx, dn, pw); err != nil {
+			return failed("Unable to reset the password of "+m.label(), err)
+		}
 	}
 	u, err := c.GetUser(ctx, prior.ID.ValueString())
 	if err != nil {
@@ -132,7 +153,8 @@ func (m *directoryUserModel) toUser() directory.User {
 	}
 }
 
-// fromUser refreshes the model from AD (initial_password is kept as is).
+// fromUser refreshes the model from AD (initial_password and the version
+// of initial_password_wo are kept as they are).
 func (m *directoryUserModel) fromUser(ctx context.Context, u directory.User) diag.Diagnostics {
 	p, groups, diags := refreshDNs(ctx, m.Path, m.Groups, u.DN, u.Groups)
 	if diags.HasError() {

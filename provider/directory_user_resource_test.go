@@ -186,6 +186,100 @@ resource "tenantops_directory_user" "u" {
 	})
 }
 
+// testAccDirectoryUserWOConfig is an account of the test's OU whose
+// password is set by initial_password_wo at version.
+func testAccDirectoryUserWOConfig(e *dirEnv, sam, description, password string, version int) string {
+	return e.providerConfig() + fmt.Sprintf(`
+resource "tenantops_directory_user" "u" {
+  name             = "Wanda Writeonly"
+  path             = %q
+  sam_account_name = "%s%s"
+  description      = %q
+%s}
+`, e.Base, sam, e.Tag, description, writeOnlyHCL("initial_password", password, version))
+}
+
+// TestAccDirectoryUser_writeOnly: initial_password_wo sets the password of
+// a new account and resets it in place when its version changes; plan and
+// state never hold it.
+func TestAccDirectoryUser_writeOnly(t *testing.T) {
+	e := newDirEnv(t)
+	const addr = "tenantops_directory_user.u"
+	const p1, p2 = "Wo-First-Pa55!", "Wo-Second-Pa55!"
+	secrets := []string{p1, p2}
+	config := func(description, password string, version int) string {
+		return testAccDirectoryUserWOConfig(e, "wo", description, password, version)
+	}
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkEmpty,
+		Steps: writeOnlySteps(t, "initial_password",
+			resource.TestStep{
+				Config:            config("first", p1, 1),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "initial_password", secrets, creates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "initial_password", 1, secrets...),
+				Check:             resource.ComposeTestCheckFunc(captureID(addr, &id), e.canLogin(p1, true)),
+			},
+			resource.TestStep{
+				// Another change, the same version: the password stays.
+				Config:           config("second", p2, 1),
+				ConfigPlanChecks: writeOnlyPlanned(addr, "initial_password", secrets, updates(addr)),
+				Check:            resource.ComposeTestCheckFunc(e.canLogin(p1, true), e.canLogin(p2, false)),
+			},
+			resource.TestStep{
+				// A new version resets the password, in place.
+				Config:            config("second", p2, 2),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "initial_password", secrets, updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "initial_password", 2, secrets...),
+				Check:             resource.ComposeTestCheckFunc(keepsID(addr, &id), e.canLogin(p2, true), e.canLogin(p1, false)),
+			},
+			importStep(addr, "wo"+e.Tag, "initial_password_wo_version", "path", "groups"),
+		),
+	})
+}
+
+// TestAccDirectoryUser_writeOnlyImport adopts an existing account with an
+// initial_password_wo configuration: recording the first version keeps the
+// account's own password; the next version resets it.
+func TestAccDirectoryUser_writeOnlyImport(t *testing.T) {
+	e := newDirEnv(t)
+	const addr = "tenantops_directory_user.u"
+	const own, p1, p2 = "Own-Pa55word!", "Wo-First-Pa55!", "Wo-Second-Pa55!"
+	secrets := []string{own, p1, p2}
+	config := func(password string, version int) string {
+		return testAccDirectoryUserWOConfig(e, "wi", "adopted", password, version)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             e.checkEmpty,
+		Steps: writeOnlySteps(t, "initial_password",
+			resource.TestStep{
+				PreConfig: func() {
+					if _, err := e.Client.CreateUser(context.Background(), e.Base, directory.User{
+						Name: "Wanda Writeonly", SAMAccountName: "wi" + e.Tag, Enabled: true}, own); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config(p1, 1), ResourceName: addr, ImportState: true,
+				ImportStateId: "wi" + e.Tag, ImportStatePersist: true,
+			},
+			resource.TestStep{
+				Config:            config(p1, 1),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "initial_password", secrets, updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "initial_password", 1, secrets...),
+				Check:             resource.ComposeTestCheckFunc(e.canLogin(own, true), e.canLogin(p1, false)),
+			},
+			resource.TestStep{
+				Config:            config(p2, 2),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "initial_password", secrets, updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "initial_password", 2, secrets...),
+				Check:             resource.ComposeTestCheckFunc(e.canLogin(p2, true), e.canLogin(own, false)),
+			},
+		),
+	})
+}
+
 func TestAccDirectoryUser_backendError(t *testing.T) {
 	e := newDirEnv(t)
 	cfg := func(groups string) string {

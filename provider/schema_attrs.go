@@ -36,12 +36,6 @@ func optionalString(desc string, v ...validator.String) schema.StringAttribute {
 	return schema.StringAttribute{Optional: true, MarkdownDescription: desc, Validators: v}
 }
 
-// secretString is a required secret the backend never returns: kept in
-// state as configured, never shown.
-func secretString(desc string, v ...validator.String) schema.StringAttribute {
-	return schema.StringAttribute{Required: true, Sensitive: true, MarkdownDescription: desc, Validators: v}
-}
-
 // derivedString is an optional string that, left out, takes what the
 // provider or the backend derives (from a metadata document, a discovery
 // endpoint).

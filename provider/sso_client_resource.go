@@ -87,8 +87,11 @@ func (r *SSOClientResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			// computed
 			"id": stableString("Keycloak's internal id of the client."),
 			"client_secret": schema.StringAttribute{Computed: true, Sensitive: true,
-				MarkdownDescription: "Secret of a confidential client (empty for a public client).",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+				MarkdownDescription: "Secret of a confidential client (empty for a public client). Keycloak generates it and " +
+					"it is kept in state (marked sensitive): an output, not an argument, so it has no write-only form; " +
+					"protect the state. Passed on as `client_secret_wo` (e.g. of `tenantops_tenant_sso`), it is not " +
+					"copied into another resource's state.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 		},
 		Blocks: r.timeoutsBlock(ctx),
 	}

@@ -42,6 +42,8 @@ type ssoLDAPModel struct {
 	StartTLS          types.Bool   `tfsdk:"start_tls"`
 	BindDN            types.String `tfsdk:"bind_dn"`
 	BindCredential    types.String `tfsdk:"bind_credential"`
+	BindCredentialWO  types.String `tfsdk:"bind_credential_wo"`
+	BindCredentialVer types.Int64  `tfsdk:"bind_credential_wo_version"`
 	UsersDN           types.String `tfsdk:"users_dn"`
 	EditMode          types.String `tfsdk:"edit_mode"`
 	UsernameAttribute types.String `tfsdk:"username_ldap_attribute"`
@@ -59,46 +61,56 @@ func (m *ssoLDAPModel) label() string {
 	return fmt.Sprintf("LDAP federation %q in realm %q", m.Name.ValueString(), m.Realm.ValueString())
 }
 
+func (m *ssoLDAPModel) secrets() []secretArg { return []secretArg{m.bindCredential()} }
+
+func (m *ssoLDAPModel) bindCredential() secretArg {
+	return secretArg{"bind_credential", onVersionChange, &m.BindCredential, &m.BindCredentialWO, &m.BindCredentialVer}
+}
+
 var ldapURLRE = regexp.MustCompile(`^ldaps?://[^\s/]+(/)?(\s+ldaps?://[^\s/]+(/)?)*$`)
 
 // syncPeriod accepts -1 (no periodic sync) or at least a minute.
 var syncPeriod = int64validator.Any(int64validator.OneOf(-1), int64validator.AtLeast(60))
 
 func (r *SSOLDAPFederationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		// required
+		"realm": replacingString("Realm to federate."),
+		"name":  replacingString("Display name of the provider, unique in the realm (the import key).", nonEmpty),
+		"connection_url": requiredString("`ldaps://dc1.example.com:636` (space-separated list for failover).",
+			stringvalidator.RegexMatches(ldapURLRE, "must be one or more ldap:// or ldaps:// URLs")),
+		"bind_dn":   requiredString("DN Keycloak binds as, e.g. `CN=svc-keycloak,OU=Service,DC=example,DC=com`.", dnStringValidators...),
+		"start_tls": defaultBool("Upgrade an `ldap://` connection with StartTLS. An `ldap://` URL without it is refused: the bind credential would cross the network in clear text.", false),
+		"users_dn":  requiredString("Base DN of the users, e.g. `OU=Users,OU=acme,DC=example,DC=com`.", dnStringValidators...),
+		// optional
+		"enabled": defaultBool("Whether the provider is used. Default `true`.", true),
+		"vendor": defaultString("Directory vendor: `ad` (default), `other`, `rhds`, `tivoli`, `edirectory`.", "ad",
+			stringvalidator.OneOf("ad", "other", "rhds", "tivoli", "edirectory")),
+		"edit_mode": defaultString("`READ_ONLY` (default), `WRITABLE` or `UNSYNCED`.", "READ_ONLY",
+			stringvalidator.OneOf("READ_ONLY", "WRITABLE", "UNSYNCED")),
+		"username_ldap_attribute": defaultString("LDAP attribute mapped to the username (default `sAMAccountName`).", "sAMAccountName"),
+		"rdn_ldap_attribute":      defaultString("RDN attribute of user entries (default `cn`).", "cn"),
+		"uuid_ldap_attribute":     defaultString("Immutable unique id attribute (default `objectGUID`, right for AD).", "objectGUID"),
+		"user_object_classes":     defaultString("Object classes of users (default `person, organizationalPerson, user`).", "person, organizationalPerson, user"),
+		"search_scope":            defaultString("`subtree` (default) or `one_level`.", "subtree", stringvalidator.OneOf("subtree", "one_level")),
+		"pagination":              defaultBool("Use LDAP paged results. Default `true`.", true),
+		"full_sync_period":        defaultInt("Seconds between periodic full syncs; `-1` (default) disables them.", -1, syncPeriod),
+		"changed_sync_period":     defaultInt("Seconds between periodic syncs of changed users; `-1` (default) disables them.", -1, syncPeriod),
+		// computed
+		"id": stableString("Component id of the provider."),
+	}
+	secretAttributes(attrs, "bind_credential", true, "Password of `bind_dn`. Written to Keycloak, never read back.",
+		"Written on every update, so a changed `bind_credential` shows in the plan.",
+		"Written when the federation is created and whenever `bind_credential_wo_version` changes (after an import too); "+
+			"other updates leave the credential Keycloak holds alone.")
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "LDAP / Active Directory user federation of a realm (a Keycloak `ldap` user storage " +
 			"component), typically pointing at the tenant's OU. Keycloak never returns the bind credential (it " +
-			"answers `**********`): the configured value is kept in state and written on every update, so a changed " +
-			"`bind_credential` shows in the plan. Config keys set elsewhere (mappers, Kerberos, cache settings) are " +
-			"kept on update. Import with `<realm>/<name>`.",
-		Attributes: map[string]schema.Attribute{
-			// required
-			"realm": replacingString("Realm to federate."),
-			"name":  replacingString("Display name of the provider, unique in the realm (the import key).", nonEmpty),
-			"connection_url": requiredString("`ldaps://dc1.example.com:636` (space-separated list for failover).",
-				stringvalidator.RegexMatches(ldapURLRE, "must be one or more ldap:// or ldaps:// URLs")),
-			"bind_dn":         requiredString("DN Keycloak binds as, e.g. `CN=svc-keycloak,OU=Service,DC=example,DC=com`.", dnStringValidators...),
-			"start_tls":       defaultBool("Upgrade an `ldap://` connection with StartTLS. An `ldap://` URL without it is refused: the bind credential would cross the network in clear text.", false),
-			"bind_credential": secretString("Password of `bind_dn`. Written to Keycloak, never read back."),
-			"users_dn":        requiredString("Base DN of the users, e.g. `OU=Users,OU=acme,DC=example,DC=com`.", dnStringValidators...),
-			// optional
-			"enabled": defaultBool("Whether the provider is used. Default `true`.", true),
-			"vendor": defaultString("Directory vendor: `ad` (default), `other`, `rhds`, `tivoli`, `edirectory`.", "ad",
-				stringvalidator.OneOf("ad", "other", "rhds", "tivoli", "edirectory")),
-			"edit_mode": defaultString("`READ_ONLY` (default), `WRITABLE` or `UNSYNCED`.", "READ_ONLY",
-				stringvalidator.OneOf("READ_ONLY", "WRITABLE", "UNSYNCED")),
-			"username_ldap_attribute": defaultString("LDAP attribute mapped to the username (default `sAMAccountName`).", "sAMAccountName"),
-			"rdn_ldap_attribute":      defaultString("RDN attribute of user entries (default `cn`).", "cn"),
-			"uuid_ldap_attribute":     defaultString("Immutable unique id attribute (default `objectGUID`, right for AD).", "objectGUID"),
-			"user_object_classes":     defaultString("Object classes of users (default `person, organizationalPerson, user`).", "person, organizationalPerson, user"),
-			"search_scope":            defaultString("`subtree` (default) or `one_level`.", "subtree", stringvalidator.OneOf("subtree", "one_level")),
-			"pagination":              defaultBool("Use LDAP paged results. Default `true`.", true),
-			"full_sync_period":        defaultInt("Seconds between periodic full syncs; `-1` (default) disables them.", -1, syncPeriod),
-			"changed_sync_period":     defaultInt("Seconds between periodic syncs of changed users; `-1` (default) disables them.", -1, syncPeriod),
-			// computed
-			"id": stableString("Component id of the provider."),
-		},
-		Blocks: r.timeoutsBlock(ctx),
+			"answers `**********`): `bind_credential` keeps the configured value in state, `bind_credential_wo` " +
+			"(Terraform / OpenTofu 1.11+) keeps only its version. Config keys set elsewhere (mappers, Kerberos, " +
+			"cache settings) are kept on update. Import with `<realm>/<name>`.",
+		Attributes: attrs,
+		Blocks:     r.timeoutsBlock(ctx),
 	}
 }
 
@@ -152,7 +164,8 @@ func (r *SSOLDAPFederationResource) ImportState(ctx context.Context, req resourc
 }
 
 // refresh reads the federation m names into m. The bind credential is
-// never read back: m keeps the configured (or previously stored) value.
+// never read back: m keeps the configured (or previously stored) value, or
+// version.
 func (m *ssoLDAPModel) refresh(ctx context.Context, kc *keycloak.Client) error {
 	got, err := kc.GetLDAPFederation(ctx, m.Realm.ValueString(), m.ID.ValueString())
 	if err != nil {
@@ -193,7 +206,7 @@ func (m ssoLDAPModel) toLDAP() keycloak.LDAPFederation {
 		ConnectionURL:     m.ConnectionURL.ValueString(),
 		StartTLS:          m.StartTLS.ValueBool(),
 		BindDN:            m.BindDN.ValueString(),
-		BindCredential:    m.BindCredential.ValueString(),
+		BindCredential:    m.bindCredential().value(),
 		UsersDN:           m.UsersDN.ValueString(),
 		EditMode:          m.EditMode.ValueString(),
 		UsernameAttribute: m.UsernameAttribute.ValueString(),

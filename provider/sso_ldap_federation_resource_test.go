@@ -17,14 +17,19 @@ import (
 )
 
 func testAccSSOLDAPConfig(s *kcsim.Server, cred, editMode string, fullSync int) string {
+	return testAccSSOLDAPConfigWith(s, fmt.Sprintf("  bind_credential  = %q\n", cred), editMode, fullSync)
+}
+
+// testAccSSOLDAPConfigWith is testAccSSOLDAPConfig with the credential set
+// by the given lines.
+func testAccSSOLDAPConfigWith(s *kcsim.Server, cred, editMode string, fullSync int) string {
 	return kcProvider(s) + testAccRealmHCL + fmt.Sprintf(`
 resource "tenantops_sso_ldap_federation" "ad" {
   realm            = tenantops_sso_realm.r.realm
   name             = "acme-ad"
   connection_url   = "ldaps://dc1.example.com:636"
   bind_dn          = "CN=svc-keycloak,OU=Service,OU=acme,DC=example,DC=com"
-  bind_credential  = %q
-  users_dn         = "OU=Users,OU=acme,DC=example,DC=com"
+%s  users_dn         = "OU=Users,OU=acme,DC=example,DC=com"
   edit_mode        = %q
   full_sync_period = %d
   changed_sync_period = 300
@@ -107,6 +112,49 @@ func TestAccSSOLDAPFederation_lifecycle(t *testing.T) {
 				ConfigPlanChecks: planIs(creates(addr)),
 			},
 		},
+	})
+}
+
+// TestAccSSOLDAPFederation_writeOnly: bind_credential_wo reaches Keycloak
+// on create and when its version changes, never plan or state; other
+// updates leave it alone.
+func TestAccSSOLDAPFederation_writeOnly(t *testing.T) {
+	t.Parallel()
+	s := startKeycloakSim(t)
+	const addr = "tenantops_sso_ldap_federation.ad"
+	secrets := []string{"wo-bind-one", "wo-bind-two"}
+	config := func(secret string, version int, editMode string) string {
+		return testAccSSOLDAPConfigWith(s, writeOnlyHCL("bind_credential", secret, version), editMode, -1)
+	}
+	credentialIs := func(want string) resource.TestCheckFunc {
+		return simCheck(func() error { return kcExpectEq("bindCredential", ldapConfigValue(s, "bindCredential"), want) })
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
+		Steps: writeOnlySteps(t, "bind_credential",
+			resource.TestStep{
+				Config:            config("wo-bind-one", 1, "READ_ONLY"),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "bind_credential", secrets, creates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "bind_credential", 1, secrets...),
+				Check:             credentialIs("wo-bind-one"),
+			},
+			resource.TestStep{
+				// Another setting changes, the version does not: the new
+				// secret is not sent and Keycloak keeps the one it has.
+				Config:           config("wo-bind-two", 1, "WRITABLE"),
+				ConfigPlanChecks: writeOnlyPlanned(addr, "bind_credential", secrets, updates(addr)),
+				Check: resource.ComposeTestCheckFunc(credentialIs("wo-bind-one"),
+					simCheck(func() error { return kcExpectEq("editMode", ldapConfigValue(s, "editMode"), "WRITABLE") })),
+			},
+			resource.TestStep{
+				Config:            config("wo-bind-two", 2, "WRITABLE"),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "bind_credential", secrets, updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "bind_credential", 2, secrets...),
+				Check:             credentialIs("wo-bind-two"),
+			},
+			importStep(addr, "acme/acme-ad", "bind_credential_wo_version"),
+		),
 	})
 }
 

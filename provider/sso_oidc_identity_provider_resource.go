@@ -40,6 +40,8 @@ type ssoOIDCModel struct {
 	LogoutURL         types.String `tfsdk:"logout_url"`
 	ClientID          types.String `tfsdk:"client_id"`
 	ClientSecret      types.String `tfsdk:"client_secret"`
+	ClientSecretWO    types.String `tfsdk:"client_secret_wo"`
+	ClientSecretWOVer types.Int64  `tfsdk:"client_secret_wo_version"`
 	ClientAuthMethod  types.String `tfsdk:"client_auth_method"`
 	DefaultScopes     types.String `tfsdk:"default_scopes"`
 	PKCEEnabled       types.Bool   `tfsdk:"pkce_enabled"`
@@ -49,6 +51,12 @@ type ssoOIDCModel struct {
 
 func (m *ssoOIDCModel) label() string        { return m.describe("OIDC") }
 func (m *ssoOIDCModel) common() *ssoIdPModel { return &m.ssoIdPModel }
+
+func (m *ssoOIDCModel) secrets() []secretArg { return []secretArg{m.clientSecret()} }
+
+func (m *ssoOIDCModel) clientSecret() secretArg {
+	return secretArg{"client_secret", onVersionChange, &m.ClientSecret, &m.ClientSecretWO, &m.ClientSecretWOVer}
+}
 
 func (r *SSOOIDCIdentityProviderResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := ssoIdPCommonAttributes()
@@ -63,8 +71,11 @@ func (r *SSOOIDCIdentityProviderResource) Schema(ctx context.Context, _ resource
 	attrs["logout_url"] = optURL("The provider's end-session endpoint.")
 	attrs["issuer"] = defaultString("Expected `iss` of the provider's tokens.", "")
 	attrs["client_id"] = requiredString("Client id registered at the provider for this realm.")
-	attrs["client_secret"] = secretString("Client secret registered at the provider. Keycloak never returns it (it answers `**********`): " +
-		"the configured value is kept in state and written on every update, so a change shows in the plan.")
+	secretAttributes(attrs, "client_secret", true, "Client secret registered at the provider.",
+		"Keycloak never returns it (it answers `**********`): the configured value is written on every update, so "+
+			"a change shows in the plan.",
+		"Written when the provider is created and whenever `client_secret_wo_version` changes (after an import too); "+
+			"other updates leave the secret Keycloak holds alone.")
 	attrs["client_auth_method"] = defaultString("`client_secret_post` (default), `client_secret_basic` or `client_secret_jwt`.",
 		"client_secret_post", stringvalidator.OneOf("client_secret_post", "client_secret_basic", "client_secret_jwt"))
 	attrs["default_scopes"] = defaultString("Space-separated scopes requested from the provider. Default `openid profile email`.",
@@ -75,7 +86,8 @@ func (r *SSOOIDCIdentityProviderResource) Schema(ctx context.Context, _ resource
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The customer's own OpenID Connect identity provider (Entra ID, Okta, ...) brokered into " +
 			"a tenant realm. Config keys set elsewhere are kept on update. Import with `<realm>/<alias>`; the client " +
-			"secret cannot be read from Keycloak, so the first apply after an import writes the configured secret once.",
+			"secret cannot be read from Keycloak, so the first apply after an import writes the configured secret once " +
+			"(with `client_secret_wo`, the import leaves `client_secret_wo_version` unset, and recording it sends the secret).",
 		Attributes: attrs,
 		Blocks:     r.timeoutsBlock(ctx),
 	}
@@ -106,18 +118,22 @@ func (m *ssoOIDCModel) toIdP(context.Context, *diag.Diagnostics) keycloak.Identi
 		"issuer":            m.Issuer.ValueString(),
 		"logoutUrl":         m.LogoutURL.ValueString(),
 		"clientId":          m.ClientID.ValueString(),
-		"clientSecret":      m.ClientSecret.ValueString(),
 		"clientAuthMethod":  m.ClientAuthMethod.ValueString(),
 		"defaultScope":      m.DefaultScopes.ValueString(),
 		"pkceEnabled":       strconv.FormatBool(m.PKCEEnabled.ValueBool()),
 		"pkceMethod":        m.PKCEMethod.ValueString(),
 		"validateSignature": strconv.FormatBool(m.ValidateSignature.ValueBool()),
 	}
+	// Left out, the secret stays as Keycloak holds it (see UpdateIdentityProvider).
+	if secret := m.clientSecret().value(); secret != "" {
+		p.Config["clientSecret"] = secret
+	}
 	return p
 }
 
 // fromIdP refreshes the model; client_secret is left as it is (configured
-// or previously stored), since Keycloak only ever returns the mask.
+// or previously stored), since Keycloak only ever returns the mask, and so
+// is client_secret_wo_version.
 func (m *ssoOIDCModel) fromIdP(_ context.Context, realm string, p *keycloak.IdentityProvider) diag.Diagnostics {
 	c := p.Config
 	m.setBase(realm, p)

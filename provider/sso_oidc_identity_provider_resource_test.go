@@ -16,6 +16,12 @@ import (
 )
 
 func testAccSSOOIDCConfig(s *kcsim.Server, display, secret string) string {
+	return testAccSSOOIDCConfigWith(s, display, fmt.Sprintf("  client_secret     = %q\n", secret))
+}
+
+// testAccSSOOIDCConfigWith is testAccSSOOIDCConfig with the secret set by
+// the given lines.
+func testAccSSOOIDCConfigWith(s *kcsim.Server, display, secret string) string {
 	return kcProvider(s) + testAccRealmHCL + fmt.Sprintf(`
 resource "tenantops_sso_oidc_identity_provider" "entra" {
   realm             = tenantops_sso_realm.r.realm
@@ -26,8 +32,7 @@ resource "tenantops_sso_oidc_identity_provider" "entra" {
   jwks_url          = "https://login.example.com/acme/discovery/v2.0/keys"
   issuer            = "https://login.example.com/acme/v2.0"
   client_id         = "0f1e2d3c"
-  client_secret     = %q
-  trust_email       = true
+%s  trust_email       = true
 }
 `, display, secret)
 }
@@ -101,6 +106,63 @@ func TestAccSSOOIDCIdentityProvider_lifecycle(t *testing.T) {
 				ConfigPlanChecks: planIs(creates(addr)),
 			},
 		},
+	})
+}
+
+// TestAccSSOOIDCIdentityProvider_writeOnly: client_secret_wo reaches
+// Keycloak on create and when its version changes, never plan or state;
+// moving to the Sensitive form and back sends each form's secret.
+func TestAccSSOOIDCIdentityProvider_writeOnly(t *testing.T) {
+	t.Parallel()
+	s := startKeycloakSim(t)
+	const addr = "tenantops_sso_oidc_identity_provider.entra"
+	secrets := []string{"wo-secret-one", "wo-secret-two", "wo-secret-three"}
+	config := func(secret string, version int) string {
+		return testAccSSOOIDCConfigWith(s, "Acme Entra ID", writeOnlyHCL("client_secret", secret, version))
+	}
+	secretIs := func(want string) resource.TestCheckFunc {
+		return simCheck(func() error { return kcExpectEq("clientSecret", idpConfigValue(s, "acme-entra", "clientSecret"), want) })
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
+		Steps: writeOnlySteps(t, "client_secret",
+			resource.TestStep{
+				Config:            config("wo-secret-one", 1),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "client_secret", secrets, creates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "client_secret", 1, secrets...),
+				Check:             secretIs("wo-secret-one"),
+			},
+			resource.TestStep{
+				// A new secret alone is invisible to the engine: nothing to do.
+				Config:           config("wo-secret-two", 1),
+				ConfigPlanChecks: planIs(noChanges()),
+				Check:            secretIs("wo-secret-one"),
+			},
+			resource.TestStep{
+				Config:            config("wo-secret-two", 2),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "client_secret", secrets, updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "client_secret", 2, secrets...),
+				Check:             secretIs("wo-secret-two"),
+			},
+			importStep(addr, "acme/acme-entra", "client_secret_wo_version"),
+			resource.TestStep{
+				Config:           testAccSSOOIDCConfig(s, "Acme Entra ID", "plain-secret"),
+				ConfigPlanChecks: planIsThenEmpty(updates(addr)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("client_secret"), knownvalue.StringExact("plain-secret")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("client_secret_wo_version"), knownvalue.Null()),
+				},
+				Check: secretIs("plain-secret"),
+			},
+			resource.TestStep{
+				// Back to the write-only form: the plain secret leaves the state.
+				Config:            config("wo-secret-three", 3),
+				ConfigPlanChecks:  planIsThenEmpty(updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "client_secret", 3, append(secrets, "plain-secret")...),
+				Check:             secretIs("wo-secret-three"),
+			},
+		),
 	})
 }
 

@@ -53,12 +53,62 @@ type ssoRealmModel struct {
 	SMTPSSL                  types.Bool   `tfsdk:"smtp_ssl"`
 	SMTPUser                 types.String `tfsdk:"smtp_user"`
 	SMTPPassword             types.String `tfsdk:"smtp_password"`
+	SMTPPasswordWO           types.String `tfsdk:"smtp_password_wo"`
+	SMTPPasswordWOVersion    types.Int64  `tfsdk:"smtp_password_wo_version"`
 	timeoutsModel
 }
 
 func (m *ssoRealmModel) label() string { return fmt.Sprintf("realm %q", m.Realm.ValueString()) }
 
+func (m *ssoRealmModel) secrets() []secretArg { return []secretArg{m.smtpPassword()} }
+
+func (m *ssoRealmModel) smtpPassword() secretArg {
+	return secretArg{"smtp_password", onVersionChange, &m.SMTPPassword, &m.SMTPPasswordWO, &m.SMTPPasswordWOVersion}
+}
+
 func (r *SSORealmResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		// required
+		"realm": replacingString("Realm name (the tenant id). Changing it creates a new realm.",
+			stringvalidator.LengthBetween(1, 255),
+			stringvalidator.RegexMatches(ssoRealmNameRE, "must contain only letters, digits, '-', '_' and '.'")),
+		// optional
+		"display_name": defaultString("Name shown on the login page.", ""),
+		"enabled":      defaultBool("Whether users can log in to the realm. Default `true`.", true),
+		"mfa": defaultString("Second factor policy: `otp`, `webauthn` or `optional` (default).", keycloak.MFAOptional,
+			stringvalidator.OneOf(keycloak.MFAOTP, keycloak.MFAWebAuthn, keycloak.MFAOptional)),
+		"otp_type": defaultString("OTP type: `totp` (time based, default) or `hotp` (counter based).", "totp",
+			stringvalidator.OneOf("totp", "hotp")),
+		"otp_algorithm": defaultString("OTP hash algorithm: `HmacSHA1` (default, what most authenticator apps support), `HmacSHA256` or `HmacSHA512`.",
+			"HmacSHA1", stringvalidator.OneOf("HmacSHA1", "HmacSHA256", "HmacSHA512")),
+		"otp_digits":       defaultInt("Number of OTP digits: 6 (default) or 8.", 6, int64validator.OneOf(6, 8)),
+		"otp_period":       defaultInt("TOTP period in seconds (default 30).", 30, int64validator.Between(15, 300)),
+		"webauthn_rp_name": defaultString("WebAuthn relying party name shown by the security key prompt (default `keycloak`).", "keycloak"),
+		"webauthn_attestation": defaultString("WebAuthn attestation conveyance preference: `not specified` (default), `none`, `indirect`, `direct` or `enterprise`.",
+			"not specified", stringvalidator.OneOf("not specified", "none", "indirect", "direct", "enterprise")),
+		"webauthn_user_verification": defaultString("WebAuthn user verification requirement: `not specified` (default), `required`, `preferred` or `discouraged`.",
+			"not specified", stringvalidator.OneOf("not specified", "required", "preferred", "discouraged")),
+		"password_policy":          defaultString("Keycloak password policy string, e.g. `length(12) and notUsername and passwordHistory(5)`. Empty (default) means none.", ""),
+		"sso_session_idle_timeout": defaultInt("SSO session idle timeout in seconds (default 1800).", 1800, int64validator.AtLeast(60)),
+		"sso_session_max_lifespan": defaultInt("SSO session maximum lifespan in seconds (default 36000).", 36000, int64validator.AtLeast(60)),
+		"smtp_host": defaultString("Mail server the realm sends its e-mails through (invitations of `tenantops_sso_user`, "+
+			"password resets). Empty (default): none, and Keycloak cannot send e-mail.", ""),
+		"smtp_port":              defaultString("Mail server port, e.g. `587`; empty (default) is the protocol's.", "", stringvalidator.RegexMatches(smtpPortRE, "must be a port number")),
+		"smtp_from":              defaultString("Sender address of the realm's e-mails; needed with `smtp_host`.", ""),
+		"smtp_from_display_name": defaultString("Sender name shown with `smtp_from`.", ""),
+		"smtp_starttls":          defaultBool("Upgrade the connection with STARTTLS. Default `false`.", false),
+		"smtp_ssl":               defaultBool("Connect with TLS from the start (SMTPS). Default `false`.", false),
+		"smtp_user":              defaultString("User to authenticate to the mail server as; empty (default): no authentication.", ""),
+		// computed
+		"id":       stableString("The realm name."),
+		"realm_id": stableString("Keycloak's internal realm id."),
+		"issuer":   stableString("OpenID Connect issuer URL of the realm (`<keycloak url>/realms/<realm>`); its discovery document is at `<issuer>/.well-known/openid-configuration`."),
+	}
+	secretAttributes(attrs, "smtp_password", false, "Password of `smtp_user`.",
+		"Keycloak never returns it: the configured value is written on every update, and a change made outside "+
+			"Terraform is not seen.",
+		"Written when the realm is created and whenever `smtp_password_wo_version` changes (after an import too); "+
+			"other updates leave the password Keycloak holds alone.")
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Keycloak realm for one tenant, with its MFA policy (`mfa`), OTP and WebAuthn policies, " +
 			"password policy and SSO session lifetimes. `mfa` drives the realm's browser flow: `otp` makes the " +
@@ -68,46 +118,8 @@ func (r *SSORealmResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"Keycloak's built-in `browser` flow takes no new executions and has no WebAuthn Authenticator, so " +
 			"`webauthn` binds the realm to a copy of it named `tenantops browser` (kept when the mode changes back). " +
 			"Import by realm name.",
-		Attributes: map[string]schema.Attribute{
-			// required
-			"realm": replacingString("Realm name (the tenant id). Changing it creates a new realm.",
-				stringvalidator.LengthBetween(1, 255),
-				stringvalidator.RegexMatches(ssoRealmNameRE, "must contain only letters, digits, '-', '_' and '.'")),
-			// optional
-			"display_name": defaultString("Name shown on the login page.", ""),
-			"enabled":      defaultBool("Whether users can log in to the realm. Default `true`.", true),
-			"mfa": defaultString("Second factor policy: `otp`, `webauthn` or `optional` (default).", keycloak.MFAOptional,
-				stringvalidator.OneOf(keycloak.MFAOTP, keycloak.MFAWebAuthn, keycloak.MFAOptional)),
-			"otp_type": defaultString("OTP type: `totp` (time based, default) or `hotp` (counter based).", "totp",
-				stringvalidator.OneOf("totp", "hotp")),
-			"otp_algorithm": defaultString("OTP hash algorithm: `HmacSHA1` (default, what most authenticator apps support), `HmacSHA256` or `HmacSHA512`.",
-				"HmacSHA1", stringvalidator.OneOf("HmacSHA1", "HmacSHA256", "HmacSHA512")),
-			"otp_digits":       defaultInt("Number of OTP digits: 6 (default) or 8.", 6, int64validator.OneOf(6, 8)),
-			"otp_period":       defaultInt("TOTP period in seconds (default 30).", 30, int64validator.Between(15, 300)),
-			"webauthn_rp_name": defaultString("WebAuthn relying party name shown by the security key prompt (default `keycloak`).", "keycloak"),
-			"webauthn_attestation": defaultString("WebAuthn attestation conveyance preference: `not specified` (default), `none`, `indirect`, `direct` or `enterprise`.",
-				"not specified", stringvalidator.OneOf("not specified", "none", "indirect", "direct", "enterprise")),
-			"webauthn_user_verification": defaultString("WebAuthn user verification requirement: `not specified` (default), `required`, `preferred` or `discouraged`.",
-				"not specified", stringvalidator.OneOf("not specified", "required", "preferred", "discouraged")),
-			"password_policy":          defaultString("Keycloak password policy string, e.g. `length(12) and notUsername and passwordHistory(5)`. Empty (default) means none.", ""),
-			"sso_session_idle_timeout": defaultInt("SSO session idle timeout in seconds (default 1800).", 1800, int64validator.AtLeast(60)),
-			"sso_session_max_lifespan": defaultInt("SSO session maximum lifespan in seconds (default 36000).", 36000, int64validator.AtLeast(60)),
-			"smtp_host": defaultString("Mail server the realm sends its e-mails through (invitations of `tenantops_sso_user`, "+
-				"password resets). Empty (default): none, and Keycloak cannot send e-mail.", ""),
-			"smtp_port":              defaultString("Mail server port, e.g. `587`; empty (default) is the protocol's.", "", stringvalidator.RegexMatches(smtpPortRE, "must be a port number")),
-			"smtp_from":              defaultString("Sender address of the realm's e-mails; needed with `smtp_host`.", ""),
-			"smtp_from_display_name": defaultString("Sender name shown with `smtp_from`.", ""),
-			"smtp_starttls":          defaultBool("Upgrade the connection with STARTTLS. Default `false`.", false),
-			"smtp_ssl":               defaultBool("Connect with TLS from the start (SMTPS). Default `false`.", false),
-			"smtp_user":              defaultString("User to authenticate to the mail server as; empty (default): no authentication.", ""),
-			"smtp_password": schema.StringAttribute{Optional: true, Sensitive: true,
-				MarkdownDescription: "Password of `smtp_user`. Keycloak never returns it: the configured value is kept in state, and a change made outside Terraform is not seen."},
-			// computed
-			"id":       stableString("The realm name."),
-			"realm_id": stableString("Keycloak's internal realm id."),
-			"issuer":   stableString("OpenID Connect issuer URL of the realm (`<keycloak url>/realms/<realm>`); its discovery document is at `<issuer>/.well-known/openid-configuration`."),
-		},
-		Blocks: r.timeoutsBlock(ctx),
+		Attributes: attrs,
+		Blocks:     r.timeoutsBlock(ctx),
 	}
 }
 
@@ -178,7 +190,7 @@ func (m ssoRealmModel) toRealm() keycloak.Realm {
 		SSOSessionMaxLifespan:    int(m.SSOSessionMaxLifespan.ValueInt64()),
 		SMTP: keycloak.SMTP{Host: m.SMTPHost.ValueString(), Port: m.SMTPPort.ValueString(), From: m.SMTPFrom.ValueString(),
 			FromDisplayName: m.SMTPFromDisplayName.ValueString(), StartTLS: m.SMTPStartTLS.ValueBool(), SSL: m.SMTPSSL.ValueBool(),
-			User: m.SMTPUser.ValueString(), Password: m.SMTPPassword.ValueString()},
+			User: m.SMTPUser.ValueString(), Password: m.smtpPassword().value()},
 	}
 }
 
@@ -204,5 +216,6 @@ func (m *ssoRealmModel) fromRealm(r *keycloak.Realm, issuer string) {
 	m.SMTPFrom, m.SMTPFromDisplayName = types.StringValue(r.SMTP.From), types.StringValue(r.SMTP.FromDisplayName)
 	m.SMTPStartTLS, m.SMTPSSL = types.BoolValue(r.SMTP.StartTLS), types.BoolValue(r.SMTP.SSL)
 	m.SMTPUser = types.StringValue(r.SMTP.User)
-	// smtp_password: Keycloak answers it masked; the configured value stays.
+	// smtp_password: Keycloak answers it masked; the configured value (or
+	// the write-only one's version) stays.
 }

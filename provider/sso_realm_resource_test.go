@@ -30,6 +30,67 @@ resource "tenantops_sso_realm" "r" {
 `, name, mfa, digits)
 }
 
+// testAccSSORealmMailConfig is realm acme with a mail server, its password
+// set by the given lines.
+func testAccSSORealmMailConfig(s *kcsim.Server, display, password string) string {
+	return kcProvider(s) + fmt.Sprintf(`
+resource "tenantops_sso_realm" "r" {
+  realm        = "acme"
+  display_name = %q
+  smtp_host    = "smtp.mail.example"
+  smtp_from    = "no-reply@cloud.example"
+  smtp_user    = "mailer"
+%s}
+`, display, password)
+}
+
+// smtpPasswordIs checks the SMTP password Keycloak stored for realm acme.
+func smtpPasswordIs(s *kcsim.Server, want string) resource.TestCheckFunc {
+	return simCheck(func() error {
+		smtp, _ := s.Realm("acme")["smtpServer"].(map[string]any)
+		return kcExpectEq("smtp password", smtp["password"], any(want))
+	})
+}
+
+// TestAccSSORealm_writeOnly: smtp_password_wo reaches Keycloak on create
+// and when its version changes, never plan or state; other updates leave
+// it alone.
+func TestAccSSORealm_writeOnly(t *testing.T) {
+	t.Parallel()
+	s := startKeycloakSim(t)
+	const addr = "tenantops_sso_realm.r"
+	secrets := []string{"wo-mail-one", "wo-mail-two"}
+	config := func(display, secret string, version int) string {
+		return testAccSSORealmMailConfig(s, display, writeOnlyHCL("smtp_password", secret, version))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             nothingLeft("Keycloak", s.Inventory),
+		Steps: writeOnlySteps(t, "smtp_password",
+			resource.TestStep{
+				Config:            config("Acme", "wo-mail-one", 1),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "smtp_password", secrets, creates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "smtp_password", 1, secrets...),
+				Check:             smtpPasswordIs(s, "wo-mail-one"),
+			},
+			resource.TestStep{
+				// Another setting changes, the version does not: Keycloak
+				// keeps the password it has.
+				Config:           config("Acme Corp", "wo-mail-two", 1),
+				ConfigPlanChecks: writeOnlyPlanned(addr, "smtp_password", secrets, updates(addr)),
+				Check:            smtpPasswordIs(s, "wo-mail-one"),
+			},
+			resource.TestStep{
+				Config:            config("Acme Corp", "wo-mail-two", 2),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "smtp_password", secrets, updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "smtp_password", 2, secrets...),
+				Check:             smtpPasswordIs(s, "wo-mail-two"),
+			},
+			importStep(addr, "acme", "smtp_password_wo_version"),
+		),
+	})
+}
+
 // mfaState asserts the browser flow and default required actions that an
 // MFA mode must produce in Keycloak.
 func mfaState(s *kcsim.Server, realm, subflow, otp, webauthn string, totpDefault, webauthnDefault bool) func() error {

@@ -45,6 +45,8 @@ type tenantSSOModel struct {
 	Enabled               types.Bool   `tfsdk:"enabled"`
 	ClientID              types.String `tfsdk:"client_id"`
 	ClientSecret          types.String `tfsdk:"client_secret"`
+	ClientSecretWO        types.String `tfsdk:"client_secret_wo"`
+	ClientSecretWOVersion types.Int64  `tfsdk:"client_secret_wo_version"`
 	WellKnownEndpoint     types.String `tfsdk:"well_known_endpoint"`
 	Issuer                types.String `tfsdk:"issuer"`
 	AuthorizationEndpoint types.String `tfsdk:"authorization_endpoint"`
@@ -66,6 +68,14 @@ type tenantSSOModel struct {
 
 func (m *tenantSSOModel) label() string {
 	return fmt.Sprintf("SSO settings of tenant %q", m.Org.ValueString())
+}
+
+func (m *tenantSSOModel) secrets() []secretArg { return []secretArg{m.clientSecret()} }
+
+// clientSecret goes with every write: Cloud Director's OpenID Connect
+// settings take no update without it.
+func (m *tenantSSOModel) clientSecret() secretArg {
+	return secretArg{"client_secret", onEveryWrite, &m.ClientSecret, &m.ClientSecretWO, &m.ClientSecretWOVersion}
 }
 
 var ssoKeyType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -93,51 +103,57 @@ func (r *TenantSSOResource) Schema(ctx context.Context, _ resource.SchemaRequest
 		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 		return a
 	}
+	attrs := map[string]schema.Attribute{
+		// required
+		"org":       replacingString("Name of the tenant's organization. Changing it moves the settings (replace)."),
+		"client_id": requiredString("OIDC client ID Cloud Director uses at the identity provider.", nonEmpty),
+		// optional
+		"enabled": defaultBool("Whether the tenant portal offers OpenID Connect login. Default `true`.", true),
+		"well_known_endpoint": optionalString("OpenID discovery document URL, e.g. `https://sso.example.com/realms/acme/.well-known/openid-configuration`.",
+			stringvalidator.RegexMatches(ssoURLRE, "must be an http(s) URL")),
+		"issuer":                 derivedStr("Issuer ID of the identity provider."),
+		"authorization_endpoint": derivedStr("User authorization endpoint."),
+		"token_endpoint":         derivedStr("Access token endpoint."),
+		"userinfo_endpoint":      derivedStr("User info endpoint."),
+		"jwks_uri":               derivedStr("Endpoint serving the identity provider's signing keys."),
+		"scopes": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true,
+			MarkdownDescription: "Scopes Cloud Director asks for, e.g. `[\"openid\", \"profile\", \"email\"]`.",
+			PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()}},
+		"claim_subject":    derivedStr("Claim holding the user name (e.g. `sub` or `preferred_username`)."),
+		"claim_email":      derivedStr("Claim holding the e-mail address."),
+		"claim_full_name":  derivedStr("Claim holding the full name."),
+		"claim_first_name": derivedStr("Claim holding the first name."),
+		"claim_last_name":  derivedStr("Claim holding the last name."),
+		"claim_groups":     derivedStr("Claim holding the user's groups."),
+		"claim_roles":      derivedStr("Claim holding the user's roles."),
+		"max_clock_skew_seconds": defaultInt("Allowed clock difference when validating tokens, in seconds. Default 60.",
+			60, int64validator.Between(0, 3600)),
+		"keys": schema.ListNestedAttribute{Optional: true, Computed: true,
+			MarkdownDescription: "Keys tokens are validated with (read from `jwks_uri` when a well-known endpoint is given).",
+			PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"key_id":    requiredString("Key ID (`kid`)."),
+				"algorithm": requiredString("`RSA` or `EC`.", stringvalidator.OneOf("RSA", "EC")),
+				"pem":       requiredString("PEM-encoded public key."),
+			}}},
+		// computed
+		"id": stableString("ID of the organization the settings belong to."),
+	}
+	secretAttributes(attrs, "client_secret", true, "OIDC client secret.",
+		"Cloud Director never returns it: the configured value is what tenantops keeps, and writes with every update.",
+		"Cloud Director takes no change of the settings without the secret, so the configured value is sent with "+
+			"every write: on create, whenever `client_secret_wo_version` changes and with any other change. Change "+
+			"the version to send a new secret on its own.",
+		nonEmpty)
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The OpenID Connect settings of a tenant's Cloud Director organization, pointing the tenant " +
 			"portal at the tenant's SSO realm (e.g. `tenantops_sso_realm.<name>.issuer`). Give `well_known_endpoint` and " +
 			"Cloud Director reads endpoints, scopes, claims and keys from the discovery document; anything set explicitly " +
 			"wins. Deleting the resource removes the settings. Import by organization name (`acme`) or organization ID; " +
-			"`client_secret` cannot be read back and must be set in the configuration.",
-		Attributes: map[string]schema.Attribute{
-			// required
-			"org":       replacingString("Name of the tenant's organization. Changing it moves the settings (replace)."),
-			"client_id": requiredString("OIDC client ID Cloud Director uses at the identity provider.", nonEmpty),
-			"client_secret": secretString("OIDC client secret. Cloud Director never returns it, so the configured value is what tenantops keeps.",
-				nonEmpty),
-			// optional
-			"enabled": defaultBool("Whether the tenant portal offers OpenID Connect login. Default `true`.", true),
-			"well_known_endpoint": optionalString("OpenID discovery document URL, e.g. `https://sso.example.com/realms/acme/.well-known/openid-configuration`.",
-				stringvalidator.RegexMatches(ssoURLRE, "must be an http(s) URL")),
-			"issuer":                 derivedStr("Issuer ID of the identity provider."),
-			"authorization_endpoint": derivedStr("User authorization endpoint."),
-			"token_endpoint":         derivedStr("Access token endpoint."),
-			"userinfo_endpoint":      derivedStr("User info endpoint."),
-			"jwks_uri":               derivedStr("Endpoint serving the identity provider's signing keys."),
-			"scopes": schema.ListAttribute{ElementType: types.StringType, Optional: true, Computed: true,
-				MarkdownDescription: "Scopes Cloud Director asks for, e.g. `[\"openid\", \"profile\", \"email\"]`.",
-				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()}},
-			"claim_subject":    derivedStr("Claim holding the user name (e.g. `sub` or `preferred_username`)."),
-			"claim_email":      derivedStr("Claim holding the e-mail address."),
-			"claim_full_name":  derivedStr("Claim holding the full name."),
-			"claim_first_name": derivedStr("Claim holding the first name."),
-			"claim_last_name":  derivedStr("Claim holding the last name."),
-			"claim_groups":     derivedStr("Claim holding the user's groups."),
-			"claim_roles":      derivedStr("Claim holding the user's roles."),
-			"max_clock_skew_seconds": defaultInt("Allowed clock difference when validating tokens, in seconds. Default 60.",
-				60, int64validator.Between(0, 3600)),
-			"keys": schema.ListNestedAttribute{Optional: true, Computed: true,
-				MarkdownDescription: "Keys tokens are validated with (read from `jwks_uri` when a well-known endpoint is given).",
-				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"key_id":    requiredString("Key ID (`kid`)."),
-					"algorithm": requiredString("`RSA` or `EC`.", stringvalidator.OneOf("RSA", "EC")),
-					"pem":       requiredString("PEM-encoded public key."),
-				}}},
-			// computed
-			"id": stableString("ID of the organization the settings belong to."),
-		},
-		Blocks: r.timeoutsBlock(ctx),
+			"the client secret cannot be read back and must be set in the configuration (`client_secret`, or " +
+			"`client_secret_wo` on Terraform / OpenTofu 1.11+).",
+		Attributes: attrs,
+		Blocks:     r.timeoutsBlock(ctx),
 	}
 }
 
@@ -249,7 +265,7 @@ func (m *tenantSSOModel) set(ctx context.Context, c *vcd.Client, diags *diag.Dia
 func (m *tenantSSOModel) toOIDC(ctx context.Context) vcd.OIDC {
 	s := func(v types.String) string { return v.ValueString() } // unknown and null read as ""
 	out := vcd.OIDC{
-		Enabled: m.Enabled.ValueBool(), ClientID: s(m.ClientID), ClientSecret: s(m.ClientSecret),
+		Enabled: m.Enabled.ValueBool(), ClientID: s(m.ClientID), ClientSecret: m.clientSecret().value(),
 		WellKnownEndpoint: s(m.WellKnownEndpoint), IssuerID: s(m.Issuer), AuthorizationEndpoint: s(m.AuthorizationEndpoint),
 		TokenEndpoint: s(m.TokenEndpoint), UserInfoEndpoint: s(m.UserInfoEndpoint), JWKSURI: s(m.JWKSURI),
 		MaxClockSkewSeconds: int(m.MaxClockSkewSeconds.ValueInt64()),

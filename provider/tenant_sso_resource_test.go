@@ -27,12 +27,16 @@ func testAccSSOConfigIssuer(s *simvcd.Server, issuer, secret, extra string) stri
 // tenantSSOHCL is tenantops_tenant_sso.s of the acme tenant; settings are
 // spliced into the block.
 func tenantSSOHCL(secret, settings string) string {
+	return tenantSSOHCLWith(fmt.Sprintf("  client_secret = %q\n", secret), settings)
+}
+
+// tenantSSOHCLWith is tenantSSOHCL with the secret set by the given lines.
+func tenantSSOHCLWith(secret, settings string) string {
 	return fmt.Sprintf(`
 resource "tenantops_tenant_sso" "s" {
   org           = tenantops_tenant.t.name
   client_id     = "vcd-portal"
-  client_secret = %q
-%s
+%s%s
 }
 `, secret, settings)
 }
@@ -110,6 +114,51 @@ func TestAccTenantSSO_lifecycle(t *testing.T) {
 				Check:  vcdInventoryIs(s, "org/acme"),
 			},
 		},
+	})
+}
+
+// TestAccTenantSSO_writeOnly: client_secret_wo reaches Cloud Director on
+// create, when its version changes and with every other change (Cloud
+// Director wants it with each), never plan or state.
+func TestAccTenantSSO_writeOnly(t *testing.T) {
+	t.Parallel()
+	s := startVCDSim(t)
+	const addr = "tenantops_tenant_sso.s"
+	secrets := []string{"wo-portal-one", "wo-portal-two", "wo-portal-three"}
+	config := func(secret string, version int, claim string) string {
+		return vcdProvider(s) + testAccTenantHCL + tenantSSOHCLWith(writeOnlyHCL("client_secret", secret, version),
+			wellKnown(testAccIssuer)+fmt.Sprintf("\n  claim_subject = %q", claim))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             vcdInventoryIs(s),
+		Steps: writeOnlySteps(t, "client_secret",
+			resource.TestStep{
+				Config:            config("wo-portal-one", 1, "sub"),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "client_secret", secrets, creates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "client_secret", 1, secrets...),
+				Check:             vcdSecretIs(s, "acme", "wo-portal-one"),
+			},
+			resource.TestStep{
+				// A new secret alone is invisible to the engine: nothing to do.
+				Config:           config("wo-portal-two", 1, "sub"),
+				ConfigPlanChecks: planIs(noChanges()),
+				Check:            vcdSecretIs(s, "acme", "wo-portal-one"),
+			},
+			resource.TestStep{
+				Config:            config("wo-portal-two", 2, "sub"),
+				ConfigPlanChecks:  writeOnlyPlanned(addr, "client_secret", secrets, updates(addr)),
+				ConfigStateChecks: writeOnlyStateIs(addr, "client_secret", 2, secrets...),
+				Check:             vcdSecretIs(s, "acme", "wo-portal-two"),
+			},
+			resource.TestStep{
+				// Any other change writes the settings, with the secret configured.
+				Config:           config("wo-portal-three", 2, "preferred_username"),
+				ConfigPlanChecks: writeOnlyPlanned(addr, "client_secret", secrets, updates(addr)),
+				Check:            vcdSecretIs(s, "acme", "wo-portal-three"),
+			},
+			importStep(addr, "acme", "client_secret_wo_version", "timeouts"),
+		),
 	})
 }
 

@@ -3,6 +3,7 @@ package keycloak
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -256,5 +257,37 @@ func TestFindLDAPFederationIgnoresMappersOfTheSameName(t *testing.T) {
 	}
 	if _, err := c.FindLDAPFederation(ctx, "acme", "nope"); !IsNotFound(err) {
 		t.Fatalf("missing federation: %v", err)
+	}
+}
+
+func TestUpdateLDAPFederationKeepsTheCredentialLeftOut(t *testing.T) {
+	s, c := newTestClient(t, kcsim.Options{}, Config{ClientID: "tenantops", ClientSecret: "sim-secret"})
+	ctx := context.Background()
+	if err := c.CreateRealm(ctx, Realm{Name: "acme", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	l := LDAPFederation{Name: "ad", Enabled: true, Vendor: "ad", ConnectionURL: "ldaps://dc1.example.com", BindDN: "CN=svc",
+		BindCredential: "first", UsersDN: "OU=Users", EditMode: "READ_ONLY", FullSyncPeriod: -1, ChangedSyncPeriod: -1}
+	id, err := c.CreateLDAPFederation(ctx, "acme", l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := func() string {
+		cfg, _ := s.Component("acme", "ad")["config"].(map[string]any)
+		return fmt.Sprint(cfg["bindCredential"])
+	}
+	l.ID, l.BindCredential, l.EditMode = id, "", "WRITABLE"
+	if err := c.UpdateLDAPFederation(ctx, "acme", l); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); got != "[first]" {
+		t.Fatalf("bindCredential after an update without one = %v, want [first]", got)
+	}
+	l.BindCredential = "second"
+	if err := c.UpdateLDAPFederation(ctx, "acme", l); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(); got != "[second]" {
+		t.Fatalf("bindCredential after an update with one = %v, want [second]", got)
 	}
 }

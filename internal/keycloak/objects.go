@@ -259,7 +259,7 @@ type LDAPFederation struct {
 	ConnectionURL     string
 	StartTLS          bool
 	BindDN            string
-	BindCredential    string // written, never read back
+	BindCredential    string // written, never read back; "" on update keeps the stored one
 	UsersDN           string
 	EditMode          string
 	UsernameAttribute string
@@ -274,13 +274,12 @@ type LDAPFederation struct {
 
 func (l LDAPFederation) config() map[string][]string {
 	one := func(s string) []string { return []string{s} }
-	return map[string][]string{
+	cfg := map[string][]string{
 		"enabled":                  one(strconv.FormatBool(l.Enabled)),
 		"vendor":                   one(l.Vendor),
 		"connectionUrl":            one(l.ConnectionURL),
 		"startTls":                 one(strconv.FormatBool(l.StartTLS)),
 		"bindDn":                   one(l.BindDN),
-		"bindCredential":           one(l.BindCredential),
 		"authType":                 one("simple"),
 		"usersDn":                  one(l.UsersDN),
 		"editMode":                 one(l.EditMode),
@@ -295,6 +294,10 @@ func (l LDAPFederation) config() map[string][]string {
 		"periodicFullSync":         one(strconv.FormatBool(l.FullSyncPeriod > 0)),
 		"periodicChangedUsersSync": one(strconv.FormatBool(l.ChangedSyncPeriod > 0)),
 	}
+	if l.BindCredential != "" {
+		cfg["bindCredential"] = one(l.BindCredential)
+	}
+	return cfg
 }
 
 func fromComponent(comp *gocloak.Component) *LDAPFederation {
@@ -411,7 +414,8 @@ func (c *Client) FindLDAPFederation(ctx context.Context, realm, name string) (*L
 
 // UpdateLDAPFederation reads the component, merges the managed config keys
 // over it (keys set elsewhere survive) and writes it back. The bind
-// credential is always the caller's own value, never the mask.
+// credential is the caller's own value when it gives one; else the read
+// copy's mask goes back, which Keycloak takes as "unchanged".
 func (c *Client) UpdateLDAPFederation(ctx context.Context, realm string, l LDAPFederation) error {
 	var comp *gocloak.Component
 	if err := c.do(ctx, func(tok string) (err error) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/tenantops/tenantops/internal/tfengine"
 )
@@ -59,3 +60,11 @@ func isOpenTofu(bin string) bool {
 	e, err := tfengine.Detect(context.Background(), bin)
 	return err == nil && e.IsOpenTofu()
 }
+
+var engine = sync.OnceValues(func() (tfengine.Engine, error) {
+	return tfengine.Detect(context.Background(), os.Getenv("TF_ACC_TERRAFORM_PATH"))
+})
+
+// Engine is the engine the acceptance tests run on (TF_ACC_TERRAFORM_PATH,
+// which SetupTerraform sets), asked once per test binary.
+func Engine() (tfengine.Engine, error) { return engine() }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 // Name is the engine a binary is.
@@ -27,6 +29,17 @@ type Engine struct {
 
 // IsOpenTofu reports whether e is OpenTofu.
 func (e Engine) IsOpenTofu() bool { return e.Name == OpenTofu }
+
+// AtLeast reports whether e's version is version ("1.11") or later. A
+// pre-release comes before its release, as semantic versioning orders them.
+func (e Engine) AtLeast(version string) bool {
+	return semver.IsValid("v"+e.Version) && semver.Compare("v"+e.Version, "v"+version) >= 0
+}
+
+// HasWriteOnlyArguments reports whether e takes write-only arguments
+// (schema attributes it never stores in plan or state): Terraform and
+// OpenTofu both from 1.11.
+func (e Engine) HasWriteOnlyArguments() bool { return e.AtLeast("1.11") }
 
 // Detect runs `bin version` and reads the engine from its output.
 func Detect(ctx context.Context, bin string) (Engine, error) {

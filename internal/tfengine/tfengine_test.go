@@ -25,3 +25,38 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+func TestAtLeast(t *testing.T) {
+	for _, tc := range []struct {
+		version, min string
+		want         bool
+	}{
+		{"1.5.7", "1.11", false},
+		{"1.11.0", "1.11", true},
+		{"1.12.6", "1.11", true},
+		{"1.11.0-beta1", "1.11", false},
+		{"2.0.0", "1.11", true},
+		{"", "1.11", false},
+		{"not-a-version", "1.11", false},
+	} {
+		if got := (Engine{Terraform, tc.version}).AtLeast(tc.min); got != tc.want {
+			t.Errorf("%q.AtLeast(%q) = %v, want %v", tc.version, tc.min, got, tc.want)
+		}
+	}
+}
+
+func TestHasWriteOnlyArguments(t *testing.T) {
+	for _, tc := range []struct {
+		e    Engine
+		want bool
+	}{
+		{Engine{Terraform, "1.5.7"}, false},
+		{Engine{Terraform, "1.11.4"}, true},
+		{Engine{OpenTofu, "1.10.7"}, false},
+		{Engine{OpenTofu, "1.12.6"}, true},
+	} {
+		if got := tc.e.HasWriteOnlyArguments(); got != tc.want {
+			t.Errorf("%+v.HasWriteOnlyArguments() = %v, want %v", tc.e, got, tc.want)
+		}
+	}
+}

@@ -16,6 +16,23 @@ resource "tenantops_directory_user" "admin" {
   enabled          = true
 }
 
+# On Terraform / OpenTofu 1.11+ the password stays out of plan and state, and
+# a new version resets it in place.
+variable "acme_operator_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "tenantops_directory_user" "operator" {
+  name             = "Acme Operator"
+  path             = tenantops_directory_ou.acme.dn
+  sam_account_name = "acme-operator"
+
+  initial_password_wo         = var.acme_operator_password
+  initial_password_wo_version = 1
+}
+
 resource "tenantops_directory_user" "service" {
   name                   = "acme-svc"
   path                   = tenantops_directory_ou.acme.dn

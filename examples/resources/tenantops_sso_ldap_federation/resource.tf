@@ -17,4 +17,9 @@ resource "tenantops_sso_ldap_federation" "ad" {
   uuid_ldap_attribute = "objectGUID"
   full_sync_period    = 86400 # daily full sync
   changed_sync_period = 900   # changed users every 15 minutes
+
+  # On Terraform / OpenTofu 1.11+, keep the password out of plan and state:
+  # instead of bind_credential,
+  #   bind_credential_wo         = var.keycloak_bind_password
+  #   bind_credential_wo_version = 1 # increment to send a rotated password
 }

@@ -17,4 +17,9 @@ resource "tenantops_sso_oidc_identity_provider" "entra" {
   client_id     = "11111111-2222-3333-4444-555555555555"
   client_secret = var.acme_entra_client_secret
   trust_email   = true
+
+  # On Terraform / OpenTofu 1.11+, keep the secret out of plan and state:
+  # instead of client_secret,
+  #   client_secret_wo         = var.acme_entra_client_secret
+  #   client_secret_wo_version = 1 # increment to send a rotated secret
 }

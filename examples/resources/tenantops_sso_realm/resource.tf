@@ -20,6 +20,11 @@ resource "tenantops_sso_realm" "acme" {
   smtp_from     = "no-reply@example.com"
   smtp_user     = "mailer"
   smtp_password = var.smtp_password
+
+  # On Terraform / OpenTofu 1.11+, keep the password out of plan and state:
+  # instead of smtp_password,
+  #   smtp_password_wo         = var.smtp_password
+  #   smtp_password_wo_version = 1 # increment to send a rotated password
 }
 
 variable "smtp_password" {

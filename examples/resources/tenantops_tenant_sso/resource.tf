@@ -8,4 +8,9 @@ resource "tenantops_tenant_sso" "acme" {
   # Anything set explicitly overrides the discovery document.
   claim_subject = "preferred_username"
   claim_groups  = "groups"
+
+  # On Terraform / OpenTofu 1.11+, no second copy of the secret in this
+  # resource's state: instead of client_secret,
+  #   client_secret_wo         = tenantops_sso_client.portal.client_secret
+  #   client_secret_wo_version = 1
 }
