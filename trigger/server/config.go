@@ -87,6 +87,10 @@ type Config struct {
 	// Detach runs Terraform in its own session so a crash of the trigger
 	// does not kill an apply halfway (see runner).
 	Detach bool
+	// Version is the binary's version, set by the build (not a flag); the
+	// trigger names itself tenantops-trigger/<Version> in the User-Agent of
+	// its callbacks and backend reads.
+	Version string
 	// Logger defaults to JSON on stderr.
 	Logger *slog.Logger
 	// Started, when set, is called with the bound address once serving.
@@ -453,4 +457,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// UserAgent is the User-Agent of the trigger's own HTTP requests: CRM
+// callbacks, drift notifications and the usage reads of Cloud Director
+// and Zerto.
+func (c Config) UserAgent() string {
+	v := c.Version
+	if v == "" {
+		v = "dev"
+	}
+	return "tenantops-trigger/" + v
 }
