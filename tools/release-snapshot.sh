@@ -8,7 +8,8 @@
 #   tools/release-snapshot.sh --host --dist DIR   this machine's platform only (what the tests install)
 #
 # GORELEASER names the binary (default ./bin/goreleaser), VERSION the
-# version the snapshot is a pre-release of (default 0.1.0).
+# version the snapshot carries, that of the release it prepares (default
+# 0.1.0, as `make install`'s development build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
