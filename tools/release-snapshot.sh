@@ -32,8 +32,10 @@ config=$(mktemp --suffix=.yaml)
 export GNUPGHOME
 trap 'gpgconf --kill all >/dev/null 2>&1 || true; rm -rf "$GNUPGHOME" "$config"' EXIT
 
+# The key is trusted as the one in this keyring, with no trust database to keep.
+echo "trust-model always" > "$GNUPGHOME/gpg.conf"
 # RSA, as Terraform's registry verifies only RSA and DSA signatures.
-gpg --batch --quiet --no-auto-check-trustdb --trust-model always --pinentry-mode loopback --passphrase '' \
+gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
   --quick-gen-key "tenantops release snapshot (throwaway) <snapshot@tenantops.invalid>" rsa3072 sign 1d
 GPG_FINGERPRINT=$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')
 export GPG_FINGERPRINT
