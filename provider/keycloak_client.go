@@ -18,7 +18,7 @@ func (d *ProviderData) keycloakClient(_ context.Context, resource string) (*keyc
 	return client(d, "keycloak", func() (*keycloak.Client, error) {
 		return keycloak.New(keycloak.Config{
 			URL: k.URL, Realm: k.Realm, ClientID: k.ClientID, ClientSecret: k.ClientSecret,
-			Username: k.Username, Password: k.Password, TLS: k.TLS,
+			Username: k.Username, Password: k.Password, TLS: k.TLS, UserAgent: d.UserAgent,
 		})
 	})
 }

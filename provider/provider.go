@@ -19,6 +19,10 @@ type TenantopsProvider struct {
 	version string
 }
 
+// UserAgent is the User-Agent the provider of version sends to every
+// HTTP backend: terraform-provider-tenantops/<version>.
+func UserAgent(version string) string { return "terraform-provider-tenantops/" + version }
+
 // New returns a constructor for the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider { return &TenantopsProvider{version: version} }
@@ -58,6 +62,7 @@ func (p *TenantopsProvider) Configure(ctx context.Context, req provider.Configur
 		Directory: settings(values["directory"], directorySettings),
 		SCIM:      settings(values["scim"], scimSettings),
 		Zerto:     settings(values["zerto"], zertoSettings),
+		UserAgent: UserAgent(p.version),
 	}
 	if resp.Diagnostics.HasError() {
 		return

@@ -50,6 +50,9 @@ type ProviderData struct {
 	Directory *DirectorySettings
 	SCIM      *SCIMSettings
 	Zerto     *ZertoSettings
+	// UserAgent names the provider and its version in every backend
+	// request (LDAP has no such field).
+	UserAgent string
 
 	mu      sync.Mutex
 	clients map[string]any

@@ -25,7 +25,7 @@ func (d *ProviderData) scimClient(_ context.Context, resource string) (*scim.Cli
 		if err != nil {
 			return nil, fmt.Errorf("scim: %w", err)
 		}
-		return scim.New(scim.Options{URL: s.URL, Token: s.Token, HTTPClient: hc})
+		return scim.New(scim.Options{URL: s.URL, Token: s.Token, HTTPClient: hc, UserAgent: d.UserAgent})
 	})
 }
 

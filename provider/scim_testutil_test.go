@@ -60,11 +60,14 @@ func startSCIMSim(t *testing.T, opts scimsim.Options) *scimsim.Server {
 	return startSim(t, scimsim.Start, opts)
 }
 
-// scimProvider is the provider block pointing at the simulator, trusting
-// its certificate through ca_pem.
-func scimProvider(s *scimsim.Server) string {
-	return providerHCL(backendHCL("scim", s.CAPEM, "url", s.URL, "token", s.Token))
+// scimBlock is the scim block pointing at the simulator, trusting its
+// certificate through ca_pem.
+func scimBlock(s *scimsim.Server) string {
+	return backendHCL("scim", s.CAPEM, "url", s.URL, "token", s.Token)
 }
+
+// scimProvider is the provider block with only the scim block.
+func scimProvider(s *scimsim.Server) string { return providerHCL(scimBlock(s)) }
 
 // scimNothingLeft is a CheckDestroy: the simulator holds nothing.
 func scimNothingLeft(s *scimsim.Server) resource.TestCheckFunc {

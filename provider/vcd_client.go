@@ -19,7 +19,7 @@ func (d *ProviderData) vcdClient(ctx context.Context, resource string) (*vcd.Cli
 	return client(d, "vcd", func() (*vcd.Client, error) {
 		return vcd.New(ctx, vcd.Config{
 			URL: v.URL, User: v.User, Password: v.Password, Org: v.Org, APIToken: v.APIToken, TLS: v.TLS,
-			PollInterval: vcdPollInterval,
+			PollInterval: vcdPollInterval, UserAgent: d.UserAgent,
 		})
 	})
 }

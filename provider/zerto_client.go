@@ -39,7 +39,7 @@ func (d *ProviderData) zertoClient(_ context.Context, resource string) (*zerto.C
 			URL: z.URL, AuthMode: z.AuthMode,
 			ClientID: z.ClientID, ClientSecret: z.ClientSecret,
 			Username: z.Username, Password: z.Password,
-			HTTPClient: hc, PollInterval: poll,
+			HTTPClient: hc, PollInterval: poll, UserAgent: d.UserAgent,
 		})
 	})
 }

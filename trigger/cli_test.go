@@ -111,3 +111,15 @@ func TestCLIRenderAndPlanMarkdown(t *testing.T) {
 		t.Fatalf("--help: %v", err)
 	}
 }
+
+// TestCLIVersion: `version` prints the version the release build sets
+// with -ldflags "-X main.version=...".
+func TestCLIVersion(t *testing.T) {
+	old := version
+	version = "1.2.3"
+	t.Cleanup(func() { version = old })
+	out, err := captureStdout(t, func() error { return commands["version"].Run(context.Background(), nil) })
+	if err != nil || out != "tenantops-trigger 1.2.3\n" {
+		t.Fatalf("version printed %q, %v", out, err)
+	}
+}

@@ -23,6 +23,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	cfg.Version = version
 	return server.Run(ctx, cfg)
 }
 

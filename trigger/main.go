@@ -7,6 +7,7 @@
 //	tenantops-trigger plan    --spec f.json --format markdown|json   summarise the changes a spec makes
 //	tenantops-trigger fleet plan --templates dir [--tier T]   plan a template tree across every tenant, read-only
 //	tenantops-trigger fleet rollout start|list|status|pause|resume|abort   roll a template revision out in waves
+//	tenantops-trigger version   print the version
 //
 // The loopback sandbox with the simulators (dev, demo, send) is the separate
 // command tenantops-sandbox (cmd/tenantops-sandbox), so this binary links no
@@ -17,10 +18,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
 
 	"github.com/tenantops/tenantops/internal/cli"
 )
+
+// version is set by the release build (-ldflags "-X main.version=...").
+var version = "dev"
 
 var commands = map[string]cli.Command{
 	"serve":      {Summary: "serve the webhook intake, run workers, callbacks and the API", Run: cmdServe},
@@ -30,6 +36,12 @@ var commands = map[string]cli.Command{
 	"new-key":    {Summary: "print a new encryption key line for --encryption-key-file: new-key --id 2026-12", Run: cmdNewKey},
 	"rotate-key": {Summary: "re-encrypt every spec secret (and, with OpenTofu, every state) under the newest key", Run: cmdRotateKey},
 	"fleet":      {Summary: "operations over every tenant of a tier: fleet plan --templates dir [--tier T]; fleet rollout start --tier T", Run: cmdFleet},
+	"version":    {Summary: "print the version", Run: cmdVersion},
+}
+
+func cmdVersion(_ context.Context, _ []string) error {
+	_, err := fmt.Fprintf(os.Stdout, "tenantops-trigger %s\n", version)
+	return err
 }
 
 // moved names the sandbox commands this binary used to carry, so that an old

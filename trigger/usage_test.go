@@ -7,21 +7,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/sim/record"
 	"github.com/tenantops/tenantops/internal/testenv"
 	"github.com/tenantops/tenantops/trigger/store"
+	"github.com/tenantops/tenantops/trigger/triggertest"
 	"github.com/tenantops/tenantops/trigger/usage"
 )
 
 // Usage reports: every live tenant's usage goes to the CRM once per period
 // (2 s here) as a signed tenant.usage callback: its VDC's compute and
 // storage from Cloud Director, the VMs its VPG protects from Zerto, its
-// admin count; one report per tenant and period, keyed by both.
+// admin count; one report per tenant and period, keyed by both. Every
+// request names its sender and version in its User-Agent: the trigger's
+// usage reads and callbacks, and the provider its runs install from the
+// mirror (built with -X main.version, as a release is).
 func TestE2EUsageReports(t *testing.T) {
 	t.Parallel()
-	s := startSims(t)
+	s := triggertest.StartRecordingSims(t, secrets)
 	crm := startCRM(t)
 	cfg := testConfig(t, testenv.NewDatabase(t), t.TempDir(), s, crm)
 	cfg.UsageInterval = 2 * time.Second
+	cfg.Version = "7.7.7-test"
 	tr := startTrigger(t, cfg)
 	premium := func(tn map[string]any) {
 		tn["tier"] = "premium-dr"
@@ -86,5 +92,32 @@ func TestE2EUsageReports(t *testing.T) {
 	}
 	if strings.Contains(crm.Bodies(), "idp-client-secret") {
 		t.Errorf("a usage report carries a secret")
+	}
+
+	trig, prov := "tenantops-trigger/7.7.7-test", "terraform-provider-tenantops/"+testenv.MirrorVersion
+	for _, c := range []struct {
+		system string
+		rec    *record.Recorder
+		want   []string
+	}{
+		{"Cloud Director", s.VCD.Recorder, []string{prov, trig}},
+		{"Zerto", s.Zerto.Recorder, []string{prov, trig}},
+		{"Keycloak", s.Keycloak.Recorder, []string{prov}},
+		{"SCIM", s.SCIM.Recorder, []string{prov}},
+		{"the CRM", crm.Recorder, []string{trig}},
+	} {
+		got := c.rec.UserAgents()
+		if c.system == "Keycloak" {
+			// Cloud Director's own reads of the realms' discovery documents.
+			delete(got, "Go-http-client/1.1")
+		}
+		for _, ua := range c.want {
+			if got[ua] == 0 {
+				t.Errorf("%s saw no request from %s; User-Agents seen: %v", c.system, ua, got)
+			}
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s saw User-Agents %v, want only %v", c.system, got, c.want)
+		}
 	}
 }

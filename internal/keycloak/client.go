@@ -53,6 +53,8 @@ type Config struct {
 	Username, Password     string
 	TLS                    tlsutil.Options
 	Timeout                time.Duration
+	// UserAgent names the caller in every request; gocloak's default when empty.
+	UserAgent string
 }
 
 // Client talks to one Keycloak server. It is safe for concurrent use.
@@ -88,6 +90,9 @@ func New(cfg Config) (*Client, error) {
 	gc.RestyClient().SetTLSClientConfig(tlsCfg).SetTimeout(cfg.Timeout).
 		SetRetryCount(3).SetRetryWaitTime(200 * time.Millisecond).SetRetryMaxWaitTime(2 * time.Second).
 		AddRetryCondition(retryTransient)
+	if cfg.UserAgent != "" {
+		gc.RestyClient().SetHeader("User-Agent", cfg.UserAgent)
+	}
 	return &Client{gc: gc, cfg: cfg}, nil
 }
 

@@ -32,6 +32,8 @@ type Options struct {
 	MaxRetries int
 	// MaxRetryWait caps a single wait, whatever Retry-After asks. Default 30s.
 	MaxRetryWait time.Duration
+	// UserAgent names the caller in every request; "tenantops-scim" when empty.
+	UserAgent string
 }
 
 // Client talks to one SCIM service provider. It is safe for concurrent use.
@@ -60,7 +62,10 @@ func New(o Options) (*Client, error) {
 		hc:       o.HTTPClient,
 		retries:  o.MaxRetries,
 		maxWait:  o.MaxRetryWait,
-		userAgnt: "tenantops-scim",
+		userAgnt: o.UserAgent,
+	}
+	if c.userAgnt == "" {
+		c.userAgnt = "tenantops-scim"
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: 60 * time.Second}

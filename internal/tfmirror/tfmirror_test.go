@@ -31,3 +31,20 @@ func TestWriteCLIConfigNamesOnlyTheMirror(t *testing.T) {
 		t.Errorf("config allows direct downloads:\n%s", got)
 	}
 }
+
+func TestCLIConfigForANetworkMirror(t *testing.T) {
+	for _, url := range []string{"https://mirror.example.com/providers", "https://mirror.example.com/providers/"} {
+		got := CLIConfig(url)
+		for _, want := range []string{"network_mirror {", `url     = "https://mirror.example.com/providers/"`, `include = ["` + ProviderAddress + `"]`} {
+			if !strings.Contains(got, want) {
+				t.Errorf("CLIConfig(%q) lacks %s:\n%s", url, want, got)
+			}
+		}
+		if strings.Contains(got, "filesystem_mirror") || strings.Contains(got, "direct") {
+			t.Errorf("CLIConfig(%q) names another source:\n%s", url, got)
+		}
+	}
+	if IsNetwork("/srv/mirror") || IsNetwork("http://mirror.example.com/") || !IsNetwork("https://mirror.example.com/") {
+		t.Error("IsNetwork takes https:// URLs only")
+	}
+}

@@ -70,6 +70,8 @@ type Config struct {
 	HTTPTimeout time.Duration
 	// PollInterval is the task poll interval (default 2 seconds).
 	PollInterval time.Duration
+	// UserAgent names the caller in every request (default "tenantops").
+	UserAgent string
 }
 
 // Client is a logged-in Cloud Director client, safe for concurrent use.
@@ -90,6 +92,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Org == "" {
 		cfg.Org = "System"
 	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "tenantops"
+	}
 	u, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("invalid Cloud Director URL %q", cfg.URL)
@@ -103,7 +108,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	// govcd builds its own transport and takes no CA; replace it after
 	// construction with ours, which carries the configured trust.
-	base := govcd.NewVCDClient(*u, cfg.TLS.InsecureSkipVerify, govcd.WithHttpUserAgent("tenantops"),
+	base := govcd.NewVCDClient(*u, cfg.TLS.InsecureSkipVerify, govcd.WithHttpUserAgent(cfg.UserAgent),
 		govcd.WithVcloudRequestIdFunc(requestID))
 	base.Client.Http.Timeout = cfg.HTTPTimeout
 	c := &Client{tr: hc.Transport, poll: cfg.PollInterval}

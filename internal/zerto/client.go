@@ -50,7 +50,12 @@ type Config struct {
 	HTTPClient *http.Client
 	// PollInterval for tasks and VPG status; DefaultPollInterval when zero.
 	PollInterval time.Duration
+	// UserAgent names the caller in every request; DefaultUserAgent when empty.
+	UserAgent string
 }
+
+// DefaultUserAgent is the User-Agent of a client whose Config names none.
+const DefaultUserAgent = "tenantops"
 
 // Client talks to one ZVM. It is safe for concurrent use; one login is shared
 // and renewed when it expires or the ZVM rejects it.
@@ -97,7 +102,16 @@ func New(cfg Config) (*Client, error) {
 	if pi <= 0 {
 		pi = DefaultPollInterval
 	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
 	return &Client{base: u, cfg: cfg, hc: hc, pollInterval: pi}, nil
+}
+
+// send does one request with the client's User-Agent.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	return c.hc.Do(req)
 }
 
 // PollInterval reports the interval the client polls tasks with.
@@ -239,7 +253,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		} else {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
-		resp, err := c.hc.Do(req)
+		resp, err := c.send(req)
 		if err != nil {
 			if retry(method, attempt, 0) && ctx.Err() == nil && sleep(ctx, backoff(attempt)) == nil {
 				continue
@@ -358,7 +372,7 @@ func (c *Client) tokenLogin(ctx context.Context) (string, time.Time, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.hc.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("login: %w", err)
 	}
@@ -403,7 +417,7 @@ func (c *Client) sessionLogin(ctx context.Context) (string, error) {
 	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.hc.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
 		return "", fmt.Errorf("login: %w", err)
 	}

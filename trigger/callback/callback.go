@@ -71,6 +71,8 @@ type Config struct {
 	// Backoff is the first retry delay; it doubles up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
 	Client              *http.Client
+	// UserAgent names the trigger and its version (tenantops-trigger/<version>).
+	UserAgent string
 }
 
 // Worker delivers callbacks.
@@ -139,6 +141,9 @@ func (w *Worker) post(ctx context.Context, body []byte) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if w.Cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", w.Cfg.UserAgent)
+	}
 	req.Header.Set(signature.Header, signature.Sign(w.Cfg.Secret, body, time.Now()))
 	c := w.Cfg.Client
 	if c == nil {

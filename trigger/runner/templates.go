@@ -65,8 +65,8 @@ func (r *Runner) templateFor(ctx context.Context, log *slog.Logger, rev, tier st
 		return tpl, fmt.Errorf("template revision %s is of tier %q, the spec of tier %q", rev, tpl.Tier, tier)
 	}
 	if r.Cfg.MirrorDir != "" {
-		if _, err := workspace.ProviderVersionDir(r.Cfg.MirrorDir, tpl.ProviderVersion); err != nil {
-			_, newest, nerr := workspace.ProviderDir(r.Cfg.MirrorDir)
+		if err := workspace.HasProvider(r.Cfg.MirrorDir, tpl.ProviderVersion); err != nil {
+			newest, nerr := workspace.NewestProvider(r.Cfg.MirrorDir)
 			if nerr != nil {
 				return tpl, nerr
 			}

@@ -320,6 +320,13 @@ func (r *Runner) env() map[string]string {
 		"PG_SKIP_INDEX_CREATION":  "true",
 		wrapperBinEnv:             r.Cfg.TerraformBin,
 	}
+	// A private CA of the provider network mirror or of the backends, as
+	// the trigger trusts it.
+	for _, k := range []string{"SSL_CERT_FILE", "SSL_CERT_DIR"} {
+		if v := os.Getenv(k); v != "" {
+			env[k] = v
+		}
+	}
 	for k, v := range r.Cfg.ProviderEnv {
 		env[k] = v
 	}

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -96,7 +97,10 @@ func decodeKey(s string) ([]byte, error) {
 // Load reads a keyring from file (when set) and from the text of an
 // environment variable (when set); keys of the file come first. A file
 // that others than its owner may read is refused, as ssh refuses such a
-// private key.
+// private key. A systemd credential (LoadCredential=, a file in
+// $CREDENTIALS_DIRECTORY) may show group read: that directory is private
+// to the unit, and systemd may grant the unit's user read access with an
+// ACL whose mask shows in the group bits.
 func Load(file, env string) (*Keyring, error) {
 	var text string
 	if file != "" {
@@ -104,7 +108,11 @@ func Load(file, env string) (*Keyring, error) {
 		if err != nil {
 			return nil, err
 		}
-		if st.Mode().Perm()&0o077 != 0 {
+		others := os.FileMode(0o077)
+		if inCredentialsDir(file) {
+			others = 0o007
+		}
+		if st.Mode().Perm()&others != 0 {
 			return nil, fmt.Errorf("%s: mode %04o lets others read the keys; chmod 600 it", file, st.Mode().Perm())
 		}
 		b, err := os.ReadFile(file)
@@ -121,6 +129,17 @@ func Load(file, env string) (*Keyring, error) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return k, err
+}
+
+// inCredentialsDir reports whether file is one of the credentials systemd
+// passed the process.
+func inCredentialsDir(file string) bool {
+	dir := os.Getenv("CREDENTIALS_DIRECTORY")
+	if dir == "" {
+		return false
+	}
+	abs, err := filepath.Abs(file)
+	return err == nil && filepath.Dir(abs) == filepath.Clean(dir)
 }
 
 // NewKeyLine returns a keyring line holding a fresh random key.

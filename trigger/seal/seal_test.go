@@ -70,6 +70,34 @@ func TestLoadRefusesAFileOthersCanRead(t *testing.T) {
 	}
 }
 
+// A systemd credential may show group read (the ACL that grants the
+// unit's user read access); others may still not read it, and the same
+// mode elsewhere is refused.
+func TestLoadTakesASystemdCredential(t *testing.T) {
+	line, _ := NewKeyLine("k1")
+	creds := t.TempDir()
+	f := filepath.Join(creds, "encryption.keys")
+	if err := os.WriteFile(f, []byte(line+"\n"), 0o440); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(f, 0o440); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(f, ""); err == nil {
+		t.Fatal("a 0440 file outside $CREDENTIALS_DIRECTORY was taken")
+	}
+	t.Setenv("CREDENTIALS_DIRECTORY", creds)
+	if _, err := Load(f, ""); err != nil {
+		t.Fatalf("a 0440 credential: %v", err)
+	}
+	if err := os.Chmod(f, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(f, ""); err == nil {
+		t.Fatal("a credential others may read was taken")
+	}
+}
+
 func TestSealOpensOnlyWithTheSameKeyAndPlace(t *testing.T) {
 	k := ring(t, "k1")
 	s, err := k.Seal("s3cret-value", "acme|a")

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantops/tenantops/internal/tfmirror"
 	"github.com/tenantops/tenantops/trigger/drift"
 	"github.com/tenantops/tenantops/trigger/hold"
 	"github.com/tenantops/tenantops/trigger/seal"
@@ -51,7 +52,8 @@ type Config struct {
 	TemplatesDir string
 	// WorkDir holds the tenants' working directories.
 	WorkDir string
-	// ProviderMirror is the filesystem mirror holding the tenantops provider.
+	// ProviderMirror holds the tenantops provider: a filesystem mirror
+	// directory or the https:// URL of a provider network mirror.
 	ProviderMirror string
 	// ProviderEnv configures the tenantops provider (TENANTOPS_VCD_URL, ...);
 	// by default the TENANTOPS_* variables of the environment other than
@@ -87,6 +89,10 @@ type Config struct {
 	// Detach runs Terraform in its own session so a crash of the trigger
 	// does not kill an apply halfway (see runner).
 	Detach bool
+	// Version is the binary's version, set by the build (not a flag); the
+	// trigger names itself tenantops-trigger/<Version> in the User-Agent of
+	// its callbacks and backend reads.
+	Version string
 	// Logger defaults to JSON on stderr.
 	Logger *slog.Logger
 	// Started, when set, is called with the bound address once serving.
@@ -221,7 +227,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	str(&c.TerraformBin, "terraform-bin", d.TerraformBin, "terraform or tofu binary")
 	str(&c.TemplatesDir, "templates", d.TemplatesDir, "directory of tier templates (templates/tenants)")
 	str(&c.WorkDir, "work-dir", d.WorkDir, "directory for the tenants' Terraform working directories")
-	str(&c.ProviderMirror, "provider-mirror", "", "filesystem mirror holding the tenantops provider (required)")
+	str(&c.ProviderMirror, "provider-mirror", "", "filesystem mirror directory, or https:// URL of a provider network mirror, holding the tenantops provider (required)")
 	fs.Func("platform-vars", "JSON file of operator variables for the templates (provider_vdc, network_pool, ...) (env "+envName("platform-vars")+")", func(s string) error {
 		// The flag replaces the environment's file.
 		c.Platform = nil
@@ -352,7 +358,7 @@ func (c *Config) Validate() error {
 	}
 	if c.ProviderMirror == "" {
 		probs = append(probs, "provider-mirror is required")
-	} else if _, _, err := workspace.ProviderDir(c.ProviderMirror); err != nil {
+	} else if _, err := workspace.NewestProvider(c.ProviderMirror); err != nil {
 		probs = append(probs, err.Error())
 	}
 	if _, err := workspace.Tiers(c.TemplatesDir); err != nil {
@@ -401,7 +407,9 @@ func (c *Config) Validate() error {
 	}
 	abs(&c.WorkDir)
 	abs(&c.TemplatesDir)
-	abs(&c.ProviderMirror)
+	if !tfmirror.IsNetwork(c.ProviderMirror) {
+		abs(&c.ProviderMirror)
+	}
 	if strings.ContainsRune(c.TerraformBin, os.PathSeparator) {
 		abs(&c.TerraformBin)
 	}
@@ -453,4 +461,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// UserAgent is the User-Agent of the trigger's own HTTP requests: CRM
+// callbacks, drift notifications and the usage reads of Cloud Director
+// and Zerto.
+func (c Config) UserAgent() string {
+	v := c.Version
+	if v == "" {
+		v = "dev"
+	}
+	return "tenantops-trigger/" + v
 }

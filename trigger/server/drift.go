@@ -27,7 +27,7 @@ func addDriftWorkers(workers *river.Workers, pool *pgxpool.Pool, cfg Config, log
 	river.AddWorker(workers, &drift.CheckWorker{Pool: pool, Cfg: dc, Log: log, Metrics: m})
 	river.AddWorker(workers, &drift.NotifyWorker{Delivery: &callback.Worker{Pool: pool, Log: log, Cfg: callback.Config{
 		URL: dc.NotifyURL, Secret: []byte(dc.NotifySecret), Timeout: 10 * time.Second,
-		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute,
+		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute, UserAgent: cfg.UserAgent(),
 	}}})
 }
 

@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg Config) error {
 	addDriftWorkers(workers, st.Pool, cfg, log, m)
 	cbWorker := &callback.Worker{Pool: st.Pool, Log: log, Metrics: m, Cfg: callback.Config{
 		URL: cfg.CallbackURL, Secret: []byte(cfg.CallbackSecret), Timeout: 10 * time.Second,
-		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute,
+		Backoff: cfg.CallbackBackoff, MaxBackoff: 10 * time.Minute, UserAgent: cfg.UserAgent(),
 	}}
 	river.AddWorker(workers, cbWorker)
 	river.AddWorker(workers, &rollout.Worker{Pool: st.Pool, Log: log, Poll: cfg.PollInterval})

@@ -113,3 +113,17 @@ func TestBadEnvironmentValuesFail(t *testing.T) {
 		t.Fatalf("flags over bad environment values: %v %+v", err, c)
 	}
 }
+
+// --provider-mirror takes a network mirror's URL as it is (not as a path
+// below the working directory), and an unreachable one fails the start.
+func TestValidateTakesANetworkMirrorURL(t *testing.T) {
+	c := Defaults()
+	c.ProviderMirror = "https://127.0.0.1:1/providers/"
+	err := c.Validate()
+	if c.ProviderMirror != "https://127.0.0.1:1/providers/" {
+		t.Errorf("the mirror URL became %q", c.ProviderMirror)
+	}
+	if err == nil || !strings.Contains(err.Error(), "provider network mirror") {
+		t.Errorf("Validate: %v, want it to name the unreachable network mirror", err)
+	}
+}

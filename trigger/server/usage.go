@@ -22,7 +22,7 @@ func (c Config) UsageIntervalEffective() time.Duration {
 // addUsage registers the usage sweep's worker and returns its periodic
 // job (nil when reports are off).
 func addUsage(workers *river.Workers, pool *pgxpool.Pool, cfg Config, log *slog.Logger) *river.PeriodicJob {
-	river.AddWorker(workers, &usage.Worker{Pool: pool, Interval: cfg.UsageIntervalEffective(), Source: usage.NewSource(cfg.ProviderEnv),
+	river.AddWorker(workers, &usage.Worker{Pool: pool, Interval: cfg.UsageIntervalEffective(), Source: usage.NewSource(cfg.ProviderEnv, cfg.UserAgent()),
 		Log: log.With("component", "usage")})
 	return usage.PeriodicJob(cfg.UsageIntervalEffective())
 }

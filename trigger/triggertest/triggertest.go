@@ -104,14 +104,27 @@ type Sims struct {
 // simulator's vApps); they close when the test ends.
 func StartSims(t testing.TB, sec Secrets) *Sims {
 	t.Helper()
+	return startSims(t, sec, false)
+}
+
+// StartRecordingSims is StartSims with every simulator keeping its
+// traffic in its Recorder, for tests that look at what the trigger and
+// the provider sent.
+func StartRecordingSims(t testing.TB, sec Secrets) *Sims {
+	t.Helper()
+	return startSims(t, sec, true)
+}
+
+func startSims(t testing.TB, sec Secrets, rec bool) *Sims {
+	t.Helper()
 	s := &Sims{vcdPassword: or(sec.VCDPassword, defaultVCDPassword), zertoSecret: or(sec.ZertoClientSecret, defaultZertoSecret)}
 	var err error
-	if s.VCD, err = vcdsim.Start(vcdsim.Options{User: simAdminUser, Password: sec.VCDPassword}); err != nil {
+	if s.VCD, err = vcdsim.Start(vcdsim.Options{User: simAdminUser, Password: sec.VCDPassword, Record: rec}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.VCD.Close)
 	if s.Keycloak, err = kcsim.Start(kcsim.Options{AdminClientID: simClientID, AdminClientSecret: sec.KeycloakClientSecret,
-		AdminPassword: sec.KeycloakAdminPassword}); err != nil {
+		AdminPassword: sec.KeycloakAdminPassword, Record: rec}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Keycloak.Close)
@@ -121,11 +134,11 @@ func StartSims(t testing.TB, sec Secrets) *Sims {
 	}
 	if s.Zerto, err = zertosim.Start(zertosim.Options{ClientID: simClientID, ClientSecret: sec.ZertoClientSecret,
 		Password: sec.ZertoPassword, TaskDuration: 50 * time.Millisecond, InitialSync: 50 * time.Millisecond,
-		VApps: testenv.ZertoVApps(s.VCD)}); err != nil {
+		VApps: testenv.ZertoVApps(s.VCD), Record: rec}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Zerto.Close)
-	if s.SCIM, err = scimsim.Start(scimsim.Options{Token: sec.SCIMToken}); err != nil {
+	if s.SCIM, err = scimsim.Start(scimsim.Options{Token: sec.SCIMToken, Record: rec}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.SCIM.Close)
@@ -184,6 +197,8 @@ type CRM struct {
 	// URL is where the trigger sends callbacks.
 	URL    string
 	Faults *fault.Injector
+	// Recorder keeps every exchange the receiver served.
+	Recorder *record.Recorder
 
 	secret []byte
 	mu     sync.Mutex
@@ -199,9 +214,9 @@ type CRM struct {
 // StartCRM starts a CRM receiver that accepts callbacks signed with
 // secret; it closes when the test ends.
 func StartCRM(t testing.TB, secret string) *CRM {
-	c := &CRM{Faults: &fault.Injector{}, secret: []byte(secret)}
 	// The CRM side of the callback contract is checked like the vendors' (internal/contract).
-	srv := httptest.NewServer(c.Faults.Wrap(record.For("crm", false).Wrap(http.HandlerFunc(c.serve))))
+	c := &CRM{Faults: &fault.Injector{}, secret: []byte(secret), Recorder: record.For("crm", true)}
+	srv := httptest.NewServer(c.Faults.Wrap(c.Recorder.Wrap(http.HandlerFunc(c.serve))))
 	c.URL = srv.URL
 	t.Cleanup(srv.Close)
 	return c

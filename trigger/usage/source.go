@@ -15,15 +15,19 @@ import (
 // credentials the provider is given (TENANTOPS_VCD_*, TENANTOPS_ZERTO_*
 // in the trigger's environment), logging in on first use.
 type BackendSource struct {
-	env map[string]string
+	env       map[string]string
+	userAgent string
 
 	mu    sync.Mutex
 	vcd   *vcd.Client
 	zerto *zerto.Client
 }
 
-// NewSource is a BackendSource over the provider environment env.
-func NewSource(env map[string]string) *BackendSource { return &BackendSource{env: env} }
+// NewSource is a BackendSource over the provider environment env that
+// names itself userAgent to the backends.
+func NewSource(env map[string]string, userAgent string) *BackendSource {
+	return &BackendSource{env: env, userAgent: userAgent}
+}
 
 func (s *BackendSource) get(system, key string) string { return s.env["TENANTOPS_"+system+"_"+key] }
 
@@ -42,7 +46,7 @@ func (s *BackendSource) vcdClient(ctx context.Context) (*vcd.Client, error) {
 		return nil, fmt.Errorf("TENANTOPS_VCD_URL is not set")
 	}
 	c, err := vcd.New(ctx, vcd.Config{URL: s.get("VCD", "URL"), User: s.get("VCD", "USER"), Password: s.get("VCD", "PASSWORD"),
-		Org: s.get("VCD", "ORG"), APIToken: s.get("VCD", "API_TOKEN"), TLS: s.tls("VCD")})
+		Org: s.get("VCD", "ORG"), APIToken: s.get("VCD", "API_TOKEN"), TLS: s.tls("VCD"), UserAgent: s.userAgent})
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +69,7 @@ func (s *BackendSource) zertoClient() (*zerto.Client, error) {
 	}
 	c, err := zerto.New(zerto.Config{URL: s.get("ZERTO", "URL"), AuthMode: s.get("ZERTO", "AUTH_MODE"),
 		ClientID: s.get("ZERTO", "CLIENT_ID"), ClientSecret: s.get("ZERTO", "CLIENT_SECRET"),
-		Username: s.get("ZERTO", "USERNAME"), Password: s.get("ZERTO", "PASSWORD"), HTTPClient: hc})
+		Username: s.get("ZERTO", "USERNAME"), Password: s.get("ZERTO", "PASSWORD"), HTTPClient: hc, UserAgent: s.userAgent})
 	if err != nil {
 		return nil, err
 	}

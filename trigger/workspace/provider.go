@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"golang.org/x/mod/sumdb/dirhash"
 
@@ -51,39 +52,81 @@ func ProviderVersionDir(mirrorDir, version string) (string, error) {
 	return d, nil
 }
 
+// NewestProvider returns the newest version of the tenantops provider for
+// this platform in mirror: a filesystem mirror directory (ProviderDir) or
+// the https:// URL of a provider network mirror.
+func NewestProvider(mirror string) (string, error) {
+	if tfmirror.IsNetwork(mirror) {
+		return netNewest(mirror)
+	}
+	_, version, err := ProviderDir(mirror)
+	return version, err
+}
+
+// HasProvider reports whether mirror holds version of the tenantops
+// provider for this platform.
+func HasProvider(mirror, version string) error {
+	if tfmirror.IsNetwork(mirror) {
+		return netHas(mirror, version)
+	}
+	_, err := ProviderVersionDir(mirror, version)
+	return err
+}
+
 // LockFile returns a .terraform.lock.hcl pinning the newest provider in
-// mirrorDir by its h1 hash (the hash Terraform computes over an unpacked
-// package).
-func LockFile(mirrorDir string) (string, error) {
-	return LockFileFor(mirrorDir, "")
+// mirror by its h1 hash (the hash Terraform computes over an unpacked
+// package) and, for a network mirror, the zh: hashes of its packages.
+func LockFile(mirror string) (string, error) {
+	return LockFileFor(mirror, "")
 }
 
 // LockFileFor is LockFile for one provider version ("" for the newest).
-func LockFileFor(mirrorDir, version string) (string, error) {
-	dir, err := ProviderVersionDir(mirrorDir, version)
-	if err != nil {
-		return "", err
+func LockFileFor(mirror, version string) (string, error) {
+	var hashes []string
+	if tfmirror.IsNetwork(mirror) {
+		if version == "" {
+			v, err := netNewest(mirror)
+			if err != nil {
+				return "", err
+			}
+			version = v
+		}
+		l, err := netLockFor(mirror, version)
+		if err != nil {
+			return "", err
+		}
+		// Sorted as Terraform writes them: "h1:" before "zh:".
+		hashes = append([]string{l.h1}, l.zh...)
+	} else {
+		dir, err := ProviderVersionDir(mirror, version)
+		if err != nil {
+			return "", err
+		}
+		version = filepath.Base(filepath.Dir(dir))
+		h1, err := dirhash.HashDir(dir, "", dirhash.Hash1)
+		if err != nil {
+			return "", fmt.Errorf("hash provider: %w", err)
+		}
+		hashes = []string{h1}
 	}
-	version = filepath.Base(filepath.Dir(dir))
-	h1, err := dirhash.HashDir(dir, "", dirhash.Hash1)
-	if err != nil {
-		return "", fmt.Errorf("hash provider: %w", err)
-	}
-	return fmt.Sprintf(`# This file is maintained automatically by "terraform init".
+	var b strings.Builder
+	fmt.Fprintf(&b, `# This file is maintained automatically by "terraform init".
 # Manual edits may be lost in future updates.
 
 provider %q {
   version = %q
   hashes = [
-    %q,
-  ]
-}
-`, ProviderAddress, version, h1), nil
+`, ProviderAddress, version)
+	for _, h := range hashes {
+		fmt.Fprintf(&b, "    %q,\n", h)
+	}
+	b.WriteString("  ]\n}\n")
+	return b.String(), nil
 }
 
 // CLIConfig returns a Terraform CLI configuration whose only source for the
-// tenantops provider is the read-only mirrorDir (tfmirror.CLIConfig).
-func CLIConfig(mirrorDir string) string { return tfmirror.CLIConfig(mirrorDir) }
+// tenantops provider is mirror (tfmirror.CLIConfig).
+func CLIConfig(mirror string) string { return tfmirror.CLIConfig(mirror) }
 
-// WriteCLIConfig writes CLIConfig(mirrorDir) to path.
-func WriteCLIConfig(path, mirrorDir string) error { return tfmirror.WriteCLIConfig(path, mirrorDir) }
+// WriteCLIConfig writes CLIConfig(mirror) to path.
+func WriteCLIConfig(path, mirror string) error { return tfmirror.WriteCLIConfig(path, mirror) }

@@ -22,8 +22,8 @@ type Template struct {
 }
 
 // LoadTemplate reads tier's module as templatesDir holds it now, pinned
-// to the newest provider version in mirrorDir (no version when mirrorDir
-// is empty).
+// to the newest provider version in mirrorDir, a directory or a network
+// mirror's URL (no version when mirrorDir is empty).
 func LoadTemplate(templatesDir, tier, mirrorDir string) (Template, error) {
 	if !validTierName(tier) {
 		return Template{}, fmt.Errorf("invalid tier %q", tier)
@@ -34,7 +34,7 @@ func LoadTemplate(templatesDir, tier, mirrorDir string) (Template, error) {
 	}
 	t := Template{Tier: tier, Files: files}
 	if mirrorDir != "" {
-		if _, t.ProviderVersion, err = ProviderDir(mirrorDir); err != nil {
+		if t.ProviderVersion, err = NewestProvider(mirrorDir); err != nil {
 			return Template{}, err
 		}
 	}

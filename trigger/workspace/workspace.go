@@ -4,9 +4,9 @@
 // tenant.auto.tfvars.json (written with encoding/json, so nothing in a spec
 // can inject configuration), the platform settings as
 // platform.auto.tfvars.json, a .terraform.lock.hcl pinning the tenantops
-// provider found in the filesystem mirror, and a Terraform CLI
-// configuration whose only installation method for tenantops is that
-// mirror.
+// provider found in the mirror (a filesystem mirror or a provider network
+// mirror), and a Terraform CLI configuration whose only installation
+// method for tenantops is that mirror.
 package workspace
 
 import (
@@ -52,8 +52,9 @@ type Options struct {
 	Secrets map[string]string
 	// DirectoryEnabled switches the tier's Active Directory part.
 	DirectoryEnabled bool
-	// MirrorDir is the filesystem mirror holding the tenantops provider;
-	// when set, .terraform.lock.hcl is written from it.
+	// MirrorDir holds the tenantops provider: a filesystem mirror
+	// directory or a network mirror's https:// URL; when set,
+	// .terraform.lock.hcl is written from it.
 	MirrorDir string
 	// Template, when set, is the module to render (a revision kept in the
 	// database) instead of the tier's files under TemplatesDir; its

@@ -90,6 +90,16 @@ func (r *Recorder) Exchanges() []Exchange {
 	return append([]Exchange(nil), r.ex...)
 }
 
+// UserAgents counts the exchanges r has recorded by their request's
+// User-Agent ("" for none).
+func (r *Recorder) UserAgents() map[string]int {
+	out := map[string]int{}
+	for _, ex := range r.Exchanges() {
+		out[ex.ReqHeader.Get("User-Agent")]++
+	}
+	return out
+}
+
 // Reset forgets what r has recorded.
 func (r *Recorder) Reset() {
 	if r == nil {

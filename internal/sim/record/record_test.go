@@ -59,3 +59,21 @@ func TestNilRecorderIsOffAndPassesThrough(t *testing.T) {
 		t.Fatal("recording must be opt-in")
 	}
 }
+
+func TestRecorderCountsUserAgents(t *testing.T) {
+	r := For("test", true)
+	srv := httptest.NewServer(r.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	defer srv.Close()
+	for _, ua := range []string{"a/1", "a/1", "b/2"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("User-Agent", ua)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if got := r.UserAgents(); len(got) != 2 || got["a/1"] != 2 || got["b/2"] != 1 {
+		t.Fatalf("UserAgents = %v", got)
+	}
+}
